@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the tests need and a fresh machine lacks. Idempotent: quick when all is present.
+# Later features add their servers here (one function each), so a fresh clone runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    echo "prereqs: apt-get update"
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  echo "prereqs: apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+have_postgres() {
+  command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1 && return 0
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
+}
+
+if ! have_postgres; then
+  apt_install postgresql
+fi
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+
+# Node test tools (ajv for the manifest schemas), pinned by the committed lockfile.
+if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
+  echo "prereqs: npm ci in tests/tools"
+  (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
+  touch tests/tools/node_modules
+fi

@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace DevMentor.Core.Data;
+
+/// <summary>
+/// The service's one PostgreSQL data source. Its connection string is known only after start-up
+/// (the embedded cluster picks a free port), so it is created by <see cref="Open"/> and read lazily.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private NpgsqlDataSource? _dataSource;
+
+    public NpgsqlDataSource DataSource =>
+        _dataSource ?? throw new InvalidOperationException("The database is not open yet: it opens while the service starts.");
+
+    /// <summary>Where the data lives, for the start log and /health/ready (no password).</summary>
+    public string Description { get; private set; } = "not started";
+
+    public void Open(string connectionString, string description)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "devmentor-project-service";
+        _dataSource = builder.Build();
+        Description = description;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    public static string Redact(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}";
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using DevMentor.Core.Data;
+using DevMentor.Core.Data.Embedded;
+using DevMentor.Core.Housekeeping;
+using DevMentor.Core.Scheduling;
+using DevMentor.Functions.Catalog;
+using DevMentor.Functions.Health;
+using DevMentor.Functions.Http;
+using DevMentor.Functions.Json;
+using DevMentor.Functions.Timers;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+
+namespace DevMentor.Functions.Composition;
+
+/// <summary>The composition root: configuration, services, middleware and the function table.</summary>
+public static partial class DevMentorApp
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+
+        // local.settings.json (the Functions convention) ranks above appsettings.json and below
+        // environment variables and the command line, as under Core Tools.
+        var sources = builder.Configuration.Sources;
+        var environmentIndex = sources.Select((s, i) => (s, i))
+            .LastOrDefault(x => x.s is EnvironmentVariablesConfigurationSource { Prefix: null or "" }).i;
+        var local = new ConfigurationBuilder().AddLocalSettings(builder.Environment.ContentRootPath).Sources[0];
+        sources.Insert(environmentIndex > 0 ? environmentIndex : sources.Count, local);
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        ConfigureLogging(builder.Logging);
+        ConfigureServer(builder, settings);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        services.AddDevMentorProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+        services.AddOpenApi();
+
+        // The database opens first and closes last: hosted services start in this order and stop in reverse.
+        services.AddSingleton<Database>();
+        services.AddSingleton<MigrationRunner>();
+        services.AddHostedService<DatabaseStartup>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthFunctions.ReadyTag]);
+
+        services.AddSingleton<TimerRunStore>();
+        services.AddSingleton<TimerExecutor>();
+        services.AddSingleton<TimerCatalog>();
+        services.AddSingleton<ITimerFunction, HousekeepingTimer>();
+        if (settings.SchedulerEnabled)
+        {
+            services.AddHostedService<TimerScheduler>();
+        }
+
+        var app = builder.Build();
+        TimerCatalog timers;
+        try
+        {
+            timers = app.Services.GetRequiredService<TimerCatalog>();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidConfigurationException([e.Message]);
+        }
+
+        app.UseDevMentorProblemDetails();
+        app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
+
+        app.MapHealthFunctions();
+        app.MapTimerFunctions(timers);
+        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
+
+        // Fails the start when an endpoint has no function name or two share one.
+        FunctionCatalog.From(app, timers);
+        return app;
+    }
+
+    /// <summary>Runs until SIGTERM/Ctrl+C; start-up failures end with one clear line and a non-zero exit code.</summary>
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevMentor.Startup");
+        var settings = app.Services.GetRequiredService<ServiceSettings>();
+        var started = Stopwatch.StartNew();
+        app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), settings.UnderFunctionsHost ? "Azure Functions custom handler" : "standalone", started.ElapsedMilliseconds));
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is EmbeddedPostgresException or MigrationFailedException or InvalidConfigurationException)
+        {
+            await Console.Error.WriteLineAsync($"devmentor: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true; // carries TraceId/SpanId
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+        logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+    }
+
+    private static void ConfigureServer(WebApplicationBuilder builder, ServiceSettings settings)
+    {
+        if (settings.CustomHandlerPort is { } port)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+        else if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{ServiceSettings.DefaultPort}");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DevMentor Project Service listening on {Urls} ({Mode}); started in {ElapsedMs} ms")]
+    private static partial void LogListening(ILogger logger, string urls, string mode, long elapsedMs);
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using Npgsql;
+
+namespace DevMentor.Functions.Composition;
+
+/// <summary>
+/// The settings the service itself reads, parsed once at start. Every problem is collected and
+/// reported together, each naming its key, so a misconfigured deployment fails in one go.
+/// </summary>
+public sealed record ServiceSettings
+{
+    public const int DefaultPort = 3004;
+
+    public required string DataDirectory { get; init; }
+    public string? PostgresConnectionString { get; init; }
+    public string? PostgresBinDirectory { get; init; }
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+    /// <summary>Set by the Azure Functions host: listen there, and let the host fire the timers.</summary>
+    public int? CustomHandlerPort { get; init; }
+    public bool SchedulerEnabled { get; init; } = true;
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    public bool UnderFunctionsHost => CustomHandlerPort is not null;
+
+    public static ServiceSettings Load(IConfiguration configuration, string contentRoot)
+    {
+        var problems = new List<string>();
+
+        var dataDirectory = configuration["DEVMENTOR_DATA_DIR"] is { Length: > 0 } dir ? dir : ".devmentor";
+        if (dataDirectory.IndexOfAny(['\0', '\n']) >= 0)
+        {
+            problems.Add("DEVMENTOR_DATA_DIR: contains a control character.");
+        }
+
+        var postgres = configuration.GetConnectionString("Postgres");
+        if (!string.IsNullOrWhiteSpace(postgres))
+        {
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(postgres);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"ConnectionStrings:Postgres: not a valid PostgreSQL connection string ({e.Message}).");
+            }
+        }
+        else
+        {
+            postgres = null;
+        }
+
+        var customHandlerPort = ReadInt(configuration, "FUNCTIONS_CUSTOMHANDLER_PORT", null, 1, 65535, problems);
+        var scheduler = ReadBool(configuration, "Scheduler:Enabled", customHandlerPort is null, problems);
+        var maxBody = ReadLong(configuration, "Limits:MaxRequestBodyBytes", 1024 * 1024, 1, 1L << 34, problems);
+
+        var cors = (configuration["Host:CORS"] ?? configuration["Cors:AllowedOrigins"] ?? "")
+            .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var origin in cors.Where(o => o != "*" && !Uri.TryCreate(o, UriKind.Absolute, out _)))
+        {
+            problems.Add($"Host:CORS: '{origin}' is not an absolute origin such as https://app.example.com.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidConfigurationException(problems);
+        }
+
+        return new ServiceSettings
+        {
+            DataDirectory = Path.GetFullPath(dataDirectory, contentRoot),
+            PostgresConnectionString = postgres,
+            PostgresBinDirectory = configuration["Postgres:BinDirectory"] is { Length: > 0 } bin ? bin : null,
+            MaxRequestBodyBytes = maxBody!.Value,
+            CustomHandlerPort = customHandlerPort,
+            SchedulerEnabled = scheduler,
+            CorsOrigins = cors,
+        };
+    }
+
+    private static int? ReadInt(IConfiguration configuration, string key, int? fallback, int min, int max, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static long? ReadLong(IConfiguration configuration, string key, long fallback, long min, long max, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static bool ReadBool(IConfiguration configuration, string key, bool fallback, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not true or false.");
+        return fallback;
+    }
+}

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DevMentor.Functions.Health;
+using DevMentor.Functions.Timers;
+
+namespace DevMentor.Functions.Json;
+
+/// <summary>Source-generated serialization for the API's own types (camelCase, as clients expect).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(LivenessResponse))]
+[JsonSerializable(typeof(TimerInvocationRequest))]
+[JsonSerializable(typeof(TimerInvocationResponse))]
+public sealed partial class AppJsonContext : JsonSerializerContext;

@@ -1,0 +1,53 @@
+using DevMentor.Functions.Composition;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+
+namespace DevMentor.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// The real service composition on an in-memory server, against a real database. Several
+/// instances may share one database, which is how multi-instance behaviour is tested.
+/// </summary>
+public sealed class TestApp : IAsyncDisposable
+{
+    private TestApp(WebApplication app)
+    {
+        App = app;
+        Client = app.GetTestClient();
+    }
+
+    public WebApplication App { get; }
+    public HttpClient Client { get; }
+    public IServiceProvider Services => App.Services;
+
+    public static async Task<TestApp> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = DevMentorApp.CreateBuilder([]);
+        builder.WebHost.UseTestServer();
+        var values = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["DEVMENTOR_DATA_DIR"] = Path.Combine(TestPostgres.ScratchRoot, "app-" + Guid.NewGuid().ToString("N")[..8]),
+            ["Scheduler:Enabled"] = "false",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(values);
+        configure?.Invoke(builder);
+        var app = DevMentorApp.Build(builder);
+        await app.StartAsync();
+        return new TestApp(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
