@@ -10,10 +10,17 @@ configuration=${CONFIGURATION:-Release}
 results=TestResults
 rm -rf "$results"
 
-# Test clusters of an earlier, killed run must not pile up.
+# Test clusters left by an earlier, killed test run must not pile up. Each run's cluster lives
+# under /tmp/devmentor-tests/<test process id>; clusters of live test processes are left alone.
 sweep() {
-  pkill -f "postgres -D /tmp/devmentor-tests/" 2>/dev/null || true
-  rm -rf /tmp/devmentor-tests 2>/dev/null || true
+  for dir in /tmp/devmentor-tests/*/; do
+    [ -d "$dir" ] || continue
+    pid=$(basename "$dir")
+    if [ ! -d "/proc/$pid" ]; then
+      pkill -f "postgres -D ${dir}" 2>/dev/null || true
+      rm -rf "$dir" 2>/dev/null || true
+    fi
+  done
 }
 sweep
 
@@ -29,23 +36,9 @@ dotnet test DevMentor.Functions.sln -c "$configuration" --no-build --nologo \
   -- RunConfiguration.TestSessionTimeout=1500000 || status=$?
 sweep
 
-summary=$(python3 - "$results" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
-ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
-passed = failed = skipped = 0
-files = glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True)
-for f in files:
-    counters = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
-    passed += int(counters.get("passed", 0))
-    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
-    skipped += int(counters.get("notExecuted", 0))
-if not files:
-    failed += 1
-print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-PY
-)
+summary=$(python3 scripts/trx-summary.py "$results")
 echo "$summary"
 case "$summary" in
-  *" 0 failed"*) [ "$status" = 0 ] || exit "$status" ;;
+  *", 0 failed"*) [ "$status" = 0 ] || exit "$status" ;;
   *) exit 1 ;;
 esac

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using DevMentor.Core.Caching;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
+using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Functions.Catalog;
 using DevMentor.Functions.Health;
@@ -52,6 +54,11 @@ public static partial class DevMentorApp
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<DatabaseStartup>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthFunctions.ReadyTag]);
+
+        // In-process defaults; a Redis-backed pair replaces them when ConnectionStrings:Redis is set.
+        services.AddMemoryCache(o => o.SizeLimit = 64L * 1024 * 1024);
+        services.AddSingleton<ICache, InProcessCache>();
+        services.AddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
 
         services.AddSingleton<TimerRunStore>();
         services.AddSingleton<TimerExecutor>();
