@@ -91,10 +91,12 @@ public sealed class MigrationRunnerTests
     }
 
     [Fact]
-    public void Embedded_migrations_are_numbered_without_gaps_or_duplicates()
+    public void Embedded_migrations_are_numbered_in_order_and_load_from_the_assembly()
     {
         var versions = MigrationRunner.Embedded.Select(m => m.Version).ToList();
-        Assert.Equal(Enumerable.Range(1, versions.Count), versions);
+        Assert.Equal(1, versions[0]);
+        Assert.Equal(versions.Order().Distinct(), versions);
+        Assert.All(MigrationRunner.Embedded, m => Assert.False(string.IsNullOrWhiteSpace(m.Sql), m.Name));
     }
 
     [Fact]
