@@ -10,6 +10,7 @@ using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
 using DevMentor.Functions.Timers;
+using DevMentor.Functions.Webhooks;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace DevMentor.Functions.Composition;
@@ -70,6 +71,8 @@ public static partial class DevMentorApp
             services.AddHostedService<TimerScheduler>();
         }
 
+        services.AddWebhooks(builder.Configuration);
+
         var app = builder.Build();
         TimerCatalog timers;
         try
@@ -86,6 +89,7 @@ public static partial class DevMentorApp
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
+        app.MapWebhookFunctions();
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
 
         // Fails the start when an endpoint has no function name or two share one.
@@ -153,6 +157,7 @@ public static partial class DevMentorApp
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // RequestBodyLimit sets each request's limit (endpoints may raise it); this covers anything before it.
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });
