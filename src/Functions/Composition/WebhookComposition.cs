@@ -1,4 +1,5 @@
 using DevMentor.Core.Integrations.GitHub;
+using DevMentor.Core.Integrations.GitLab;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Tasks;
@@ -9,17 +10,17 @@ public static class WebhookComposition
 {
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        var apiBase = configuration["GitHub:ApiBaseUrl"];
-        if (!string.IsNullOrWhiteSpace(apiBase) && !Uri.TryCreate(apiBase.TrimEnd('/') + "/", UriKind.Absolute, out _))
-        {
-            throw new InvalidConfigurationException([$"GitHub:ApiBaseUrl: '{apiBase}' is not an absolute URL."]);
-        }
-
         services.AddSingleton(new GitHubOptions
         {
             WebhookSecret = configuration["GitHub:WebhookSecret"],
-            ApiBaseUrl = string.IsNullOrWhiteSpace(apiBase) ? new GitHubOptions().ApiBaseUrl : new Uri(apiBase.TrimEnd('/') + "/"),
+            ApiBaseUrl = ApiBase(configuration, "GitHub:ApiBaseUrl") ?? new GitHubOptions().ApiBaseUrl,
             Token = configuration["GitHub:Token"],
+        });
+        services.AddSingleton(new GitLabOptions
+        {
+            WebhookToken = configuration["GitLab:WebhookToken"],
+            ApiBaseUrl = ApiBase(configuration, "GitLab:ApiBaseUrl") ?? new GitLabOptions().ApiBaseUrl,
+            Token = configuration["GitLab:Token"],
         });
 
         services.AddSingleton<WebhookDeliveryStore>();
@@ -30,13 +31,31 @@ public static class WebhookComposition
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
         services.AddSingleton<ITimerFunction, WebhookRedeliveryTimer>();
         services.AddSingleton<IWebhookSecretSource, NoProjectWebhookSecrets>();
+        services.AddSingleton<WebhookInbox>();
+        services.AddSingleton<RepositoryEvents>();
         services.AddSingleton<GitHubWebhookIntake>();
         services.AddSingleton<IWebhookEventHandler, GitHubEventHandler>();
+        services.AddSingleton<GitLabWebhookIntake>();
+        services.AddSingleton<IWebhookEventHandler, GitLabEventHandler>();
 
         // Replaced by the projects and pipeline adapters once those features are wired in.
         services.AddSingleton<IRepositoryProjects, NoLinkedProjects>();
         services.AddSingleton<IWebhookBuildStarter, NoPipeline>();
         return services;
+    }
+
+    /// <summary>An API base URL with a trailing slash, so relative paths resolve below it.</summary>
+    private static Uri? ApiBase(IConfiguration configuration, string key)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(raw.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new InvalidConfigurationException([$"{key}: '{raw}' is not an absolute http(s) URL."]);
     }
 
     private sealed class NoLinkedProjects : IRepositoryProjects

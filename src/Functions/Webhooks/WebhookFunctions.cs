@@ -1,4 +1,5 @@
 using DevMentor.Core.Integrations.GitHub;
+using DevMentor.Core.Integrations.GitLab;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,16 +16,20 @@ public static class WebhookFunctions
     {
         var group = routes.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous();
         group.MapPost("/github", GitHubAsync).WithName("GitHubWebhook").WithRequestBodyLimit(MaxPayloadBytes);
+        group.MapPost("/gitlab", GitLabAsync).WithName("GitLabWebhook").WithRequestBodyLimit(MaxPayloadBytes);
         return routes;
     }
 
     public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitHubAsync(
-        HttpRequest request, GitHubWebhookIntake intake, CancellationToken cancellationToken)
-    {
-        var body = await ReadBodyAsync(request, cancellationToken);
-        var result = await intake.AcceptAsync(name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null, body, cancellationToken);
-        return Map(result);
-    }
+        HttpRequest request, GitHubWebhookIntake intake, CancellationToken cancellationToken) =>
+        Map(await intake.AcceptAsync(Header(request), await ReadBodyAsync(request, cancellationToken), cancellationToken));
+
+    public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitLabAsync(
+        HttpRequest request, GitLabWebhookIntake intake, CancellationToken cancellationToken) =>
+        Map(await intake.AcceptAsync(Header(request), await ReadBodyAsync(request, cancellationToken), cancellationToken));
+
+    private static Func<string, string?> Header(HttpRequest request) =>
+        name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
     private static Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult> Map(WebhookIntakeResult result) => result switch
     {

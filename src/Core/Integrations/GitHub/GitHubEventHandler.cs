@@ -1,20 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Tasks;
 
 namespace DevMentor.Core.Integrations.GitHub;
 
 /// <summary>
-/// Turns a stored GitHub delivery into effects: push → commits recorded and one run per project
-/// that builds the branch; pull_request opened/synchronize/reopened → a run for the head sha;
-/// issues → mirrored tasks. Runs are started with an idempotency key derived from the delivery,
-/// so re-processing a delivery never starts a second run.
+/// GitHub deliveries: push → <see cref="RepositoryEvents.PushAsync"/>; pull_request
+/// opened/synchronize/reopened → a run for the head sha; issues → mirrored tasks; the rest is ignored.
 /// </summary>
-public sealed class GitHubEventHandler(
-    IRepositoryProjects projects,
-    IWebhookBuildStarter buildStarter,
-    RepositoryPushStore pushes,
-    ProjectTaskStore tasks) : IWebhookEventHandler
+public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProjects projects, ProjectTaskStore tasks) : IWebhookEventHandler
 {
     private static readonly HashSet<string> BuildingPullRequestActions = ["opened", "synchronize", "reopened"];
     private static readonly HashSet<string> MirroredIssueActions = ["opened", "edited", "closed", "reopened"];
@@ -39,65 +34,16 @@ public sealed class GitHubEventHandler(
         }
     }
 
-    private async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, GitHubPushEvent push, CancellationToken cancellationToken)
-    {
-        var linked = await projects.FindAsync(Provider, push.Repository.FullName, cancellationToken);
-        if (linked.Count == 0)
-        {
-            return WebhookOutcome.Ignored($"no project tracks {push.Repository.FullName}");
-        }
+    private Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, GitHubPushEvent push, CancellationToken cancellationToken) =>
+        events.PushAsync(delivery, new RepositoryPush(
+            Provider, push.Repository.FullName, push.Ref, push.Before, push.After, push.Deleted, push.Commits?.Count ?? 0,
+            JsonSerializer.Serialize(push.Commits ?? [], GitHubJsonContext.Default.IReadOnlyListGitHubCommit)), cancellationToken);
 
-        if (push.Deleted || IsZeroSha(push.After))
-        {
-            return WebhookOutcome.Ignored($"{push.Ref} was deleted");
-        }
-
-        var isTag = push.Ref.StartsWith("refs/tags/", StringComparison.Ordinal);
-        var name = isTag ? push.Ref["refs/tags/".Length..] : push.Ref.StartsWith("refs/heads/", StringComparison.Ordinal) ? push.Ref["refs/heads/".Length..] : push.Ref;
-        var commitsJson = JsonSerializer.Serialize(push.Commits ?? [], GitHubJsonContext.Default.IReadOnlyListGitHubCommit);
-        var started = new List<string>();
-        foreach (var project in linked)
-        {
-            await pushes.RecordAsync(delivery.Id, project.ProjectId, push.Ref, push.Before, push.After, commitsJson, cancellationToken);
-            var builds = isTag ? project.BuildTags : BuildsBranch(project, name);
-            if (builds)
-            {
-                var runId = await buildStarter.StartAsync(
-                    new WebhookBuildRequest(project.ProjectId, name, push.After, isTag ? "tag" : "push", null, $"github:{delivery.DeliveryId}:{project.ProjectId}"),
-                    cancellationToken);
-                started.Add($"{project.ProjectId}:{runId}");
-            }
-        }
-
-        return started.Count > 0
-            ? WebhookOutcome.Processed($"push to {push.Ref} ({push.Commits?.Count ?? 0} commits) started runs {string.Join(", ", started)}")
-            : WebhookOutcome.Ignored($"push to {push.Ref} recorded; no project builds {(isTag ? "tags" : "that branch")}");
-    }
-
-    private async Task<WebhookOutcome> PullRequestAsync(WebhookDelivery delivery, GitHubPullRequestEvent pr, CancellationToken cancellationToken)
-    {
-        if (!BuildingPullRequestActions.Contains(pr.Action))
-        {
-            return WebhookOutcome.Ignored($"pull_request action '{pr.Action}' starts nothing");
-        }
-
-        var linked = await projects.FindAsync(Provider, pr.Repository.FullName, cancellationToken);
-        if (linked.Count == 0)
-        {
-            return WebhookOutcome.Ignored($"no project tracks {pr.Repository.FullName}");
-        }
-
-        var started = new List<string>();
-        foreach (var project in linked)
-        {
-            var runId = await buildStarter.StartAsync(
-                new WebhookBuildRequest(project.ProjectId, pr.PullRequest.Head.Ref, pr.PullRequest.Head.Sha, "pull_request", $"PR #{pr.Number}", $"github:{delivery.DeliveryId}:{project.ProjectId}"),
-                cancellationToken);
-            started.Add($"{project.ProjectId}:{runId}");
-        }
-
-        return WebhookOutcome.Processed($"pull request #{pr.Number} {pr.Action} started runs {string.Join(", ", started)}");
-    }
+    private async Task<WebhookOutcome> PullRequestAsync(WebhookDelivery delivery, GitHubPullRequestEvent pr, CancellationToken cancellationToken) =>
+        BuildingPullRequestActions.Contains(pr.Action)
+            ? await events.ChangeRequestAsync(delivery, new ChangeRequest(
+                Provider, pr.Repository.FullName, pr.Number, pr.PullRequest.Head.Ref, pr.PullRequest.Head.Sha, $"PR #{pr.Number}"), cancellationToken)
+            : WebhookOutcome.Ignored($"pull_request action '{pr.Action}' starts nothing");
 
     private async Task<WebhookOutcome> IssuesAsync(GitHubIssuesEvent issues, CancellationToken cancellationToken)
     {
@@ -118,11 +64,6 @@ public sealed class GitHubEventHandler(
             : WebhookOutcome.Ignored($"no project tracks {issues.Repository.FullName}");
     }
 
-    private static bool BuildsBranch(LinkedProject project, string branch) =>
-        project.BuildBranches.Count == 0 ? branch == project.DefaultBranch : project.BuildBranches.Contains(branch);
-
-    private static bool IsZeroSha(string sha) => sha.Length > 0 && sha.All(c => c == '0');
-
-    private static T Parse<T>(WebhookDelivery delivery, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+    private static T Parse<T>(WebhookDelivery delivery, JsonTypeInfo<T> type) =>
         JsonSerializer.Deserialize(delivery.Payload, type) ?? throw new JsonException("empty payload");
 }

@@ -7,11 +7,7 @@ namespace DevMentor.Core.Integrations.GitHub;
 /// the delivery (deduplicated on X-GitHub-Delivery). Processing happens afterwards, from the
 /// stored copy, so answering stays well inside GitHub's 10 s and a crash loses nothing.
 /// </summary>
-public sealed class GitHubWebhookIntake(
-    GitHubOptions options,
-    IWebhookSecretSource projectSecrets,
-    WebhookDeliveryStore deliveries,
-    WebhookWorker worker)
+public sealed class GitHubWebhookIntake(GitHubOptions options, IWebhookSecretSource projectSecrets, WebhookInbox inbox)
 {
     public const string Provider = "github";
 
@@ -53,36 +49,8 @@ public sealed class GitHubWebhookIntake(
             valid |= GitHubSignature.IsValid(signature, secret, body);
         }
 
-        if (!valid)
-        {
-            return new WebhookIntakeResult.Unauthorized("The signature does not match the payload.");
-        }
-
-        if (header("Content-Type") is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            return new WebhookIntakeResult.UnsupportedMediaType("Set the webhook's content type to application/json.");
-        }
-
-        var eventName = header("X-GitHub-Event");
-        var deliveryId = header("X-GitHub-Delivery");
-        if (string.IsNullOrWhiteSpace(eventName) || string.IsNullOrWhiteSpace(deliveryId) || deliveryId.Length > 200 || eventName.Length > 100)
-        {
-            return new WebhookIntakeResult.Invalid("X-GitHub-Event and X-GitHub-Delivery are required.");
-        }
-
-        var headers = KeptHeaders.Select(h => (h, header(h))).Where(x => x.Item2 is not null).ToDictionary(x => x.h, x => x.Item2!);
-        if (eventName == "ping")
-        {
-            var ping = await deliveries.StoreAsync(Provider, deliveryId, eventName, headers, body, "processed", "pong", cancellationToken);
-            return new WebhookIntakeResult.Pong(ping.Id);
-        }
-
-        var stored = await deliveries.StoreAsync(Provider, deliveryId, eventName, headers, body, null, null, cancellationToken);
-        if (!stored.Duplicate)
-        {
-            worker.Signal(stored.Id);
-        }
-
-        return new WebhookIntakeResult.Accepted(stored.Id, deliveryId, stored.Duplicate);
+        return valid
+            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-GitHub-Event", "X-GitHub-Delivery", KeptHeaders, body, cancellationToken)
+            : new WebhookIntakeResult.Unauthorized("The signature does not match the payload.");
     }
 }
