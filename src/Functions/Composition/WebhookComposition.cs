@@ -1,5 +1,6 @@
 using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Integrations.GitLab;
+using DevMentor.Core.Integrations.Statuses;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Tasks;
@@ -38,7 +39,18 @@ public static class WebhookComposition
         services.AddSingleton<GitLabWebhookIntake>();
         services.AddSingleton<IWebhookEventHandler, GitLabEventHandler>();
 
+        // Commit statuses back to GitHub/GitLab. Outbound calls are short: the reporter retries later.
+        services.AddHttpClient(GitHubStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient(GitLabStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<CommitStatusStore>();
+        services.AddSingleton<ICommitStatusClient, GitHubStatusClient>();
+        services.AddSingleton<ICommitStatusClient, GitLabStatusClient>();
+        services.AddSingleton(new RunLinks(ApiBase(configuration, "Service:PublicBaseUrl") ?? new Uri($"http://127.0.0.1:{ServiceSettings.DefaultPort}/")));
+        services.AddSingleton<CommitStatusReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommitStatusReporter>());
+
         // Replaced by the projects and pipeline adapters once those features are wired in.
+        services.AddSingleton<IRunStateSource, NoRuns>();
         services.AddSingleton<IRepositoryProjects, NoLinkedProjects>();
         services.AddSingleton<IWebhookBuildStarter, NoPipeline>();
         return services;
@@ -62,6 +74,12 @@ public static class WebhookComposition
     {
         public Task<IReadOnlyList<LinkedProject>> FindAsync(string provider, string fullName, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<LinkedProject>>([]);
+    }
+
+    private sealed class NoRuns : IRunStateSource
+    {
+        public Task<IReadOnlyList<RunState>> GetAsync(IReadOnlyList<Guid> runIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RunState>>([]);
     }
 
     private sealed class NoPipeline : IWebhookBuildStarter

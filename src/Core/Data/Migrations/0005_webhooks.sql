@@ -48,3 +48,22 @@ CREATE TABLE project_tasks (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     UNIQUE (project_id, source, external_id)
 );
+
+-- Commit statuses owed to the repository host for runs that webhooks started: pending first,
+-- then the final state. Reported by a background loop with backoff, so the host being slow or
+-- down never holds up or fails a run.
+CREATE TABLE commit_status_reports (
+    run_id          uuid        PRIMARY KEY,
+    project_id      uuid        NOT NULL,
+    provider        text        NOT NULL CHECK (provider IN ('github', 'gitlab')),
+    repository      text        NOT NULL,
+    sha             text        NOT NULL,
+    reported_state  text,
+    attempts        integer     NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_error      text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX commit_status_reports_due ON commit_status_reports (next_attempt_at) WHERE reported_state IS DISTINCT FROM 'final';

@@ -1,3 +1,5 @@
+using DevMentor.Core.Integrations.Statuses;
+
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>A push as every provider describes it.</summary>
@@ -12,7 +14,7 @@ public sealed record ChangeRequest(string Provider, string FullName, int Number,
 /// every project tracking the repository, and each project that builds the ref gets one run.
 /// Runs carry an idempotency key derived from the delivery, so re-processing starts nothing new.
 /// </summary>
-public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes)
+public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes, CommitStatusStore statuses)
 {
     public async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, RepositoryPush push, CancellationToken cancellationToken)
     {
@@ -40,6 +42,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
                 var runId = await buildStarter.StartAsync(
                     new WebhookBuildRequest(project.ProjectId, name, push.After, isTag ? "tag" : "push", null, IdempotencyKey(delivery, project)),
                     cancellationToken);
+                await statuses.TrackAsync(runId, project.ProjectId, push.Provider, push.FullName, push.After, cancellationToken);
                 started.Add($"{project.ProjectId}:{runId}");
             }
         }
@@ -63,6 +66,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
             var runId = await buildStarter.StartAsync(
                 new WebhookBuildRequest(project.ProjectId, change.HeadRef, change.HeadSha, change.Provider == "gitlab" ? "merge_request" : "pull_request", change.Label, IdempotencyKey(delivery, project)),
                 cancellationToken);
+            await statuses.TrackAsync(runId, project.ProjectId, change.Provider, change.FullName, change.HeadSha, cancellationToken);
             started.Add($"{project.ProjectId}:{runId}");
         }
 

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using DevMentor.Core.Data;
+using DevMentor.Core.Integrations.GitHub;
+using DevMentor.Core.Integrations.GitLab;
+using DevMentor.Core.Integrations.Statuses;
+using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DevMentor.Functions.Tests.Integrations;
+
+/// <summary>The reporter's rules against a real database and a real (fake) host API; run states come from a stub of the pipeline's port.</summary>
+public sealed class CommitStatusReporterTests
+{
+    private sealed class RunStates : IRunStateSource
+    {
+        public ConcurrentDictionary<Guid, RunState> States { get; } = new();
+
+        public Task<IReadOnlyList<RunState>> GetAsync(IReadOnlyList<Guid> runIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RunState>>(runIds.Where(States.ContainsKey).Select(id => States[id]).ToList());
+    }
+
+    private sealed record Fixture(CommitStatusStore Store, CommitStatusReporter Reporter, RunStates Runs, FakeRepositoryHost Host, Database Database) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Database.DisposeAsync();
+        }
+    }
+
+    private static async Task<Fixture> CreateAsync(string purpose)
+    {
+        var database = new Database();
+        database.Open(await TestPostgres.CreateDatabaseAsync(purpose), purpose);
+        await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
+        var host = await FakeRepositoryHost.StartAsync();
+        var services = new ServiceCollection();
+        services.AddHttpClient();
+        var httpClients = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        var store = new CommitStatusStore(database);
+        var runs = new RunStates();
+        ICommitStatusClient[] clients =
+        [
+            new GitHubStatusClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, Token = "gh-token" }),
+            new GitLabStatusClient(httpClients, new GitLabOptions { ApiBaseUrl = new Uri(host.BaseAddress, "api/v4/"), Token = "gl-token" }),
+        ];
+        var reporter = new CommitStatusReporter(store, runs, clients, new RunLinks(new Uri("https://devmentor.example/")), NullLogger<CommitStatusReporter>.Instance);
+        return new Fixture(store, reporter, runs, host, database);
+    }
+
+    [Fact]
+    public async Task Github_gets_pending_then_the_final_state_with_the_runs_url()
+    {
+        await using var f = await CreateAsync("status_github");
+        var (runId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        f.Runs.States[runId] = new RunState(runId, projectId, "running");
+        await f.Store.TrackAsync(runId, projectId, "github", "Codertocat/Hello-World", "abc123", CancellationToken.None);
+
+        Assert.Equal(1, await f.Reporter.ReportDueAsync(CancellationToken.None));
+        Assert.Equal(0, await f.Reporter.ReportDueAsync(CancellationToken.None)); // nothing new while it runs
+        f.Runs.States[runId] = new RunState(runId, projectId, "succeeded");
+        Assert.Equal(1, await f.Reporter.ReportDueAsync(CancellationToken.None));
+        Assert.Equal(0, await f.Reporter.ReportDueAsync(CancellationToken.None)); // final: done
+
+        var calls = f.Host.Calls.ToList();
+        Assert.Equal(2, calls.Count);
+        Assert.All(calls, c => Assert.Equal("/repos/Codertocat/Hello-World/statuses/abc123", c.PathAndQuery));
+        Assert.All(calls, c => Assert.Equal("Bearer gh-token", c.Headers["Authorization"]));
+        var bodies = calls.Select(c => JsonDocument.Parse(c.Body).RootElement).ToList();
+        Assert.Equal(["pending", "success"], bodies.Select(b => b.GetProperty("state").GetString()));
+        Assert.All(bodies, b => Assert.Equal("devmentor/build", b.GetProperty("context").GetString()));
+        Assert.All(bodies, b => Assert.Equal($"https://devmentor.example/projects/{projectId}/builds/{runId}", b.GetProperty("target_url").GetString()));
+    }
+
+    [Theory]
+    [InlineData("failed", "failure")]
+    [InlineData("canceled", "error")]
+    [InlineData("timed_out", "error")]
+    public async Task A_run_that_ended_before_the_first_report_still_gets_pending_then_its_final_state(string runStatus, string githubState)
+    {
+        await using var f = await CreateAsync("status_final_" + runStatus);
+        var (runId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        f.Runs.States[runId] = new RunState(runId, projectId, runStatus);
+        await f.Store.TrackAsync(runId, projectId, "github", "o/r", "sha1", CancellationToken.None);
+
+        await f.Reporter.ReportDueAsync(CancellationToken.None);
+        await f.Reporter.ReportDueAsync(CancellationToken.None);
+
+        Assert.Equal(["pending", githubState], f.Host.Calls.Select(c => JsonDocument.Parse(c.Body).RootElement.GetProperty("state").GetString()));
+    }
+
+    [Fact]
+    public async Task A_failing_host_is_retried_later_and_the_status_still_arrives()
+    {
+        await using var f = await CreateAsync("status_retry");
+        var (runId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        f.Runs.States[runId] = new RunState(runId, projectId, "queued");
+        await f.Store.TrackAsync(runId, projectId, "github", "o/r", "sha2", CancellationToken.None);
+        f.Host.FailNext(1);
+
+        Assert.Equal(0, await f.Reporter.ReportDueAsync(CancellationToken.None));
+        Assert.Equal(0, await f.Reporter.ReportDueAsync(CancellationToken.None)); // backing off: not due yet
+
+        await using (var due = f.Database.DataSource.CreateCommand("UPDATE commit_status_reports SET next_attempt_at = now() RETURNING attempts, last_error"))
+        await using (var reader = await due.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            Assert.Equal(1, reader.GetInt32(0));
+            Assert.Contains("503", reader.GetString(1), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, await f.Reporter.ReportDueAsync(CancellationToken.None));
+        Assert.Equal(2, f.Host.Calls.Count);
+    }
+
+    [Fact]
+    public void Backoff_doubles_from_five_seconds_up_to_five_minutes_with_jitter()
+    {
+        Assert.InRange(CommitStatusReporter.Backoff(0).TotalSeconds, 4, 6);
+        Assert.InRange(CommitStatusReporter.Backoff(1).TotalSeconds, 8, 12);
+        Assert.InRange(CommitStatusReporter.Backoff(3).TotalSeconds, 32, 48);
+        Assert.InRange(CommitStatusReporter.Backoff(20).TotalSeconds, 240, 360);
+    }
+
+    [Fact]
+    public async Task Gitlab_gets_its_status_api_with_the_private_token()
+    {
+        await using var f = await CreateAsync("status_gitlab");
+        var (runId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        f.Runs.States[runId] = new RunState(runId, projectId, "canceled");
+        await f.Store.TrackAsync(runId, projectId, "gitlab", "mike/diaspora", "da15608", CancellationToken.None);
+
+        await f.Reporter.ReportDueAsync(CancellationToken.None);
+        await f.Reporter.ReportDueAsync(CancellationToken.None);
+
+        var calls = f.Host.Calls.ToList();
+        Assert.Equal(2, calls.Count);
+        Assert.All(calls, c => Assert.StartsWith("/api/v4/projects/mike%2Fdiaspora/statuses/da15608?state=", c.PathAndQuery, StringComparison.Ordinal));
+        Assert.Contains("state=pending", calls[0].PathAndQuery, StringComparison.Ordinal);
+        Assert.Contains("state=canceled", calls[1].PathAndQuery, StringComparison.Ordinal);
+        Assert.Contains("name=devmentor%2Fbuild", calls[1].PathAndQuery, StringComparison.Ordinal);
+        Assert.All(calls, c => Assert.Equal("gl-token", c.Headers["PRIVATE-TOKEN"]));
+    }
+}
