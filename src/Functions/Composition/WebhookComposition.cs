@@ -24,6 +24,13 @@ public static class WebhookComposition
             Token = configuration["GitLab:Token"],
         });
 
+        var processOnReceipt = configuration["Webhooks:ProcessOnReceipt"];
+        if (!string.IsNullOrWhiteSpace(processOnReceipt) && !bool.TryParse(processOnReceipt, out _))
+        {
+            throw new InvalidConfigurationException([$"Webhooks:ProcessOnReceipt: '{processOnReceipt}' is not true or false."]);
+        }
+
+        services.AddSingleton(new WebhookOptions(string.IsNullOrWhiteSpace(processOnReceipt) || bool.Parse(processOnReceipt)));
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<RepositoryPushStore>();
         services.AddSingleton<ProjectTaskStore>();

@@ -4,20 +4,37 @@ using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Integrations.Webhooks;
 
+/// <param name="ProcessOnReceipt">
+/// False leaves every delivery to the WebhookRedelivery timer (e.g. to shed load during an incident);
+/// the answer to the sender is the same either way.
+/// </param>
+public sealed record WebhookOptions(bool ProcessOnReceipt = true);
+
 /// <summary>
 /// Processes deliveries right after they are answered (the intake signals it), and at start
 /// whatever an earlier process accepted but did not finish. The WebhookRedelivery timer is the
 /// safety net when this process is gone.
 /// </summary>
-public sealed partial class WebhookWorker(WebhookProcessor processor, ILogger<WebhookWorker> logger) : BackgroundService
+public sealed partial class WebhookWorker(WebhookProcessor processor, WebhookOptions options, ILogger<WebhookWorker> logger) : BackgroundService
 {
     private readonly Channel<Guid> _accepted = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Signal(Guid deliveryId) => _accepted.Writer.TryWrite(deliveryId);
+    public void Signal(Guid deliveryId)
+    {
+        if (options.ProcessOnReceipt)
+        {
+            _accepted.Writer.TryWrite(deliveryId);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        if (!options.ProcessOnReceipt)
+        {
+            return;
+        }
+
         await RunSafelyAsync(() => processor.ProcessWaitingAsync(stoppingToken), stoppingToken);
         await foreach (var id in _accepted.Reader.ReadAllAsync(stoppingToken))
         {
