@@ -16,7 +16,9 @@ public static class WebhookComposition
             WebhookSecret = configuration["GitHub:WebhookSecret"],
             ApiBaseUrl = ApiBase(configuration, "GitHub:ApiBaseUrl") ?? new GitHubOptions().ApiBaseUrl,
             Token = configuration["GitHub:Token"],
+            App = GitHubApp(configuration),
         });
+        services.AddSingleton<GitHubAppTokens>();
         services.AddSingleton(new GitLabOptions
         {
             WebhookToken = configuration["GitLab:WebhookToken"],
@@ -61,6 +63,40 @@ public static class WebhookComposition
         services.AddSingleton<IRepositoryProjects, NoLinkedProjects>();
         services.AddSingleton<IWebhookBuildStarter, NoPipeline>();
         return services;
+    }
+
+    /// <summary>GitHub:AppId, GitHub:AppPrivateKey (PEM text, or a path to a .pem file) and GitHub:InstallationId, all or none.</summary>
+    private static GitHubAppCredentials? GitHubApp(IConfiguration configuration)
+    {
+        var (appId, key, installation) = (configuration["GitHub:AppId"], configuration["GitHub:AppPrivateKey"], configuration["GitHub:InstallationId"]);
+        if (string.IsNullOrWhiteSpace(appId) && string.IsNullOrWhiteSpace(key) && string.IsNullOrWhiteSpace(installation))
+        {
+            return null;
+        }
+
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(appId))
+        {
+            problems.Add("GitHub:AppId: required with GitHub:AppPrivateKey and GitHub:InstallationId.");
+        }
+
+        if (!long.TryParse(installation, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var installationId))
+        {
+            problems.Add($"GitHub:InstallationId: '{installation}' is not a number.");
+        }
+
+        var pem = key is not null && !key.Contains("-----BEGIN", StringComparison.Ordinal) && File.Exists(key) ? File.ReadAllText(key) : key;
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportFromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            problems.Add("GitHub:AppPrivateKey: not an RSA private key in PEM format (nor a path to one).");
+        }
+
+        return problems.Count > 0 ? throw new InvalidConfigurationException(problems) : new GitHubAppCredentials(appId!, pem!, installationId);
     }
 
     /// <summary>An API base URL with a trailing slash, so relative paths resolve below it.</summary>

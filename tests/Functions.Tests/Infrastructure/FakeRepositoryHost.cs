@@ -22,6 +22,9 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
     private FakeRepositoryHost(WebApplication app) => _app = app;
 
     public ConcurrentQueue<Call> Calls { get; } = new();
+
+    /// <summary>Canned answers by path prefix (e.g. an installation token); anything else gets 201 {"id":1}.</summary>
+    public ConcurrentDictionary<string, (int Status, string Json)> Responses { get; } = new();
     public Uri BaseAddress => new(_app.Urls.First() + "/");
 
     /// <summary>The next <paramref name="count"/> calls are answered 503.</summary>
@@ -50,9 +53,10 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
                 return;
             }
 
-            context.Response.StatusCode = (int)HttpStatusCode.Created;
+            var canned = host.Responses.FirstOrDefault(r => context.Request.Path.Value!.StartsWith(r.Key, StringComparison.Ordinal)).Value;
+            context.Response.StatusCode = canned.Status == 0 ? (int)HttpStatusCode.Created : canned.Status;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("""{"id":1}""");
+            await context.Response.WriteAsync(canned.Json ?? """{"id":1}""");
         });
         await app.StartAsync();
         return host;

@@ -43,11 +43,47 @@ public sealed class CommitStatusReporterTests
         var runs = new RunStates();
         ICommitStatusClient[] clients =
         [
-            new GitHubStatusClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, Token = "gh-token" }),
+            GitHubClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, Token = "gh-token" }),
             new GitLabStatusClient(httpClients, new GitLabOptions { ApiBaseUrl = new Uri(host.BaseAddress, "api/v4/"), Token = "gl-token" }),
         ];
         var reporter = new CommitStatusReporter(store, runs, clients, new RunLinks(new Uri("https://devmentor.example/")), NullLogger<CommitStatusReporter>.Instance);
         return new Fixture(store, reporter, runs, host, database);
+    }
+
+    private static GitHubStatusClient GitHubClient(IHttpClientFactory httpClients, GitHubOptions options) =>
+        new(httpClients, options, new GitHubAppTokens(httpClients, options, TimeProvider.System));
+
+    [Fact]
+    public async Task As_a_github_app_it_exchanges_a_signed_app_jwt_for_an_installation_token_once()
+    {
+        await using var host = await FakeRepositoryHost.StartAsync();
+        host.Responses["/app/installations/42/access_tokens"] = (201, $$"""{"token":"ghs_installation","expires_at":"{{DateTimeOffset.UtcNow.AddHours(1):O}}"}""");
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var services = new ServiceCollection();
+        services.AddHttpClient();
+        var httpClients = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
+        var client = GitHubClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, App = new GitHubAppCredentials("12345", rsa.ExportRSAPrivateKeyPem(), 42) });
+        var status = new CommitStatus("o/r", "sha", CommitState.Pending, "Build queued", new Uri("https://devmentor.example/run"));
+
+        await client.PostAsync(status, CancellationToken.None);
+        await client.PostAsync(status with { State = CommitState.Success }, CancellationToken.None);
+
+        var calls = host.Calls.ToList();
+        Assert.Equal(["/app/installations/42/access_tokens", "/repos/o/r/statuses/sha", "/repos/o/r/statuses/sha"], calls.Select(c => c.PathAndQuery));
+        Assert.All(calls.Skip(1), c => Assert.Equal("Bearer ghs_installation", c.Headers["Authorization"]));
+
+        var jwt = calls[0].Headers["Authorization"]["Bearer ".Length..].Split('.');
+        Assert.True(rsa.VerifyData(System.Text.Encoding.ASCII.GetBytes(jwt[0] + "." + jwt[1]), Base64UrlDecode(jwt[2]),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1), "the app JWT must be signed with the app's key");
+        using var claims = JsonDocument.Parse(Base64UrlDecode(jwt[1]));
+        Assert.Equal("12345", claims.RootElement.GetProperty("iss").GetString());
+        Assert.Equal(600, claims.RootElement.GetProperty("exp").GetInt64() - claims.RootElement.GetProperty("iat").GetInt64());
+    }
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
     }
 
     [Fact]

@@ -9,5 +9,9 @@ public sealed record GitHubOptions
     /// <summary>GitHub's REST API; tests point it at a local fake.</summary>
     public Uri ApiBaseUrl { get; init; } = new("https://api.github.com/");
 
+    /// <summary>A personal or fine-grained access token; used when set, before any App credentials.</summary>
     public string? Token { get; init; }
+
+    /// <summary>Authenticate as a GitHub App instead of with a token.</summary>
+    public GitHubAppCredentials? App { get; init; }
 }

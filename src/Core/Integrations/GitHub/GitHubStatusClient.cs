@@ -9,7 +9,7 @@ namespace DevMentor.Core.Integrations.GitHub;
 /// POST /repos/{owner}/{repo}/statuses/{sha} over plain HttpClient (Octokit does not restore
 /// here). The base URL is configurable so tests talk to a local fake.
 /// </summary>
-public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOptions options) : ICommitStatusClient
+public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOptions options, GitHubAppTokens appTokens) : ICommitStatusClient
 {
     public const string HttpClientName = "github";
 
@@ -38,6 +38,10 @@ public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOpt
         if (!string.IsNullOrEmpty(options.Token))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Token);
+        }
+        else if (options.App is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await appTokens.GetInstallationTokenAsync(cancellationToken));
         }
 
         using var response = await http.SendAsync(request, cancellationToken);
