@@ -1,0 +1,74 @@
+using System.Text.Json;
+using DevMentor.Core.Caching;
+
+namespace DevMentor.Core.Projects;
+
+/// <summary>
+/// Reads a project with its collaborators through the cache (TTL 5 minutes).
+/// <para>
+/// Why every hit is validated against the database's version instead of trusting invalidation
+/// alone: writers remove the entry from the cache after they commit, but with the in-process cache
+/// each instance holds its own copy, and an invalidation message (LISTEN/NOTIFY, pub/sub) reaches
+/// the other instances some time after the writer has already answered. A client that writes through
+/// instance A and then reads through instance B could see the old project in that gap. Comparing the
+/// cached entry's version with the row's (an index probe on a primary or unique key) closes the gap
+/// for every cache backend, so a read after a write is never stale. What the cache saves is the
+/// collaborator aggregation and building the document; removal on write keeps memory tidy.
+/// </para>
+/// </summary>
+public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics metrics)
+{
+    public static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(5);
+    private const string CacheName = "project";
+
+    public static string CacheKey(Guid id) => $"project:v1:{id:N}";
+
+    public async Task<ProjectSnapshot?> GetAsync(string idOrSlug, CancellationToken cancellationToken)
+    {
+        var key = Guid.TryParse(idOrSlug, out var id) ? id.ToString() : idOrSlug.ToLowerInvariant();
+        if (key.Length > 200)
+        {
+            return null;
+        }
+
+        var head = await store.GetHeadAsync(key, cancellationToken);
+        if (head is null)
+        {
+            return null;
+        }
+
+        var cached = await cache.GetAsync(CacheKey(head.Value.Id), cancellationToken);
+        if (cached is not null)
+        {
+            var snapshot = Deserialize(cached);
+            if (snapshot?.Project.Version == head.Value.Version)
+            {
+                metrics.Hit(CacheName);
+                return snapshot;
+            }
+        }
+
+        metrics.Miss(CacheName);
+        var fresh = await store.LoadSnapshotAsync(head.Value.Id, cancellationToken);
+        if (fresh is not null)
+        {
+            await cache.SetAsync(CacheKey(fresh.Project.Id), JsonSerializer.SerializeToUtf8Bytes(fresh, ProjectsJsonContext.Default.ProjectSnapshot), TimeToLive, cancellationToken);
+        }
+
+        return fresh;
+    }
+
+    public Task InvalidateAsync(Guid id, CancellationToken cancellationToken) => cache.RemoveAsync(CacheKey(id), cancellationToken);
+
+    private static ProjectSnapshot? Deserialize(byte[] bytes)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, ProjectsJsonContext.Default.ProjectSnapshot);
+        }
+        catch (JsonException)
+        {
+            return null; // an entry written by another version of the service: a miss
+        }
+    }
+}
