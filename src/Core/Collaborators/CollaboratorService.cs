@@ -53,6 +53,11 @@ public sealed class CollaboratorService(ProjectAccess access, ProjectReader read
 
     public async Task<Outcome<bool>> RemoveAsync(Caller caller, string idOrSlug, string userId, CancellationToken cancellationToken)
     {
+        if (UserIdProblem(userId) is not null)
+        {
+            return Outcome<bool>.Fail(OutcomeKind.NotFound, "No such collaborator.");
+        }
+
         var result = await access.AuthorizeAsync(caller, idOrSlug, ProjectPermission.ManageCollaborators, cancellationToken);
         if (result.Outcome != AccessOutcome.Allowed)
         {
@@ -66,7 +71,7 @@ public sealed class CollaboratorService(ProjectAccess access, ProjectReader read
     }
 
     public static string? UserIdProblem(string userId) =>
-        userId.Length is 0 or > MaxUserIdLength || userId.Any(char.IsControl) || userId.Trim() != userId
+        userId.Length is 0 or > MaxUserIdLength || userId.Any(char.IsControl) || userId.Trim() != userId || !ProjectInput.IsValidUnicode(userId)
             ? $"must be 1 to {MaxUserIdLength} characters without control characters or surrounding spaces."
             : null;
 

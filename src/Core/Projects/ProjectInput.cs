@@ -259,12 +259,43 @@ public static partial class ProjectInput
             return value;
         }
 
-        errors.Add(path, "must be a string.");
+        errors.Add(path, node.GetValueKind() == JsonValueKind.String ? "must be valid Unicode text (no unpaired surrogates)." : "must be a string.");
         return null;
     }
 
-    private static string? AsString(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static bool IsValidUnicode(string value)
+    {
+        try
+        {
+            StrictUtf8.GetByteCount(value);
+            return true;
+        }
+        catch (System.Text.EncoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The node's string, or null when it is no string or no valid Unicode (an escaped lone surrogate).</summary>
+    public static string? AsString(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = value.GetValue<string>();
+            return IsValidUnicode(text) ? text : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     internal static string? CloneUrlProblem(string url)
     {

@@ -26,9 +26,9 @@ public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics
     public async Task<ProjectSnapshot?> GetAsync(string idOrSlug, CancellationToken cancellationToken)
     {
         var key = Guid.TryParse(idOrSlug, out var id) ? id.ToString() : idOrSlug.ToLowerInvariant();
-        if (key.Length > 200)
+        if (id == Guid.Empty && !ProjectSlug.IsWellFormed(key))
         {
-            return null;
+            return null; // no project can have it; spares the database odd input (NUL bytes, 10 kB paths)
         }
 
         var head = await store.GetHeadAsync(key, cancellationToken);

@@ -33,6 +33,8 @@ public static partial class ProjectSlug
         return Reserved.Contains(slug) ? $"'{slug}' is reserved." : null;
     }
 
+    public static bool IsWellFormed(string slug) => slug.Length <= MaxLength && Shape().IsMatch(slug);
+
     /// <summary>The slug a name suggests; falls back to "project" when the name has no ASCII letters or digits.</summary>
     public static string FromName(string name)
     {

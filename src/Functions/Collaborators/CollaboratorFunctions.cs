@@ -40,7 +40,7 @@ public static class CollaboratorFunctions
             return OutcomeResults.Problem(Outcome<bool>.Invalid(new Dictionary<string, string[]> { [""] = ["The body must be a JSON object {\"role\": …}."] }));
         }
 
-        var role = json["role"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+        var role = ProjectInput.AsString(json["role"]);
         var outcome = await collaborators.PutAsync(Caller.From(context.User), id, userId, role, cancellationToken);
         if (!outcome.Succeeded)
         {

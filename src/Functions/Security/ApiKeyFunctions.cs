@@ -89,12 +89,12 @@ public static class ApiKeyFunctions
             return null;
         }
 
-        if (node.GetValueKind() == JsonValueKind.String)
+        if (ProjectInput.AsString(node) is { } value)
         {
-            return node.GetValue<string>();
+            return value;
         }
 
-        errors[property] = ["must be a string."];
+        errors[property] = ["must be a string of valid Unicode text."];
         return null;
     }
 }

@@ -1,3 +1,4 @@
+using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Composition;
 using Microsoft.AspNetCore.Authentication;
@@ -102,9 +103,10 @@ public static class SecuritySetup
         {
             OnTokenValidated = context =>
             {
-                if (string.IsNullOrEmpty(context.Principal?.FindFirst(DevMentorClaims.Subject)?.Value))
+                var subject = context.Principal?.FindFirst(DevMentorClaims.Subject)?.Value;
+                if (string.IsNullOrEmpty(subject) || subject.Length > 200 || subject.Any(char.IsControl) || !ProjectInput.IsValidUnicode(subject))
                 {
-                    context.Fail("The token has no sub claim.");
+                    context.Fail("The token has no usable sub claim.");
                 }
 
                 return Task.CompletedTask;
