@@ -18,6 +18,10 @@ namespace DevMentor.Core.Projects;
 /// </summary>
 public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics metrics)
 {
+    // The in-process cache hands back the very array it stored: remembering what each array decoded
+    // to skips the JSON work on hits. Keyed by reference, so a backend returning new arrays (Redis) just decodes.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], ProjectSnapshot> _decoded = new();
+
     public static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(5);
     private const string CacheName = "project";
 
@@ -40,10 +44,16 @@ public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics
         var cached = await cache.GetAsync(CacheKey(head.Value.Id), cancellationToken);
         if (cached is not null)
         {
-            var snapshot = Deserialize(cached);
+            var known = _decoded.TryGetValue(cached, out var decoded);
+            var snapshot = known ? decoded : Deserialize(cached);
             if (snapshot?.Project.Version == head.Value.Version)
             {
                 metrics.Hit(CacheName);
+                if (!known)
+                {
+                    _decoded.AddOrUpdate(cached, snapshot);
+                }
+
                 return snapshot;
             }
         }
@@ -52,7 +62,9 @@ public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics
         var fresh = await store.LoadSnapshotAsync(head.Value.Id, cancellationToken);
         if (fresh is not null)
         {
-            await cache.SetAsync(CacheKey(fresh.Project.Id), JsonSerializer.SerializeToUtf8Bytes(fresh, ProjectsJsonContext.Default.ProjectSnapshot), TimeToLive, cancellationToken);
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(fresh, ProjectsJsonContext.Default.ProjectSnapshot);
+            _decoded.AddOrUpdate(bytes, fresh);
+            await cache.SetAsync(CacheKey(fresh.Project.Id), bytes, TimeToLive, cancellationToken);
         }
 
         return fresh;
