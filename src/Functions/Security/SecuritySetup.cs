@@ -33,9 +33,10 @@ public static class SecuritySetup
             authentication.AddJwtBearer(o => ConfigureJwt(o, security));
         }
 
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, CallerRequired>();
         services.AddAuthorizationBuilder()
             // Everything needs a caller unless its endpoint says AllowAnonymous (health, timers, webhooks, the OpenAPI document).
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(Scheme).AddRequirements(new CallerRequired()).Build())
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(DevMentorClaims.Role, DevMentorClaims.AdminRole));
 
         services.AddCors(o => o.AddDefaultPolicy(policy =>
