@@ -13,10 +13,11 @@ namespace DevMentor.Core.Projects;
 /// instance A and then reads through instance B could see the old project in that gap. Comparing the
 /// cached entry's version with the row's (an index probe on a primary or unique key) closes the gap
 /// for every cache backend, so a read after a write is never stale. What the cache saves is the
-/// collaborator aggregation and building the document; removal on write keeps memory tidy.
+/// collaborator aggregation and building the document; removal on write keeps memory tidy, and
+/// <see cref="ProjectVersionProbe"/> answers many concurrent probes with one query.
 /// </para>
 /// </summary>
-public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics metrics)
+public sealed class ProjectReader(ProjectStore store, ProjectVersionProbe probe, ICache cache, CacheMetrics metrics)
 {
     // The in-process cache hands back the very array it stored: remembering what each array decoded
     // to skips the JSON work on hits. Keyed by reference, so a backend returning new arrays (Redis) just decodes.
@@ -35,7 +36,7 @@ public sealed class ProjectReader(ProjectStore store, ICache cache, CacheMetrics
             return null; // no project can have it; spares the database odd input (NUL bytes, 10 kB paths)
         }
 
-        var head = await store.GetHeadAsync(key, cancellationToken);
+        var head = await probe.GetAsync(key, cancellationToken);
         if (head is null)
         {
             return null;

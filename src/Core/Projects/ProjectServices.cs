@@ -12,6 +12,7 @@ public static class ProjectServices
     {
         services.AddSingleton<CacheMetrics>();
         services.AddSingleton<ProjectStore>();
+        services.AddSingleton<ProjectVersionProbe>();
         services.AddSingleton<ProjectReader>();
         services.AddSingleton<ProjectAccess>();
         services.AddSingleton<ProjectService>();

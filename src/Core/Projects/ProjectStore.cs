@@ -27,18 +27,6 @@ public sealed class ProjectStore(Database database)
     private const string Columns =
         "p.id, p.slug, p.name, p.description, p.visibility, p.repository::text, p.settings::text, p.owner_id, p.created_at, p.updated_at, p.archived_at, p.version";
 
-    /// <summary>The id and current version only: an index probe, used to validate cached copies.</summary>
-    public async Task<(Guid Id, long Version)?> GetHeadAsync(string idOrSlug, CancellationToken cancellationToken)
-    {
-        var byId = Guid.TryParse(idOrSlug, out var id);
-        await using var command = database.DataSource.CreateCommand(byId
-            ? "SELECT id, version FROM projects WHERE id = $1"
-            : "SELECT id, version FROM projects WHERE slug = $1");
-        command.Parameters.Add(byId ? new NpgsqlParameter<Guid> { TypedValue = id } : new NpgsqlParameter<string> { TypedValue = idOrSlug });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetInt64(1)) : null;
-    }
-
     public async Task<ProjectSnapshot?> LoadSnapshotAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($$"""

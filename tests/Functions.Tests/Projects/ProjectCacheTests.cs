@@ -42,6 +42,34 @@ public sealed partial class ProjectCacheTests
     }
 
     [Fact]
+    public async Task Concurrent_reads_by_id_and_slug_batched_into_shared_probes_each_get_their_own_project()
+    {
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("cacheprobes"), TestAuth.Settings());
+        var projects = new List<(string Id, string Slug)>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var create = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "xavi", $$"""{"name": "Probe {{i}}"}"""));
+            var json = await ProjectsApi.JsonAsync(create);
+            projects.Add((json.GetProperty("id").GetString()!, json.GetProperty("slug").GetString()!));
+        }
+
+        var reads = Enumerable.Range(0, 120).Select(async i =>
+        {
+            var (id, slug) = projects[i % projects.Count];
+            var path = i % 3 == 0 ? "no-such-project" : i % 2 == 0 ? id : slug;
+            using var response = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{path}", "xavi"));
+            return (Expected: path == "no-such-project" ? null : id, Status: response.StatusCode,
+                Actual: response.IsSuccessStatusCode ? (await ProjectsApi.JsonAsync(response)).GetProperty("id").GetString() : null);
+        });
+
+        foreach (var (expected, status, actual) in await Task.WhenAll(reads))
+        {
+            Assert.Equal(expected is null ? HttpStatusCode.NotFound : HttpStatusCode.OK, status);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public async Task Cache_hits_and_misses_are_counted_in_prometheus_text_at_metrics()
     {
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("cachemetrics"), TestAuth.Settings());
