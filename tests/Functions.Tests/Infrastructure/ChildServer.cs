@@ -121,6 +121,11 @@ public sealed class ChildServer : IAsyncDisposable
         throw new InvalidOperationException($"{Name} did not listen on {Port} within {timeout}:\n{Output}");
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open but nothing answers.</summary>
+    public void Pause() => Posix.SendSignal(_process!.Id, Posix.SigStop);
+
+    public void Resume() => Posix.SendSignal(_process!.Id, Posix.SigCont);
+
     /// <summary>Kills the server (SIGKILL: an outage, not a shutdown) and waits until it is gone.</summary>
     public void Stop() => Kill();
 
