@@ -77,6 +77,13 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
     public const int MaxAppendChunk = 4 * 1024 * 1024;
     private const int MaxCachedAppendOffsets = 10_000;
 
+    /// <summary>
+    /// Block buffers, reused across uploads. Not ArrayPool.Shared: it does not keep 4 MiB arrays
+    /// reliably (measured: a 256 MiB upload allocated 260 MiB through it), and each miss is a
+    /// large-object allocation. This pool keeps at most 16 (64 MiB) between uploads.
+    /// </summary>
+    private static readonly ArrayPool<byte> Blocks = ArrayPool<byte>.Create(BlockSize, 16);
+
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly string _containerUrl;
@@ -137,7 +144,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         var contentType = BlobKey.NormalizeContentType(options?.ContentType);
         var metadata = BlobKey.NormalizeMetadata(options?.Metadata);
 
-        var first = ArrayPool<byte>.Shared.Rent(BlockSize);
+        var first = Blocks.Rent(BlockSize);
         byte[]? second = null;
         try
         {
@@ -145,7 +152,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
             var secondCount = 0;
             if (firstCount == BlockSize)
             {
-                second = ArrayPool<byte>.Shared.Rent(BlockSize);
+                second = Blocks.Rent(BlockSize);
                 secondCount = await ReadBlockAsync(content, second, cancellationToken);
             }
 
@@ -172,12 +179,12 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         {
             if (first is not null)
             {
-                ArrayPool<byte>.Shared.Return(first);
+                Blocks.Return(first);
             }
 
             if (second is not null)
             {
-                ArrayPool<byte>.Shared.Return(second);
+                Blocks.Return(second);
             }
         }
     }
@@ -215,7 +222,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
                 }
                 else
                 {
-                    buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+                    buffer = Blocks.Rent(BlockSize);
                     count = await ReadBlockAsync(content, buffer, failFast.Token);
                 }
             }
@@ -233,12 +240,12 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                Blocks.Return(buffer);
             }
 
             if (pending is not null)
             {
-                ArrayPool<byte>.Shared.Return(pending);
+                Blocks.Return(pending);
             }
         }
 
@@ -300,7 +307,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Blocks.Return(buffer);
             slots.Release();
         }
     }
