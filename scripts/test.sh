@@ -24,6 +24,13 @@ sweep() {
       rm -rf "$dir" 2>/dev/null || true
     fi
   done
+  # Servers whose scratch directory is already gone but whose test process is dead too.
+  pgrep -af -- '/tmp/devmentor-tests/[0-9]+/' 2>/dev/null | while read -r server command; do
+    owner=$(printf '%s\n' "$command" | sed -n 's|.*/tmp/devmentor-tests/\([0-9]*\)/.*|\1|p')
+    if [ -n "$owner" ] && [ ! -d "/proc/$owner" ]; then
+      kill "$server" 2>/dev/null || true
+    fi
+  done
 }
 sweep
 

@@ -29,7 +29,14 @@ public sealed class ChildServer : IAsyncDisposable
 
             foreach (var server in all)
             {
-                server.Kill();
+                try
+                {
+                    server.Kill();
+                }
+                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+                {
+                    // Left for scripts/test.sh's sweep.
+                }
             }
         };
     }
@@ -86,11 +93,11 @@ public sealed class ChildServer : IAsyncDisposable
             return;
         }
 
-        var info = _startInfo(Port);
+        var info = DiesWithTheTestProcess(_startInfo(Port));
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{Name} did not start.");
+        var process = await Launcher.StartAsync(info) ?? throw new InvalidOperationException($"{Name} did not start.");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
@@ -162,6 +169,63 @@ public sealed class ChildServer : IAsyncDisposable
 
         process.Dispose();
         _process = null;
+    }
+
+    /// <summary>
+    /// Runs the server under <c>setpriv --pdeathsig KILL</c>: the kernel kills it when the thread
+    /// that started it dies, which (see <see cref="Launcher"/>) is when the test process dies, even
+    /// by SIGKILL or when the test host is torn down before its exit handlers run.
+    /// </summary>
+    private static ProcessStartInfo DiesWithTheTestProcess(ProcessStartInfo info)
+    {
+        var wrapped = new ProcessStartInfo("setpriv") { WorkingDirectory = info.WorkingDirectory };
+        foreach (var argument in new[] { "--pdeathsig", "KILL", "--", info.FileName }.Concat(info.ArgumentList))
+        {
+            wrapped.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in info.Environment)
+        {
+            wrapped.Environment[key] = value;
+        }
+
+        return wrapped;
+    }
+
+    /// <summary>
+    /// Starts every server from one thread that lives as long as the test process: the parent-death
+    /// signal fires when the starting thread ends, so a pool thread (which may retire) will not do.
+    /// </summary>
+    private static class Launcher
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process?> Started)> Requests = [];
+
+        static Launcher()
+        {
+            var thread = new Thread(() =>
+            {
+                foreach (var (info, started) in Requests.GetConsumingEnumerable())
+                {
+                    try
+                    {
+                        started.SetResult(Process.Start(info));
+                    }
+                    catch (Exception e)
+                    {
+                        started.SetException(e);
+                    }
+                }
+            })
+            { IsBackground = true, Name = "test-server-launcher" };
+            thread.Start();
+        }
+
+        public static Task<Process?> StartAsync(ProcessStartInfo info)
+        {
+            var started = new TaskCompletionSource<Process?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Requests.Add((info, started));
+            return started.Task;
+        }
     }
 
     private void Append(string? line)
