@@ -76,6 +76,10 @@ public static partial class DevMentorApp
         services.AddMemoryCache(o => o.SizeLimit = 64L * 1024 * 1024);
         services.AddSingleton<ICache, InProcessCache>();
         services.AddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
+        services.AddRedisIfConfigured(settings);
+
+        // Blob store: filesystem under the data dir, or Azure Blob Storage when configured.
+        services.AddBlobStore(settings);
 
         services.AddProjects();
         services.AddDevMentorSecurity(security, settings);
