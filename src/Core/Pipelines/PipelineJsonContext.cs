@@ -10,7 +10,6 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
 [JsonSerializable(typeof(RegisterRunnerResponse))]
-[JsonSerializable(typeof(ClaimRequest))]
 [JsonSerializable(typeof(RunnerJob))]
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HeartbeatResponse))]

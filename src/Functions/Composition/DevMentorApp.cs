@@ -3,12 +3,14 @@ using DevMentor.Core.Caching;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
+using DevMentor.Core.Pipelines;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Functions.Catalog;
 using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
+using DevMentor.Functions.Runners;
 using DevMentor.Functions.Timers;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -47,6 +49,7 @@ public static partial class DevMentorApp
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddDevMentorProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(1, PipelineJsonContext.Default));
         services.AddOpenApi();
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.
@@ -64,6 +67,7 @@ public static partial class DevMentorApp
         services.AddSingleton<TimerExecutor>();
         services.AddSingleton<TimerCatalog>();
         services.AddSingleton<ITimerFunction, HousekeepingTimer>();
+        services.AddPipelines(builder.Configuration, settings);
         if (settings.SchedulerEnabled)
         {
             services.AddHostedService<TimerScheduler>();
@@ -85,6 +89,7 @@ public static partial class DevMentorApp
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
+        app.MapRunnerFunctions();
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
 
         // Fails the start when an endpoint has no function name or two share one.

@@ -18,7 +18,7 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
     public async Task<ClaimedStep?> ClaimAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         var seconds = (int)Math.Clamp(wait.TotalSeconds, 0, 30);
-        using var response = await SendAsync("/runners/jobs/next", JsonContent.Create(new ClaimRequest(seconds), PipelineJsonContext.Default.ClaimRequest), cancellationToken);
+        using var response = await SendAsync($"/runners/jobs/next?wait={seconds}", null, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return null;
@@ -69,7 +69,7 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
             body.RetryInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent content, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

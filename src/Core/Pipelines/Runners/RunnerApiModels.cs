@@ -5,9 +5,6 @@ public sealed record RegisterRunnerRequest(string? RegistrationToken, string? Na
 /// <param name="Token">Shown once; the service keeps only its hash.</param>
 public sealed record RegisterRunnerResponse(Guid RunnerId, string Name, IReadOnlyList<string> Labels, string Token);
 
-/// <param name="WaitSeconds">Long-poll time, at most 30.</param>
-public sealed record ClaimRequest(int? WaitSeconds);
-
 public sealed record RunnerJob(
     Guid StepId,
     Guid RunId,
