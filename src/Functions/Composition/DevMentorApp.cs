@@ -19,12 +19,13 @@ namespace DevMentor.Functions.Composition;
 /// <summary>The composition root: configuration, services, middleware and the function table.</summary>
 public static partial class DevMentorApp
 {
-    public static WebApplicationBuilder CreateBuilder(string[] args)
+    /// <param name="contentRoot">Where local.settings.json and relative paths are read from; the working directory by default.</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, string? contentRoot = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            ContentRootPath = Directory.GetCurrentDirectory(),
+            ContentRootPath = contentRoot ?? Directory.GetCurrentDirectory(),
         });
 
         // local.settings.json (the Functions convention) ranks above appsettings.json and below
@@ -103,6 +104,16 @@ public static partial class DevMentorApp
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevMentor.Startup");
         var settings = app.Services.GetRequiredService<ServiceSettings>();
         var started = Stopwatch.StartNew();
+
+        // Checked before the host starts so the operator sees one line, not a hosting stack trace.
+        if (settings.PostgresConnectionString is null && PostgresBinaries.Locate(settings.PostgresBinDirectory) is null)
+        {
+            await Console.Error.WriteLineAsync("devmentor: " + (settings.PostgresBinDirectory is { } bin
+                ? PostgresBinaries.MissingInExplicitDirectory(bin)
+                : PostgresBinaries.InstallHint));
+            return 1;
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), settings.UnderFunctionsHost ? "Azure Functions custom handler" : "standalone", started.ElapsedMilliseconds));
         try
         {
