@@ -198,54 +198,58 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
     public async Task<(CompletionOutcome Outcome, bool StepQueued)?> CompleteAsync(
         Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, CancellationToken cancellationToken)
     {
+        // The hot path of every step: two round trips. BEGIN rides with the locking read, COMMIT
+        // with the writes (an NpgsqlTransaction would add a third for COMMIT). A connection given
+        // back to the pool inside a transaction is rolled back by Npgsql, so an exception in
+        // between leaves nothing half-written.
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         Guid runId;
         RunStatus runStatus;
-        await using (var lockRun = new NpgsqlCommand("""
-            SELECT r.id, r.status FROM pipeline_runs r
-            WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
-            FOR NO KEY UPDATE
-            """, connection, transaction))
-        {
-            lockRun.Parameters.AddWithValue(stepId);
-            await using var reader = await lockRun.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            runId = reader.GetGuid(0);
-            runStatus = PipelineStatusNames.ParseRun(reader.GetString(1));
-        }
-
         StepStatus stepStatus;
         int currentAttempt, maxAttempts, retryFirstMs, position;
         double retryFactor;
         string? leaseOwner, stepName;
         bool leaseExpired, hasNext;
-        await using (var lockStep = new NpgsqlCommand("""
-            SELECT status, attempt, lease_owner, max_attempts, retry_first_ms, retry_factor, position, name,
-                   coalesce(lease_expires_at < now(), false),
-                   EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = s.run_id AND n.position = s.position + 1)
-            FROM pipeline_steps s WHERE id = $1
-            FOR UPDATE
-            """, connection, transaction))
+        await using (var read = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } })
         {
-            lockStep.Parameters.AddWithValue(stepId);
-            await using var reader = await lockStep.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            stepStatus = PipelineStatusNames.ParseStep(reader.GetString(0));
-            currentAttempt = reader.GetInt32(1);
-            leaseOwner = NullableString(reader, 2);
-            maxAttempts = reader.GetInt32(3);
-            retryFirstMs = reader.GetInt32(4);
-            retryFactor = reader.GetDouble(5);
-            position = reader.GetInt32(6);
-            stepName = reader.GetString(7);
-            leaseExpired = reader.GetBoolean(8);
-            hasNext = reader.GetBoolean(9);
+            var locking = new NpgsqlBatchCommand("""
+            WITH run AS (
+                SELECT r.id, r.status FROM pipeline_runs r
+                WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
+                FOR NO KEY UPDATE)
+            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.retry_first_ms, s.retry_factor, s.position, s.name,
+                   s.expired, s.has_next
+            FROM run CROSS JOIN LATERAL (
+                -- Depends on run, so the run row is locked before the step row (the order cancel uses).
+                SELECT status, attempt, lease_owner, max_attempts, retry_first_ms, retry_factor, position, name,
+                       coalesce(lease_expires_at < now(), false) AS expired,
+                       EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = run.id AND n.position = st.position + 1) AS has_next
+                FROM pipeline_steps st WHERE st.id = $1 AND st.run_id = run.id
+                FOR UPDATE) s
+            """);
+            locking.Parameters.AddWithValue(stepId);
+            read.BatchCommands.Add(locking);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                await reader.DisposeAsync();
+                await RollbackAsync(connection);
+                return null;
+            }
+
+            runId = reader.GetGuid(0);
+            runStatus = PipelineStatusNames.ParseRun(reader.GetString(1));
+            stepStatus = PipelineStatusNames.ParseStep(reader.GetString(2));
+            currentAttempt = reader.GetInt32(3);
+            leaseOwner = NullableString(reader, 4);
+            maxAttempts = reader.GetInt32(5);
+            retryFirstMs = reader.GetInt32(6);
+            retryFactor = reader.GetDouble(7);
+            position = reader.GetInt32(8);
+            stepName = reader.GetString(9);
+            leaseExpired = reader.GetBoolean(10);
+            hasNext = reader.GetBoolean(11);
         }
 
         // The fencing check: only the attempt that holds the lease may end it; the sweeper
@@ -254,7 +258,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             (owner is null ? leaseExpired : owner == leaseOwner);
         if (!holdsLease)
         {
-            await transaction.RollbackAsync(cancellationToken);
+            await RollbackAsync(connection);
             return (new CompletionOutcome(false, stepStatus, runStatus, null), false);
         }
 
@@ -262,7 +266,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             failed => backoff(failed, TimeSpan.FromMilliseconds(retryFirstMs), retryFactor));
         PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
+        await using var batch = new NpgsqlBatch(connection);
         var outputs = result.Outputs is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(result.Outputs), PipelineJsonContext.Default.DictionaryStringString);
         if (decision.StepStatus == StepStatus.Queued)
         {
@@ -296,7 +300,13 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         {
             PipelineStateMachine.EnsureMove(runStatus, runEnds);
             batch.BatchCommands.Add(FinishRun(runId, runEnds, decision.Error is null ? null : $"step {stepName}: {decision.Error}"));
+            foreach (var command in PromotionCommands())
+            {
+                batch.BatchCommands.Add(command);
+            }
+
             runStatus = runEnds;
+            stepQueued = true; // a freed slot may have started a waiting run
         }
         else if (decision.StepStatus == StepStatus.Succeeded)
         {
@@ -318,14 +328,36 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             batch.BatchCommands.Add(Progressed(runId));
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (decision.RunEnds is not null)
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
         {
-            stepQueued |= await PromoteAsync(connection, transaction, cancellationToken) > 0;
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await RollbackAsync(connection);
+            throw;
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return (new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued);
+    }
+
+    private static async Task RollbackAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is broken; the server rolls the transaction back when it goes.
+        }
     }
 
     /// <summary>Ends a run: its waiting steps are skipped, the run gets its final status and event.</summary>
@@ -423,9 +455,23 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
     private async Task<int> PromoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in PromotionCommands())
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt32(0);
+    }
+
+    /// <summary>The promotion, under an advisory lock that serialises it so the limits hold; the last command returns how many runs started.</summary>
+    private IEnumerable<NpgsqlBatchCommand> PromotionCommands()
+    {
         var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
         lockCommand.Parameters.AddWithValue(PromotionLockKey);
-        batch.BatchCommands.Add(lockCommand);
+        yield return lockCommand;
         var promote = new NpgsqlBatchCommand("""
             WITH running AS (
                 SELECT project_id, count(*) AS n FROM pipeline_runs WHERE status = 'running' GROUP BY project_id),
@@ -456,11 +502,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             """);
         promote.Parameters.AddWithValue((long)options.MaxRunningRunsPerProject);
         promote.Parameters.AddWithValue((long)options.MaxRunningRuns);
-        batch.BatchCommands.Add(promote);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return reader.GetInt32(0);
+        yield return promote;
     }
 
     public async Task<(IReadOnlyList<(Guid StepId, int Attempt)> ExpiredLeases, IReadOnlyList<(Guid StepId, int Attempt)> Overdue)> FindStuckStepsAsync(
