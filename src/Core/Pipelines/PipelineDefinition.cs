@@ -26,7 +26,11 @@ public sealed record StepDefinition(
 }
 
 /// <summary>Infrastructure-failure retries: exponential backoff from <see cref="FirstDelaySeconds"/>, times <see cref="Factor"/> per attempt.</summary>
-public sealed record RetryPolicy(int? MaxAttempts = null, double? FirstDelaySeconds = null, double? Factor = null);
+/// <param name="OnExitCodes">
+/// Exit codes that mean "the infrastructure failed", not "the build failed" (git exits 128 when
+/// the network is down): retried like a lost runner. Any other non-zero exit is final.
+/// </param>
+public sealed record RetryPolicy(int? MaxAttempts = null, double? FirstDelaySeconds = null, double? Factor = null, IReadOnlyList<int>? OnExitCodes = null);
 
 public sealed class InvalidPipelineDefinitionException(IReadOnlyList<string> problems)
     : Exception(string.Join(" ", problems))
@@ -109,6 +113,11 @@ public static class PipelineDefinitionValidator
                 if (retry.Factor is < 1 or > 10 || retry.Factor is double f && double.IsNaN(f))
                 {
                     problems.Add($"{at}.retry.factor: from 1 to 10.");
+                }
+
+                if (retry.OnExitCodes is not null && retry.OnExitCodes.Any(code => code is < 1 or > 255))
+                {
+                    problems.Add($"{at}.retry.onExitCodes: exit codes from 1 to 255.");
                 }
             }
 

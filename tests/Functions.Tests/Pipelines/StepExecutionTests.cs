@@ -77,6 +77,22 @@ public sealed class StepExecutionTests
     }
 
     [Fact]
+    public async Task An_exit_code_the_step_declares_as_infrastructure_failure_is_retried()
+    {
+        await using var app = await StartWithRunnerAsync("execretrycode");
+        var definition = new PipelineDefinition([new StepDefinition("clone",
+            [["sh", "-c", "[ \"$DEVMENTOR_ATTEMPT\" -ge 2 ] || exit 128"]],
+            Retry: new RetryPolicy(OnExitCodes: [128]))]);
+
+        var run = await app.Engine().StartAsync(Guid.NewGuid(), definition);
+        var view = await app.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(RunStatus.Succeeded, view.Status);
+        Assert.Equal(2, view.Steps[0].Attempt);
+        Assert.Contains(view.Events, e => e.Type == "step.retrying" && e.Data!.Value.GetProperty("error").GetString()!.Contains("128", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_step_past_its_timeout_is_killed_and_timed_out()
     {
         await using var app = await StartWithRunnerAsync("exectimeout");

@@ -136,7 +136,9 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             if (outcome.ExitCode != 0)
             {
                 log.WriteLine($"[devmentor] exited with code {outcome.ExitCode}");
-                return new StepResult(StepResultKind.Failed, outcome.ExitCode, $"{argv[0]} exited with code {outcome.ExitCode}");
+                return step.Step.Retry?.OnExitCodes?.Contains(outcome.ExitCode) == true
+                    ? new StepResult(StepResultKind.InfrastructureError, outcome.ExitCode, $"{argv[0]} exited with code {outcome.ExitCode}, an infrastructure failure for this step")
+                    : new StepResult(StepResultKind.Failed, outcome.ExitCode, $"{argv[0]} exited with code {outcome.ExitCode}");
             }
         }
 
