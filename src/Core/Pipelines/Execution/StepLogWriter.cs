@@ -34,10 +34,13 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
         }
     }
 
+    /// <summary>Characters per shipped chunk: well under the service's request size limit even as UTF-8.</summary>
+    public const int MaxChunkChars = 128 * 1024;
+
     /// <summary>Not concurrent with itself: the heartbeat pump flushes, then the final flush after the pump ended.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        string chunk;
+        string pending;
         lock (_buffer)
         {
             if (_buffer.Length == 0)
@@ -45,10 +48,21 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
                 return;
             }
 
-            chunk = _buffer.ToString();
+            pending = _buffer.ToString();
             _buffer.Clear();
         }
 
-        await source.AppendLogAsync(step, chunk, cancellationToken);
+        for (var offset = 0; offset < pending.Length; offset += MaxChunkChars)
+        {
+            var length = Math.Min(MaxChunkChars, pending.Length - offset);
+            // Never split a surrogate pair across two chunks.
+            if (length < pending.Length - offset && char.IsHighSurrogate(pending[offset + length - 1]))
+            {
+                length--;
+            }
+
+            await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            offset -= MaxChunkChars - length;
+        }
     }
 }
