@@ -4,6 +4,7 @@ using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Projects;
+using DevMentor.Core.Pipelines;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Security;
@@ -16,6 +17,7 @@ using DevMentor.Functions.Json;
 using DevMentor.Functions.Metrics;
 using DevMentor.Functions.Projects;
 using DevMentor.Functions.Security;
+using DevMentor.Functions.Runners;
 using DevMentor.Functions.Timers;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -61,6 +63,7 @@ public static partial class DevMentorApp
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
         });
         services.AddOpenApi();
 
@@ -89,6 +92,7 @@ public static partial class DevMentorApp
         services.AddSingleton<TimerExecutor>();
         services.AddSingleton<TimerCatalog>();
         services.AddSingleton<ITimerFunction, HousekeepingTimer>();
+        services.AddPipelines(builder.Configuration, settings);
         if (settings.SchedulerEnabled)
         {
             services.AddHostedService<TimerScheduler>();
@@ -120,6 +124,7 @@ public static partial class DevMentorApp
         app.MapTimerFunctions(timers);
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
         app.MapMetricsFunctions();
+        app.MapRunnerFunctions();
         app.MapProjectFunctions();
         app.MapCollaboratorFunctions();
         app.MapApiKeyFunctions();
