@@ -58,10 +58,9 @@ public static class WebhookComposition
         services.AddSingleton<CommitStatusReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitStatusReporter>());
 
-        // Replaced by the projects and pipeline adapters once those features are wired in.
-        services.AddSingleton<IRunStateSource, NoRuns>();
-        services.AddSingleton<IRepositoryProjects, NoLinkedProjects>();
-        services.AddSingleton<IWebhookBuildStarter, NoPipeline>();
+        services.AddSingleton<IRunStateSource, PipelineRunStates>();
+        services.AddSingleton<IRepositoryProjects, ProjectRepositoryLookup>();
+        services.AddSingleton<IWebhookBuildStarter, PipelineBuildStarter>();
         return services;
     }
 
@@ -111,23 +110,5 @@ public static class WebhookComposition
         return Uri.TryCreate(raw.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new InvalidConfigurationException([$"{key}: '{raw}' is not an absolute http(s) URL."]);
-    }
-
-    private sealed class NoLinkedProjects : IRepositoryProjects
-    {
-        public Task<IReadOnlyList<LinkedProject>> FindAsync(string provider, string fullName, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<LinkedProject>>([]);
-    }
-
-    private sealed class NoRuns : IRunStateSource
-    {
-        public Task<IReadOnlyList<RunState>> GetAsync(IReadOnlyList<Guid> runIds, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<RunState>>([]);
-    }
-
-    private sealed class NoPipeline : IWebhookBuildStarter
-    {
-        public Task<Guid> StartAsync(WebhookBuildRequest request, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("The pipeline is not wired in yet.");
     }
 }

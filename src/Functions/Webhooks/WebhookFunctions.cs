@@ -14,7 +14,8 @@ public static class WebhookFunctions
 
     public static IEndpointRouteBuilder MapWebhookFunctions(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous();
+        // Signature or token auth, not user auth; GitHub sends from a few shared addresses, so no per-IP limit.
+        var group = routes.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().DisableRateLimiting();
         group.MapPost("/github", GitHubAsync).WithName("GitHubWebhook").WithRequestBodyLimit(MaxPayloadBytes);
         group.MapPost("/gitlab", GitLabAsync).WithName("GitLabWebhook").WithRequestBodyLimit(MaxPayloadBytes);
         return routes;

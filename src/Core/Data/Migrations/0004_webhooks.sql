@@ -67,3 +67,6 @@ CREATE TABLE commit_status_reports (
 );
 
 CREATE INDEX commit_status_reports_due ON commit_status_reports (next_attempt_at) WHERE reported_state IS DISTINCT FROM 'final';
+
+-- Webhooks find projects by repository (provider + owner/name, case-insensitive as on GitHub).
+CREATE INDEX projects_repository ON projects ((repository->>'provider'), lower(repository->>'fullName')) WHERE archived_at IS NULL;
