@@ -194,6 +194,13 @@ public sealed class ProjectStore(Database database)
         });
     }
 
+    /// <summary>Rows written by hand or by older versions may lack fields: missing lists read as empty.</summary>
+    private static ProjectSettings ReadSettings(string json)
+    {
+        var settings = JsonSerializer.Deserialize(json, ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default;
+        return new ProjectSettings(settings.BuildBranches ?? [], settings.DeployEnvironments ?? []);
+    }
+
     private static Project Read(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
@@ -201,7 +208,7 @@ public sealed class ProjectStore(Database database)
         reader.GetString(3),
         reader.GetString(4),
         reader.IsDBNull(5) ? null : JsonSerializer.Deserialize(reader.GetString(5), ProjectsJsonContext.Default.ProjectRepository),
-        JsonSerializer.Deserialize(reader.GetString(6), ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default,
+        ReadSettings(reader.GetString(6)),
         reader.GetString(7),
         reader.GetFieldValue<DateTimeOffset>(8),
         reader.GetFieldValue<DateTimeOffset>(9),
