@@ -80,9 +80,11 @@ public sealed class ProjectReader(ProjectStore store, ProjectVersionProbe probe,
     {
         var found = new Dictionary<Guid, Project>(heads.Count);
         var missing = new List<Guid>();
-        foreach (var head in heads)
+        // Concurrently: with Redis these are round trips; in process they complete at once.
+        var entries = await Task.WhenAll(heads.Select(h => cache.GetAsync(CacheKey(h.Id), cancellationToken)));
+        for (var i = 0; i < heads.Count; i++)
         {
-            var cached = await cache.GetAsync(CacheKey(head.Id), cancellationToken);
+            var (head, cached) = (heads[i], entries[i]);
             var snapshot = cached is null ? null : _decoded.TryGetValue(cached, out var decoded) ? decoded : Deserialize(cached);
             if (snapshot is not null && snapshot.Project.Version >= head.Version)
             {
