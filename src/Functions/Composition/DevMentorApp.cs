@@ -3,12 +3,19 @@ using DevMentor.Core.Caching;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
+using DevMentor.Core.Projects;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
+using DevMentor.Core.Security;
+using DevMentor.Functions.Bench;
 using DevMentor.Functions.Catalog;
+using DevMentor.Functions.Collaborators;
 using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
+using DevMentor.Functions.Metrics;
+using DevMentor.Functions.Projects;
+using DevMentor.Functions.Security;
 using DevMentor.Functions.Timers;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -17,12 +24,13 @@ namespace DevMentor.Functions.Composition;
 /// <summary>The composition root: configuration, services, middleware and the function table.</summary>
 public static partial class DevMentorApp
 {
-    public static WebApplicationBuilder CreateBuilder(string[] args)
+    /// <param name="contentRoot">Where local.settings.json and relative paths are read from; the working directory by default.</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, string? contentRoot = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            ContentRootPath = Directory.GetCurrentDirectory(),
+            ContentRootPath = contentRoot ?? Directory.GetCurrentDirectory(),
         });
 
         // local.settings.json (the Functions convention) ranks above appsettings.json and below
@@ -38,21 +46,30 @@ public static partial class DevMentorApp
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        var security = SecuritySettings.Load(builder.Configuration);
         ConfigureLogging(builder.Logging);
         ConfigureServer(builder, settings);
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(security);
+        services.AddSingleton(security.RateLimits);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddDevMentorProblemDetails();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
+        });
         services.AddOpenApi();
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.
         services.AddSingleton<Database>();
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton(new BootstrapApiKeyOptions(settings.DataDirectory, security.BootstrapApiKey));
+        services.AddHostedService<BootstrapApiKey>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthFunctions.ReadyTag]);
 
         // In-process defaults; a Redis-backed pair replaces them when ConnectionStrings:Redis is set.
@@ -63,6 +80,10 @@ public static partial class DevMentorApp
 
         // Blob store: filesystem under the data dir, or Azure Blob Storage when configured.
         services.AddBlobStore(settings);
+
+        services.AddProjects();
+        services.AddDevMentorSecurity(security, settings);
+        services.AddSingleton<PrometheusExporter>();
 
         services.AddSingleton<TimerRunStore>();
         services.AddSingleton<TimerExecutor>();
@@ -84,12 +105,28 @@ public static partial class DevMentorApp
             throw new InvalidConfigurationException([e.Message]);
         }
 
+        // Created now so it sees every measurement from the first request on.
+        app.Services.GetRequiredService<PrometheusExporter>();
+
         app.UseDevMentorProblemDetails();
         app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
+        // CORS answers preflights before anything asks for credentials; rate limits need the caller, and run before authorization.
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseAuthorization();
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
+        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
+        app.MapMetricsFunctions();
+        app.MapProjectFunctions();
+        app.MapCollaboratorFunctions();
+        app.MapApiKeyFunctions();
+        if (security.BenchEnabled)
+        {
+            app.MapBenchFunctions();
+        }
 
         // Fails the start when an endpoint has no function name or two share one.
         FunctionCatalog.From(app, timers);
@@ -102,6 +139,16 @@ public static partial class DevMentorApp
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DevMentor.Startup");
         var settings = app.Services.GetRequiredService<ServiceSettings>();
         var started = Stopwatch.StartNew();
+
+        // Checked before the host starts so the operator sees one line, not a hosting stack trace.
+        if (settings.PostgresConnectionString is null && PostgresBinaries.Locate(settings.PostgresBinDirectory) is null)
+        {
+            await Console.Error.WriteLineAsync("devmentor: " + (settings.PostgresBinDirectory is { } bin
+                ? PostgresBinaries.MissingInExplicitDirectory(bin)
+                : PostgresBinaries.InstallHint));
+            return 1;
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), settings.UnderFunctionsHost ? "Azure Functions custom handler" : "standalone", started.ElapsedMilliseconds));
         try
         {

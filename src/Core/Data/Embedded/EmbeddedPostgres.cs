@@ -18,6 +18,9 @@ public sealed record EmbeddedPostgresOptions
     public bool Durable { get; init; } = true;
 
     public string Database { get; init; } = "devmentor";
+
+    /// <summary>A fixed port; 0 picks a free loopback port at each start.</summary>
+    public int Port { get; init; }
 }
 
 /// <summary>
@@ -61,7 +64,7 @@ public sealed partial class EmbeddedPostgres
         var binaries = PostgresBinaries.Locate(options.BinDirectory)
             ?? throw new EmbeddedPostgresException(options.BinDirectory is null
                 ? PostgresBinaries.InstallHint
-                : $"Postgres:BinDirectory '{options.BinDirectory}' does not contain initdb, pg_ctl and postgres.");
+                : PostgresBinaries.MissingInExplicitDirectory(options.BinDirectory));
 
         var server = new EmbeddedPostgres(options with { DataDirectory = Path.GetFullPath(options.DataDirectory) }, binaries, logger);
         Directory.CreateDirectory(server._options.DataDirectory);
@@ -202,7 +205,7 @@ public sealed partial class EmbeddedPostgres
         Exception? lastFailure = null;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = _options.Port > 0 ? _options.Port : FreeLoopbackPort();
             var result = await RunPostgresProgramAsync(
                 _binaries.PgCtl,
                 ["start", "-D", ClusterDirectory, "-l", LogFile, "-w", "-t", "30", "-o", $"-p {port}"],

@@ -11,6 +11,11 @@ public sealed record PostgresBinaries(string Directory)
         "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH or in /usr/lib/postgresql/*/bin. " +
         "Install them (Debian/Ubuntu: apt-get install postgresql) or set ConnectionStrings:Postgres to an existing server.";
 
+    public static string MissingInExplicitDirectory(string directory) =>
+        $"Postgres:BinDirectory '{directory}' does not contain initdb, pg_ctl and postgres. " +
+        "Point it at the server programs (Debian/Ubuntu: apt-get install postgresql, then /usr/lib/postgresql/<version>/bin), " +
+        "or set ConnectionStrings:Postgres to an existing server.";
+
     /// <summary>Looks in <paramref name="explicitDirectory"/>, then PATH, then /usr/lib/postgresql/*/bin (newest first).</summary>
     public static PostgresBinaries? Locate(string? explicitDirectory = null)
     {

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DevMentor.Functions.Tests.Infrastructure;
+
+namespace DevMentor.Functions.Tests.Health;
+
+/// <summary>Errors the framework itself produces are problem+json too, with a stable type and the trace id.</summary>
+public sealed class ProblemDetailsTests
+{
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string typeSuffix)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal((int)status, body.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("https://devmentor.dev/problems/" + typeSuffix, body.RootElement.GetProperty("type").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", body.RootElement.GetProperty("traceId").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_route_wrong_method_and_oversized_body_are_problems()
+    {
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("problems"), new Dictionary<string, string?>
+        {
+            ["Limits:MaxRequestBodyBytes"] = "1024",
+        });
+
+        using (var unknown = await app.Client.GetAsync("/no/such/route"))
+        {
+            await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "not-found");
+        }
+
+        using (var wrongMethod = await app.Client.DeleteAsync("/health"))
+        {
+            await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        }
+
+        using (var tooLarge = await app.Client.PostAsync("/Housekeeping", new StringContent(new string('x', 4096), Encoding.UTF8, "application/json")))
+        {
+            await AssertProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
+        }
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_cut_off_by_the_real_server_with_413()
+    {
+        var workDir = Directory.CreateTempSubdirectory("chunked-").FullName;
+        await using var service = ServiceProcess.Start(workDir, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Postgres"] = await TestPostgres.CreateDatabaseAsync("chunked"),
+            ["Limits__MaxRequestBodyBytes"] = "1024",
+        });
+        await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+
+        // No Content-Length: the limit can only be enforced while reading.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/Housekeeping")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"Data\":\"" + new string('x', 64 * 1024) + "\"}"))),
+        };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Add("X-Azure-Functions-InvocationId", "chunked-test");
+        using var response = await service.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
+    }
+
+    [Fact]
+    public async Task The_openapi_document_is_served()
+    {
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("openapi"));
+
+        using var response = await app.Client.GetAsync("/openapi/v1.json");
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(document.RootElement.GetProperty("paths").TryGetProperty("/health/ready", out _));
+    }
+}
