@@ -24,12 +24,25 @@ if ! have_postgres; then
   apt_install postgresql
 fi
 
+# Redis for the cache and rate-limit tests (the fixtures start their own instances on loopback).
+if ! command -v redis-server >/dev/null 2>&1; then
+  apt_install redis-server
+fi
+
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 
-# Node test tools (ajv for the manifest schemas), pinned by the committed lockfile.
-if [ ! -d tests/tools/node_modules ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
+# Node test tools, pinned by the committed lockfile: ajv (manifest schemas), Azurite (the blob
+# store's Azure tests and benchmark) and @azure/storage-blob (the official SDK, for interop).
+tools_missing() {
+  local package
+  for package in ajv azurite @azure/storage-blob; do
+    [ -f "tests/tools/node_modules/$package/package.json" ] || return 0
+  done
+  return 1
+}
+if tools_missing || [ tests/tools/package-lock.json -nt tests/tools/node_modules ]; then
   echo "prereqs: npm ci in tests/tools"
   (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
   touch tests/tools/node_modules

@@ -10,15 +10,25 @@ configuration=${CONFIGURATION:-Release}
 results=TestResults
 rm -rf "$results"
 
-# Test clusters left by an earlier, killed test run must not pile up. Each run's cluster lives
-# under /tmp/devmentor-tests/<test process id>; clusters of live test processes are left alone.
+# Test servers left by an earlier, killed test run must not pile up. Each run's PostgreSQL cluster,
+# Azurite (--location) and redis-server (--dir) data live under /tmp/devmentor-tests/<test process
+# id>; those of live test processes are left alone.
 sweep() {
   for dir in /tmp/devmentor-tests/*/; do
     [ -d "$dir" ] || continue
     pid=$(basename "$dir")
     if [ ! -d "/proc/$pid" ]; then
       pkill -f "postgres -D ${dir}" 2>/dev/null || true
+      pkill -f -- "--location ${dir}" 2>/dev/null || true
+      pkill -f -- "--dir ${dir}" 2>/dev/null || true
       rm -rf "$dir" 2>/dev/null || true
+    fi
+  done
+  # Servers whose scratch directory is already gone but whose test process is dead too.
+  pgrep -af -- '/tmp/devmentor-tests/[0-9]+/' 2>/dev/null | while read -r server command; do
+    owner=$(printf '%s\n' "$command" | sed -n 's|.*/tmp/devmentor-tests/\([0-9]*\)/.*|\1|p')
+    if [ -n "$owner" ] && [ ! -d "/proc/$owner" ]; then
+      kill "$server" 2>/dev/null || true
     fi
   done
 }

@@ -20,6 +20,11 @@ public sealed class Database : IAsyncDisposable
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "devmentor-project-service";
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // Hot statements (project lookups, lists) are prepared once per connection instead of parsed and planned per call.
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
         _dataSource = builder.Build();
         Description = description;
     }

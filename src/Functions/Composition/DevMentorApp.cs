@@ -4,13 +4,21 @@ using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Projects;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
+using DevMentor.Core.Security;
+using DevMentor.Functions.Bench;
 using DevMentor.Functions.Catalog;
+using DevMentor.Functions.Collaborators;
 using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
+using DevMentor.Functions.Metrics;
+using DevMentor.Functions.Pipelines;
+using DevMentor.Functions.Projects;
 using DevMentor.Functions.Runners;
+using DevMentor.Functions.Security;
 using DevMentor.Functions.Timers;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -41,28 +49,46 @@ public static partial class DevMentorApp
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        var security = SecuritySettings.Load(builder.Configuration);
         ConfigureLogging(builder.Logging);
         ConfigureServer(builder, settings);
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        services.AddSingleton(security);
+        services.AddSingleton(security.RateLimits);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddDevMentorProblemDetails();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(1, PipelineJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(3, BuildsJsonContext.Default);
+        });
         services.AddOpenApi();
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.
         services.AddSingleton<Database>();
         services.AddSingleton<MigrationRunner>();
         services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton(new BootstrapApiKeyOptions(settings.DataDirectory, security.BootstrapApiKey));
+        services.AddHostedService<BootstrapApiKey>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthFunctions.ReadyTag]);
 
         // In-process defaults; a Redis-backed pair replaces them when ConnectionStrings:Redis is set.
         services.AddMemoryCache(o => o.SizeLimit = 64L * 1024 * 1024);
         services.AddSingleton<ICache, InProcessCache>();
         services.AddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
+        services.AddRedisIfConfigured(settings);
+
+        // Blob store: filesystem under the data dir, or Azure Blob Storage when configured.
+        services.AddBlobStore(settings);
+
+        services.AddProjects();
+        services.AddDevMentorSecurity(security, settings);
+        services.AddSingleton<PrometheusExporter>();
 
         services.AddSingleton<TimerRunStore>();
         services.AddSingleton<TimerExecutor>();
@@ -85,13 +111,30 @@ public static partial class DevMentorApp
             throw new InvalidConfigurationException([e.Message]);
         }
 
+        // Created now so it sees every measurement from the first request on.
+        app.Services.GetRequiredService<PrometheusExporter>();
+
         app.UseDevMentorProblemDetails();
         app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
+        // CORS answers preflights before anything asks for credentials; rate limits need the caller, and run before authorization.
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseAuthorization();
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
+        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
+        app.MapMetricsFunctions();
+        app.MapProjectFunctions();
+        app.MapCollaboratorFunctions();
+        app.MapApiKeyFunctions();
         app.MapRunnerFunctions();
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
+        app.MapBuildFunctions();
+        if (security.BenchEnabled)
+        {
+            app.MapBenchFunctions();
+        }
 
         // Fails the start when an endpoint has no function name or two share one.
         FunctionCatalog.From(app, timers);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using DevMentor.Core.Caching;
+using DevMentor.Core.Storage.Azure;
 using Npgsql;
 
 namespace DevMentor.Functions.Composition;
@@ -19,6 +21,22 @@ public sealed record ServiceSettings
     public int? CustomHandlerPort { get; init; }
     public bool SchedulerEnabled { get; init; } = true;
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+    /// <summary>ConnectionStrings:Blob: an Azure Storage connection string; null = no connection string.</summary>
+    public string? BlobConnectionString { get; init; }
+    /// <summary>Blob:ServiceUri: the account's blob endpoint, reached with Azure.Identity tokens (managed identity).</summary>
+    public Uri? BlobServiceUri { get; init; }
+    public string BlobContainer { get; init; } = "devmentor";
+    /// <summary>ConnectionStrings:Redis; null = in-process cache and rate-limit counters.</summary>
+    public string? RedisConnectionString { get; init; }
+    public TimeSpan RedisConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan RedisOperationTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    public string RedisKeyPrefix { get; init; } = "devmentor:";
+
+    /// <summary>Where the embedded filesystem blob store keeps its files.</summary>
+    public string BlobDirectory => Path.Combine(DataDirectory, "blobs");
+
+    /// <summary>Azure Blob Storage when a connection string or a service URI is set; the filesystem otherwise.</summary>
+    public bool UsesAzureBlobStorage => BlobConnectionString is not null || BlobServiceUri is not null;
 
     public bool UnderFunctionsHost => CustomHandlerPort is not null;
 
@@ -60,6 +78,55 @@ public sealed record ServiceSettings
             problems.Add($"Host:CORS: '{origin}' is not an absolute origin such as https://app.example.com.");
         }
 
+        var blob = configuration.GetConnectionString("Blob") is { Length: > 0 } b && !string.IsNullOrWhiteSpace(b) ? b : null;
+        if (blob is not null)
+        {
+            try
+            {
+                _ = AzureStorageConnectionString.Parse(blob);
+            }
+            catch (FormatException e)
+            {
+                problems.Add($"ConnectionStrings:Blob: not a valid Azure Storage connection string: {e.Message}");
+            }
+        }
+
+        Uri? blobServiceUri = null;
+        if (configuration["Blob:ServiceUri"] is { Length: > 0 } serviceUri && !string.IsNullOrWhiteSpace(serviceUri))
+        {
+            if (!Uri.TryCreate(serviceUri, UriKind.Absolute, out blobServiceUri) || blobServiceUri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(blobServiceUri.Query))
+            {
+                problems.Add($"Blob:ServiceUri: '{serviceUri}' is not a blob service URI such as https://account.blob.core.windows.net.");
+                blobServiceUri = null;
+            }
+            else if (blob is not null)
+            {
+                problems.Add("Blob:ServiceUri: set either it (managed identity) or ConnectionStrings:Blob, not both.");
+            }
+        }
+
+        var container = configuration["Blob:Container"] is { Length: > 0 } c ? c : "devmentor";
+        if (AzureBlobStore.CheckContainerName(container) is { } containerProblem)
+        {
+            problems.Add($"Blob:Container: '{container}' is not a valid container name: {containerProblem}.");
+        }
+
+        var redis = configuration.GetConnectionString("Redis") is { Length: > 0 } r && !string.IsNullOrWhiteSpace(r) ? r : null;
+        var redisConnectTimeout = ReadInt(configuration, "Redis:ConnectTimeoutMs", 3000, 100, 60_000, problems)!.Value;
+        var redisOperationTimeout = ReadInt(configuration, "Redis:OperationTimeoutMs", 1000, 10, 60_000, problems)!.Value;
+        var redisKeyPrefix = configuration["Redis:KeyPrefix"] ?? "devmentor:";
+        if (redis is not null)
+        {
+            try
+            {
+                _ = RedisConnection.Configure(new RedisOptions { ConnectionString = redis });
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"ConnectionStrings:Redis: not a valid Redis configuration string: {e.Message}");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidConfigurationException(problems);
@@ -74,6 +141,13 @@ public sealed record ServiceSettings
             CustomHandlerPort = customHandlerPort,
             SchedulerEnabled = scheduler,
             CorsOrigins = cors,
+            BlobConnectionString = blob,
+            BlobServiceUri = blobServiceUri,
+            BlobContainer = container,
+            RedisConnectionString = redis,
+            RedisConnectTimeout = TimeSpan.FromMilliseconds(redisConnectTimeout),
+            RedisOperationTimeout = TimeSpan.FromMilliseconds(redisOperationTimeout),
+            RedisKeyPrefix = redisKeyPrefix,
         };
     }
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Blob throughput: a 100 MiB blob uploaded to and downloaded from Azurite through our REST adapter
+# and through the official @azure/storage-blob SDK, alternately in the same run against the same
+# Azurite (started here, on a free loopback port, and stopped at the end). Prints each client's
+# median MiB/s and ours/SDK per direction (target: ≥ 0.8 both ways).
+# Usage: bench/blob/run.sh [SIZE_MIB=100] [ROUNDS_PER_PASS=3] [PASSES=2]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+size=${1:-100}
+rounds=${2:-3}
+passes=${3:-2}
+
+scripts/install-prereqs.sh >/dev/null
+dotnet build bench/blob/BlobBench.csproj -c Release -warnaserror --nologo -v quiet >/dev/null
+
+work=$(mktemp -d /tmp/devmentor-blob-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+node tests/tools/node_modules/azurite/dist/src/blob/main.js --blobHost 127.0.0.1 --blobPort "$port" \
+  --location "$work/azurite" --silent --skipApiVersionCheck --loose --disableTelemetry >"$work/azurite.log" 2>&1 &
+azurite=$!
+trap 'kill "$azurite" 2>/dev/null || true; wait "$azurite" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+
+key=$(sed -n 's/.*DevelopmentAccountKey = "\(.*\)";/\1/p' src/Core/Storage/Azure/AzureStorageConnectionString.cs)
+connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
+
+echo "blob bench: ${size} MiB, ${passes} passes × ${rounds} rounds per client, Azurite $(node -p 'require("./tests/tools/node_modules/azurite/package.json").version') on 127.0.0.1:$port"
+for pass in $(seq "$passes"); do
+  dotnet bench/blob/bin/Release/net10.0/BlobBench.dll "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"
+  node bench/blob/sdk-bench.mjs "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"
+done
+
+python3 - "$work/results.jsonl" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+def median(client, op):
+    return statistics.median(r["mibps"] for r in rows if r["client"] == client and r["op"] == op)
+print()
+print("| direction | ours (MiB/s) | @azure/storage-blob (MiB/s) | ours / SDK |")
+print("|---|---|---|---|")
+ok = True
+for op in ("upload", "download"):
+    ours, sdk = median("ours", op), median("sdk", op)
+    ratio = ours / sdk
+    ok &= ratio >= 0.8
+    print(f"| {op} | {ours:.1f} | {sdk:.1f} | {ratio:.2f} |")
+allocated = [r["allocatedMiB"] for r in rows if r["client"] == "ours" and "allocatedMiB" in r]
+print(f"\nours: managed memory allocated per 100 MiB upload: {statistics.median(allocated):.1f} MiB (median)")
+print("target ≥ 0.8× the SDK both ways:", "met" if ok else "NOT met")
+PY

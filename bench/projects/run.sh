@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# GET /projects/{id} (cached) and GET /projects/list on the real service (Release build, embedded
+# PostgreSQL in a temporary data dir) with wrk, beside GET /bench/baseline: a constant JSON answer
+# behind the same authentication, rate limiting and authorization, measured in the same run.
+# Usage: bench/projects/run.sh [duration-seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+duration=${1:-10}
+connections=${2:-32}
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "bench: installing wrk (apt)"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+
+dotnet build src/Functions -c Release --nologo -v quiet -warnaserror >/dev/null
+
+work=$(mktemp -d /tmp/devmentor-bench.XXXXXX)
+chmod 755 "$work" # the embedded PostgreSQL runs as its own user and must reach its directory
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+signing_key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+base="http://127.0.0.1:$port"
+
+service_pid=
+cleanup() {
+  if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
+    kill -TERM "$service_pid"
+    wait "$service_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Limits far above what the run sends: the benchmark measures the path, not the throttle.
+DEVMENTOR_DATA_DIR="$work/data" \
+Auth__Jwt__SigningKey="$signing_key" \
+Bench__Enabled=true \
+RateLimits__PerIp=1000000000 RateLimits__PerUser=1000000000 RateLimits__PerApiKey=1000000000 \
+Logging__LogLevel__Default=Warning \
+  dotnet src/Functions/bin/Release/net10.0/DevMentor.Functions.dll --urls "$base" >"$work/service.log" 2>&1 &
+service_pid=$!
+
+for _ in $(seq 1 300); do
+  curl -fs "$base/health" >/dev/null 2>&1 && break
+  kill -0 "$service_pid" 2>/dev/null || { echo "bench: the service exited:"; cat "$work/service.log"; exit 1; }
+  sleep 0.2
+done
+
+token=$(python3 - "$signing_key" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+def b64(data): return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+key = sys.argv[1].encode()
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+payload = b64(json.dumps({"sub": "bench-user", "iss": "devmentor-auth", "aud": "devmentor", "exp": int(time.time()) + 3600}).encode())
+signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+print(f"{header}.{payload}.{signature}")
+PY
+)
+auth="Authorization: Bearer $token"
+
+project_id=
+for i in $(seq 1 60); do
+  body=$(printf '{"name":"Bench project %d","description":"seeded for the benchmark","visibility":"private","repository":{"provider":"github","fullName":"acme/bench-%d"}}' "$i" "$i")
+  response=$(curl -fs -H "$auth" -H 'Content-Type: application/json' -d "$body" "$base/projects")
+  project_id=${project_id:-$(printf '%s' "$response" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')}
+done
+
+# wrk prints "Requests/sec: N" and, with --latency, "99% X(us|ms|s)".
+measure() {
+  local name=$1 path=$2
+  wrk -t2 -c"$connections" -d2s -H "$auth" "$base$path" >/dev/null # warm-up: JIT, caches, pool
+  local out
+  out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -H "$auth" "$base$path")
+  local rps p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  if [ -n "$non2xx" ]; then
+    echo "bench: $name answered $non2xx non-2xx responses" >&2
+    exit 1
+  fi
+  printf '%s %s %s\n' "$name" "$rps" "$p99"
+}
+
+to_ms() { # 812.00us | 3.21ms | 1.02s -> milliseconds
+  python3 -c 'import re,sys; v,u=re.match(r"([\d.]+)(us|ms|s)",sys.argv[1]).groups(); print(round(float(v)*{"us":0.001,"ms":1,"s":1000}[u],2))' "$1"
+}
+
+read -r _ base_rps base_p99 < <(measure baseline /bench/baseline)
+read -r _ get_rps get_p99 < <(measure get "/projects/$project_id")
+read -r _ list_rps list_p99 < <(measure list /projects/list)
+
+python3 - "$base_rps" "$(to_ms "$base_p99")" "$get_rps" "$(to_ms "$get_p99")" "$list_rps" "$(to_ms "$list_p99")" "$connections" "$duration" <<'PY'
+import sys
+base, base_p99, get, get_p99, lst, lst_p99, conns, dur = sys.argv[1:]
+base, get, lst = float(base), float(get), float(lst)
+print(f"projects bench: wrk -t2 -c{conns} -d{dur}s, Release, embedded PostgreSQL, JWT auth, {__import__('os').cpu_count()} cores")
+print(f"{'endpoint':<28}{'req/s':>10}{'p99 ms':>9}{'vs baseline':>13}  target")
+print(f"{'GET /bench/baseline':<28}{base:>10.0f}{float(base_p99):>9.2f}{1.0:>12.2f}x")
+print(f"{'GET /projects/{id}':<28}{get:>10.0f}{float(get_p99):>9.2f}{get / base:>12.2f}x  >= 5000 req/s, p99 <= 10 ms, >= 0.5x: "
+      f"{'met' if get >= 5000 and float(get_p99) <= 10 and get / base >= 0.5 else 'NOT met'}")
+print(f"{'GET /projects/list':<28}{lst:>10.0f}{float(lst_p99):>9.2f}{lst / base:>12.2f}x  >= 1500 req/s: {'met' if lst >= 1500 else 'NOT met'}")
+PY

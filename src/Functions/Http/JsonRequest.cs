@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Net.Http.Headers;
+
+namespace DevMentor.Functions.Http;
+
+/// <summary>A JSON request body, kept as bytes too (for idempotency hashes).</summary>
+public sealed record JsonBody(JsonNode? Node, byte[] Bytes);
+
+/// <summary>
+/// Reads JSON bodies with the checks every write endpoint shares: a JSON media type (415
+/// otherwise), a body (400), well-formed JSON without duplicate properties (400). The size limit is
+/// enforced before this (413).
+/// </summary>
+public static class JsonRequest
+{
+    public const string MergePatchMediaType = "application/merge-patch+json";
+    private const int MaxDepth = 32;
+
+    public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) ||
+            !(mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
+              mediaType.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                type: ProblemTypes.UnsupportedMediaType,
+                title: "Unsupported media type",
+                detail: $"Send the body as application/json (or {MergePatchMediaType} for a merge patch), not '{Describe(request.ContentType)}'."));
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0)
+        {
+            return (null, BadRequest("The request has no body; send a JSON object."));
+        }
+
+        try
+        {
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            return (new JsonBody(node, bytes), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, BadRequest($"The body is not well-formed JSON: {e.Message}"));
+        }
+    }
+
+    public static IResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.BadRequest, title: "Bad request", detail: detail);
+
+    private static string Describe(string? contentType) =>
+        string.IsNullOrEmpty(contentType) ? "(none)" : contentType.Length > 100 ? contentType[..100] + "…" : contentType;
+}

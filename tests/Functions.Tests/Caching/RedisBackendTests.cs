@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DevMentor.Core.Caching;
+using DevMentor.Core.RateLimiting;
+using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DevMentor.Functions.Tests.Caching;
+
+/// <summary>
+/// The cache and the rate-limit counters on a real Redis, with several service instances sharing it
+/// and one database, as in production; and what happens while Redis is away.
+/// </summary>
+public sealed class RedisBackendTests
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task A_write_on_one_instance_invalidates_the_entry_another_instance_holds()
+    {
+        var redis = await TestRedis.SharedAsync();
+        var database = await TestPostgres.CreateDatabaseAsync("redis-invalidation");
+        var settings = RedisSettings(redis, prefix: Unique());
+        await using var first = await TestApp.StartAsync(database, settings);
+        await using var second = await TestApp.StartAsync(database, settings);
+        var firstCache = first.Services.GetRequiredService<ICache>();
+        var secondCache = second.Services.GetRequiredService<ICache>();
+        Assert.IsType<RedisCache>(firstCache);
+
+        await firstCache.SetAsync("project:42", Bytes("v1"), Ttl, CancellationToken.None);
+        Assert.Equal("v1", Text(await secondCache.GetAsync("project:42", CancellationToken.None)));
+
+        // The write path on the first instance: store, then invalidate the shared entry.
+        await firstCache.RemoveAsync("project:42", CancellationToken.None);
+
+        Assert.Null(await secondCache.GetAsync("project:42", CancellationToken.None));
+        await secondCache.SetAsync("project:42", Bytes("v2"), Ttl, CancellationToken.None);
+        Assert.Equal("v2", Text(await firstCache.GetAsync("project:42", CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task Cache_entries_expire_after_their_time_to_live()
+    {
+        var redis = await TestRedis.SharedAsync();
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("redis-ttl"), RedisSettings(redis, prefix: Unique()));
+        var cache = app.Services.GetRequiredService<ICache>();
+
+        await cache.SetAsync("short", Bytes("x"), TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        Assert.NotNull(await cache.GetAsync("short", CancellationToken.None));
+        await Task.Delay(700);
+
+        Assert.Null(await cache.GetAsync("short", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Rate_limit_counters_are_shared_by_two_instances()
+    {
+        var redis = await TestRedis.SharedAsync();
+        var database = await TestPostgres.CreateDatabaseAsync("redis-ratelimit");
+        var settings = RedisSettings(redis, prefix: Unique());
+        await using var first = await TestApp.StartAsync(database, settings);
+        await using var second = await TestApp.StartAsync(database, settings);
+        var a = first.Services.GetRequiredService<IRateLimitCounters>();
+        var b = second.Services.GetRequiredService<IRateLimitCounters>();
+        Assert.IsType<RedisRateLimitCounters>(a);
+        var window = TimeSpan.FromHours(1);
+
+        var counts = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            counts.Add((await a.IncrementAsync("ip:203.0.113.7", window, CancellationToken.None)).Count);
+            counts.Add((await b.IncrementAsync("ip:203.0.113.7", window, CancellationToken.None)).Count);
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5, 6], counts);
+        var other = await b.IncrementAsync("ip:198.51.100.1", window, CancellationToken.None);
+        Assert.Equal(1, other.Count);
+
+        // Both instances agree on when the window ends: the clock-aligned hour.
+        var resetA = (await a.IncrementAsync("ip:203.0.113.7", window, CancellationToken.None)).ResetAt;
+        var resetB = (await b.IncrementAsync("ip:203.0.113.7", window, CancellationToken.None)).ResetAt;
+        Assert.Equal(resetA, resetB);
+        Assert.Equal(0, resetA.UtcTicks % window.Ticks);
+
+        // Many concurrent increments from both instances lose none.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => (i % 2 == 0 ? a : b).IncrementAsync("burst", window, CancellationToken.None)));
+        Assert.Equal(201, (await a.IncrementAsync("burst", window, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Readiness_names_redis_when_it_is_configured()
+    {
+        var redis = await TestRedis.SharedAsync();
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("redis-ready"), RedisSettings(redis, prefix: Unique()));
+
+        var (status, body) = await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(15));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Healthy", check.GetProperty("status").GetString());
+        Assert.Contains($"Redis at 127.0.0.1:{redis.Port}", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_redis_stopped_the_service_keeps_answering_degraded_and_recovers_when_it_returns()
+    {
+        await using var redis = await TestRedis.StartAsync("outage"); // our own: this test stops it
+        var database = await TestPostgres.CreateDatabaseAsync("redis-outage");
+        await using var app = await TestApp.StartAsync(database, RedisSettings(redis, prefix: "outage:"));
+        var cache = app.Services.GetRequiredService<ICache>();
+        var counters = app.Services.GetRequiredService<IRateLimitCounters>();
+        await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(15));
+        await cache.SetAsync("k", Bytes("before"), Ttl, CancellationToken.None);
+        Assert.Equal("before", Text(await cache.GetAsync("k", CancellationToken.None)));
+        Assert.Equal(1, (await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count);
+
+        redis.Stop();
+
+        var (status, body) = await WaitForReadinessAsync(app, "Degraded", TimeSpan.FromSeconds(15));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var check = body.GetProperty("checks").GetProperty("redis");
+        Assert.Equal("Degraded", check.GetProperty("status").GetString());
+        Assert.Contains("Redis", check.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+
+        // Requests are still answered, promptly: the cache is a miss, counting goes on in-process.
+        var watch = Stopwatch.StartNew();
+        using (var health = await app.Client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        Assert.Null(await cache.GetAsync("k", CancellationToken.None));
+        await cache.SetAsync("k", Bytes("during"), Ttl, CancellationToken.None);
+        await cache.RemoveAsync("k", CancellationToken.None);
+        var fallback = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            fallback.Add((await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count);
+        }
+
+        Assert.Equal([1, 2, 3], fallback);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"answers took {watch.Elapsed} while Redis was down");
+
+        await redis.StartAsync(TimeSpan.FromSeconds(30)); // same port, empty
+
+        (status, body) = await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+        await cache.SetAsync("k", Bytes("after"), Ttl, CancellationToken.None);
+        Assert.Equal("after", Text(await cache.GetAsync("k", CancellationToken.None)));
+        Assert.Equal(1, (await counters.IncrementAsync("client-after", TimeSpan.FromHours(1), CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task An_invalidation_missed_while_redis_was_unreachable_is_replayed_so_no_instance_reads_the_old_entry()
+    {
+        await using var redis = await TestRedis.StartAsync("partition"); // our own: this test locks clients out
+        var database = await TestPostgres.CreateDatabaseAsync("redis-partition");
+        var settings = RedisSettings(redis, prefix: "partition:");
+        await using var writer = await TestApp.StartAsync(database, settings);
+        await using var reader = await TestApp.StartAsync(database, settings);
+        var writerCache = writer.Services.GetRequiredService<ICache>();
+        var readerCache = reader.Services.GetRequiredService<ICache>();
+        await writerCache.SetAsync("project:7", Bytes("old"), Ttl, CancellationToken.None);
+        Assert.Equal("old", Text(await readerCache.GetAsync("project:7", CancellationToken.None)));
+
+        // A partition that keeps Redis's data: every client is cut off and cannot get back in.
+        await using var admin = await RawRedisClient.ConnectAsync(redis.Port);
+        await admin.SendAsync("CONFIG", "SET", "requirepass", "locked-out");
+        await admin.SendAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        await WaitForReadinessAsync(writer, "Degraded", TimeSpan.FromSeconds(15));
+
+        await writerCache.RemoveAsync("project:7", CancellationToken.None); // the write's invalidation cannot reach Redis
+        Assert.Equal("old", await admin.SendAsync("GET", "partition:cache:project:7")); // so the old entry is still there
+
+        await admin.SendAsync("CONFIG", "SET", "requirepass", "");
+        await WaitForReadinessAsync(writer, "Healthy", TimeSpan.FromSeconds(30));
+
+        // The writer never served the entry it failed to remove, and replays the removal once Redis is back.
+        Assert.Null(await writerCache.GetAsync("project:7", CancellationToken.None));
+        var deadline = Stopwatch.StartNew();
+        string? inRedis;
+        do
+        {
+            await Task.Delay(100);
+            inRedis = await admin.SendAsync("GET", "partition:cache:project:7");
+        }
+        while (inRedis is not null && deadline.Elapsed < TimeSpan.FromSeconds(15));
+
+        Assert.Null(inRedis);
+        await WaitForReadinessAsync(reader, "Healthy", TimeSpan.FromSeconds(30));
+        Assert.Null(await readerCache.GetAsync("project:7", CancellationToken.None));
+    }
+
+    private static Dictionary<string, string?> RedisSettings(ChildServer redis, string prefix) => new()
+    {
+        ["ConnectionStrings:Redis"] = TestRedis.ConnectionString(redis),
+        ["Redis:KeyPrefix"] = prefix,
+        ["Redis:ConnectTimeoutMs"] = "1000",
+        ["Redis:OperationTimeoutMs"] = "500",
+    };
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> WaitForReadinessAsync(TestApp app, string expected, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await app.Client.GetAsync("/health/ready");
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            if (body.GetProperty("status").GetString() == expected || watch.Elapsed > timeout)
+            {
+                Assert.True(body.GetProperty("status").GetString() == expected, $"readiness is not {expected} after {timeout}: {body}");
+                return (response.StatusCode, body);
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static string Unique() => "t" + Guid.NewGuid().ToString("N")[..10] + ":";
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+}

@@ -1,0 +1,346 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using DevMentor.Functions.Tests.Infrastructure;
+
+namespace DevMentor.Functions.Tests.Projects;
+
+public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<ProjectsApi>
+{
+    [Fact]
+    public async Task Create_answers_201_with_location_etag_and_the_project_both_on_the_seed_path_and_the_alias()
+    {
+        foreach (var path in new[] { "/projects/create", "/projects" })
+        {
+            using var response = await api.SendAsync(HttpMethod.Post, path, "alice", """
+                {"name": "Web Shop ", "description": "A shop", "visibility": "internal",
+                 "repository": {"provider": "github", "fullName": "acme/web-shop"},
+                 "settings": {"buildBranches": ["main", "release/*"], "deployEnvironments": [{"name": "production", "branch": "main"}]},
+                 "someUnknownField": 42}
+                """);
+            var project = await ProjectsApi.JsonAsync(response);
+
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            var id = project.GetProperty("id").GetString();
+            Assert.Equal($"/projects/{id}", response.Headers.Location?.OriginalString);
+            Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+            Assert.Equal("Web Shop", project.GetProperty("name").GetString());
+            Assert.StartsWith("web-shop", project.GetProperty("slug").GetString());
+            Assert.Equal("internal", project.GetProperty("visibility").GetString());
+            Assert.Equal("alice", project.GetProperty("ownerId").GetString());
+            Assert.Equal("https://github.com/acme/web-shop.git", project.GetProperty("repository").GetProperty("cloneUrl").GetString());
+            Assert.Equal("main", project.GetProperty("repository").GetProperty("defaultBranch").GetString());
+            Assert.Equal("release/*", project.GetProperty("settings").GetProperty("buildBranches")[1].GetString());
+            Assert.Equal(JsonValueKind.Null, project.GetProperty("archivedAt").ValueKind);
+            Assert.False(project.TryGetProperty("someUnknownField", out _));
+        }
+    }
+
+    [Fact]
+    public async Task Get_by_id_and_by_slug_carries_an_etag_and_answers_304_when_it_matches()
+    {
+        var created = await api.CreateAsync("bob", "Etag Demo", "\"slug\": \"etag-demo\"");
+        var id = created.GetProperty("id").GetString();
+
+        using var byId = await api.SendAsync(HttpMethod.Get, $"/projects/{id}", "bob");
+        using var bySlug = await api.SendAsync(HttpMethod.Get, "/projects/etag-demo", "bob");
+        Assert.Equal(HttpStatusCode.OK, byId.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, bySlug.StatusCode);
+        Assert.Equal(id, (await ProjectsApi.JsonAsync(bySlug)).GetProperty("id").GetString());
+        var etag = byId.Headers.ETag!.Tag;
+
+        using var conditional = TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "bob");
+        conditional.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etag));
+        using var notModified = await api.App.Client.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Equal(etag, notModified.Headers.ETag?.Tag);
+
+        using var stale = TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "bob");
+        stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"999\""));
+        using var full = await api.App.Client.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+    }
+
+    [Fact]
+    public async Task Merge_patch_changes_only_the_given_fields_removes_nulls_and_bumps_the_etag()
+    {
+        var created = await api.CreateAsync("carol", "Patch Me", "\"description\": \"old\", \"repository\": {\"provider\": \"git\", \"cloneUrl\": \"file:///srv/git/x.git\"}");
+        var id = created.GetProperty("id").GetString();
+
+        using var request = TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "carol");
+        request.Content = new StringContent("""{"description": "new", "repository": null, "settings": {"buildBranches": ["dev"]}}""", Encoding.UTF8, "application/merge-patch+json");
+        request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+        using var response = await api.App.Client.SendAsync(request);
+        var project = await ProjectsApi.JsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("\"2\"", response.Headers.ETag?.Tag);
+        Assert.Equal("Patch Me", project.GetProperty("name").GetString());
+        Assert.Equal("new", project.GetProperty("description").GetString());
+        Assert.Equal(JsonValueKind.Null, project.GetProperty("repository").ValueKind);
+        Assert.Equal("dev", project.GetProperty("settings").GetProperty("buildBranches")[0].GetString());
+
+        // The seed path does the same; a stale If-Match is refused.
+        using var stale = TestAuth.Request(HttpMethod.Post, $"/projects/{id}/update", "carol", """{"description": "newer"}""");
+        stale.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+        using var refused = await api.App.Client.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, refused.StatusCode);
+        Assert.Equal("https://devmentor.dev/problems/precondition-failed", (await ProjectsApi.JsonAsync(refused)).GetProperty("type").GetString());
+
+        // Without If-Match the last write wins.
+        using var blind = await api.SendAsync(HttpMethod.Post, $"/projects/{id}/update", "carol", """{"description": "newest"}""");
+        Assert.Equal(HttpStatusCode.OK, blind.StatusCode);
+        Assert.Equal("newest", (await ProjectsApi.JsonAsync(blind)).GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task Two_writers_racing_with_the_same_if_match_get_one_200_and_one_412()
+    {
+        var created = await api.CreateAsync("dave", "Race Track");
+        var id = created.GetProperty("id").GetString();
+
+        async Task<HttpStatusCode> WriteAsync(string description)
+        {
+            using var request = TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "dave", JsonSerializer.Serialize(new { description }));
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue("\"1\""));
+            using var response = await api.App.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var results = await Task.WhenAll(WriteAsync("first"), WriteAsync("second"));
+
+        Assert.Single(results, HttpStatusCode.OK);
+        Assert.Single(results, HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Archive_answers_204_makes_the_project_read_only_and_hides_it_from_default_lists()
+    {
+        var created = await api.CreateAsync("erin", "Old Thing", "\"slug\": \"erin-old-thing\"");
+        var id = created.GetProperty("id").GetString();
+
+        using var archive = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}", "erin");
+        using var again = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}", "erin");
+        using var get = await api.SendAsync(HttpMethod.Get, $"/projects/{id}", "erin");
+        using var update = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "erin", """{"name": "x"}""");
+        using var collaborator = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/zed", "erin", """{"role": "viewer"}""");
+        using var active = await api.SendAsync(HttpMethod.Get, "/projects?q=erin", "erin");
+        using var archived = await api.SendAsync(HttpMethod.Get, "/projects/list?q=erin&archived=true", "erin");
+
+        Assert.Equal(HttpStatusCode.NoContent, archive.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.NotEqual(JsonValueKind.Null, (await ProjectsApi.JsonAsync(get)).GetProperty("archivedAt").ValueKind);
+        Assert.Equal(HttpStatusCode.Conflict, update.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, collaborator.StatusCode);
+        Assert.DoesNotContain(id, Ids(await ProjectsApi.JsonAsync(active)));
+        Assert.Contains(id, Ids(await ProjectsApi.JsonAsync(archived)));
+    }
+
+    [Fact]
+    public async Task Search_finds_projects_by_words_of_name_slug_and_description()
+    {
+        await api.CreateAsync("frank", "Quantum Ledger", "\"description\": \"accounting with zebras\"");
+        await api.CreateAsync("frank", "Plain Thing", "\"slug\": \"narwhal-tools\"");
+
+        var byName = Ids(await ProjectsApi.JsonAsync(await api.SendAsync(HttpMethod.Get, "/projects?q=quantum", "frank")));
+        var byDescription = Ids(await ProjectsApi.JsonAsync(await api.SendAsync(HttpMethod.Get, "/projects?q=zebras", "frank")));
+        var bySlug = Ids(await ProjectsApi.JsonAsync(await api.SendAsync(HttpMethod.Get, "/projects?q=narwhal", "frank")));
+        var none = Ids(await ProjectsApi.JsonAsync(await api.SendAsync(HttpMethod.Get, "/projects?q=%22no+such+words%22+OR+-", "frank")));
+
+        Assert.Single(byName);
+        Assert.Single(byDescription);
+        Assert.Single(bySlug);
+        Assert.Empty(none);
+    }
+
+    [Fact]
+    public async Task List_answers_carry_an_etag_and_304()
+    {
+        await api.CreateAsync("gina", "Listed");
+        using var first = await api.SendAsync(HttpMethod.Get, "/projects/list?limit=5", "gina");
+        using var conditional = TestAuth.Request(HttpMethod.Get, "/projects/list?limit=5", "gina");
+        conditional.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        using var second = await api.App.Client.SendAsync(conditional);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+    }
+
+    [Fact]
+    public async Task Duplicate_explicit_slug_is_409_and_a_duplicate_derived_slug_gets_a_suffix()
+    {
+        await api.CreateAsync("hank", "Same Name", "\"slug\": \"taken-slug\"");
+        using var duplicate = await api.SendAsync(HttpMethod.Post, "/projects", "hank", """{"name": "Other", "slug": "taken-slug"}""");
+        var first = await api.CreateAsync("hank", "Twin Name");
+        var second = await api.CreateAsync("hank", "Twin Name");
+
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal("https://devmentor.dev/problems/conflict", (await ProjectsApi.JsonAsync(duplicate)).GetProperty("type").GetString());
+        Assert.StartsWith("twin-name", second.GetProperty("slug").GetString());
+        Assert.NotEqual(first.GetProperty("slug").GetString(), second.GetProperty("slug").GetString());
+    }
+
+    [Fact]
+    public async Task Validation_names_every_invalid_field_and_wrong_types()
+    {
+        using var response = await api.SendAsync(HttpMethod.Post, "/projects", "ivan", """
+            {"name": 42, "slug": "Bad Slug", "description": ["x"], "visibility": "secret",
+             "repository": {"provider": "svn", "cloneUrl": "https://user:pw@example.com/x.git", "defaultBranch": "a..b"},
+             "settings": {"buildBranches": [1], "deployEnvironments": [{"name": "Prod!"}]}}
+            """);
+        var problem = await ProjectsApi.JsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("https://devmentor.dev/problems/validation-failed", problem.GetProperty("type").GetString());
+        Assert.True(problem.TryGetProperty("traceId", out _));
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.Superset(new HashSet<string>
+        {
+            "name", "slug", "description", "visibility", "repository.provider", "repository.cloneUrl", "repository.defaultBranch",
+            "settings.buildBranches[0]", "settings.deployEnvironments[0].name",
+        }, fields);
+    }
+
+    public static TheoryData<string, string, int> UglyBodies => new()
+    {
+        { "application/json", "{\"name\": ", 400 },
+        { "application/json", "{\"name\": \"a\", \"name\": \"b\"}", 400 },
+        { "application/json", "[1, 2, 3]", 400 },
+        { "application/json", "\"just a string\"", 400 },
+        { "application/json", "null", 400 },
+        { "application/json", "", 400 },
+        { "application/json", new string('[', 5000) + new string(']', 5000), 400 },
+        { "text/plain", "{\"name\": \"x\"}", 415 },
+        { "application/x-www-form-urlencoded", "name=x", 415 },
+        { "application/json", "{\"name\": \"\"}", 400 },
+        { "application/json", "{\"name\": \"" + new string('x', 101) + "\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"slug\": \"../etc/passwd\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"slug\": \"a/b\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"slug\": \"list\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"slug\": \"3f2504e0-4f89-11d3-9a0c-0305e82c3301\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"slug\": \"%2e%2e\"}", 400 },
+        { "application/json", "{\"name\": \"line\\nbreak\"}", 400 },
+        { "application/json", "{\"name\": \"\\ud800 lone surrogate\"}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"visibility\": null, \"repository\": 5}", 400 },
+        { "application/json", "{\"name\": \"ok\", \"description\": \"" + new string('d', 2001) + "\"}", 400 },
+    };
+
+    [Theory]
+    [MemberData(nameof(UglyBodies))]
+    public async Task Ugly_bodies_get_a_4xx_problem_never_a_500(string contentType, string body, int expected)
+    {
+        using var request = TestAuth.Request(HttpMethod.Post, "/projects", "judy");
+        request.Content = new StringContent(body, Encoding.UTF8);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var response = await api.App.Client.SendAsync(request);
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_5_MiB_body_is_413()
+    {
+        var huge = "{\"name\": \"" + new string('x', 5 * 1024 * 1024) + "\"}";
+        using var response = await api.SendAsync(HttpMethod.Post, "/projects", "judy", huge);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Robert'); DROP TABLE projects;--")]
+    [InlineData("1 OR 1=1; SELECT * FROM api_keys")]
+    [InlineData("Проект 🚀 日本語")]
+    [InlineData("ｆｕｌｌｗｉｄｔｈ ＆ ümlaut")]
+    [InlineData("<script>alert(1)</script>")]
+    public async Task Sql_looking_and_unicode_names_are_stored_verbatim(string name)
+    {
+        var created = await api.CreateAsync("kate", name);
+        using var get = await api.SendAsync(HttpMethod.Get, $"/projects/{created.GetProperty("slug").GetString()}", "kate");
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(name, (await ProjectsApi.JsonAsync(get)).GetProperty("name").GetString());
+        Assert.Matches("^[a-z0-9-]+$", created.GetProperty("slug").GetString());
+    }
+
+    [Theory]
+    [InlineData("/projects/..%2F..%2Fetc%2Fpasswd", 404)]
+    [InlineData("/projects/%01%7F", 404)]
+    [InlineData("/projects/" + "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 404)]
+    [InlineData("/projects/' OR 1=1 --", 404)]
+    [InlineData("/projects/00000000-0000-0000-0000-000000000000", 404)]
+    [InlineData("/projects/list?limit=0", 400)]
+    [InlineData("/projects/list?limit=101", 400)]
+    [InlineData("/projects/list?limit=abc", 400)]
+    [InlineData("/projects/list?cursor=not-a-cursor", 400)]
+    [InlineData("/projects/list?archived=maybe", 400)]
+    [InlineData("/projects/list?q=%27%3B+DROP+TABLE+projects%3B--", 200)]
+    [InlineData("/projects/list?q=a%26b%7Cc%21%3A*", 200)]
+    public async Task Ugly_paths_and_queries_never_500(string url, int expected)
+    {
+        using var response = await api.SendAsync(HttpMethod.Get, url, "leo");
+
+        Assert.Equal(expected, (int)response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ten_concurrent_identical_creates_with_one_idempotency_key_make_one_project()
+    {
+        const string body = """{"name": "Idempotent One"}""";
+        async Task<(HttpStatusCode Status, string? Id)> CreateAsync()
+        {
+            using var request = TestAuth.Request(HttpMethod.Post, "/projects/create", "mia", body);
+            request.Headers.Add("Idempotency-Key", "key-123");
+            using var response = await api.App.Client.SendAsync(request);
+            return (response.StatusCode, (await ProjectsApi.JsonAsync(response)).GetProperty("id").GetString());
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateAsync()));
+        using var list = await api.SendAsync(HttpMethod.Get, "/projects?q=idempotent", "mia");
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Single(results.Select(r => r.Id).Distinct());
+        Assert.Single(Ids(await ProjectsApi.JsonAsync(list)));
+
+        using var other = TestAuth.Request(HttpMethod.Post, "/projects/create", "mia", """{"name": "Something Else"}""");
+        other.Headers.Add("Idempotency-Key", "key-123");
+        using var mismatch = await api.App.Client.SendAsync(other);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, mismatch.StatusCode);
+
+        // Keys are per caller: the same key from someone else is a new request.
+        using var someoneElse = TestAuth.Request(HttpMethod.Post, "/projects/create", "nick", body);
+        someoneElse.Headers.Add("Idempotency-Key", "key-123");
+        using var theirs = await api.App.Client.SendAsync(someoneElse);
+        Assert.Equal(HttpStatusCode.Created, theirs.StatusCode);
+        Assert.NotEqual(results[0].Id, (await ProjectsApi.JsonAsync(theirs)).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task The_last_owner_cannot_be_removed_or_demoted()
+    {
+        var created = await api.CreateAsync("olga", "Owned");
+        var id = created.GetProperty("id").GetString();
+
+        using var demote = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/olga", "olga", """{"role": "viewer"}""");
+        using var remove = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}/collaborators/olga", "olga");
+        using var add = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/pete", "olga", """{"role": "owner"}""");
+        using var removeNow = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}/collaborators/olga", "olga");
+        using var list = await api.SendAsync(HttpMethod.Get, $"/projects/{id}/collaborators", "pete");
+        using var badRole = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/quin", "pete", """{"role": "god"}""");
+        using var missing = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}/collaborators/nobody", "pete");
+
+        Assert.Equal(HttpStatusCode.Conflict, demote.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, remove.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, removeNow.StatusCode);
+        var items = (await ProjectsApi.JsonAsync(list)).GetProperty("items").EnumerateArray().Select(i => (i.GetProperty("userId").GetString(), i.GetProperty("role").GetString())).ToList();
+        Assert.Equal([("pete", "owner")], items);
+        Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private static List<string?> Ids(JsonElement page) =>
+        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+}
