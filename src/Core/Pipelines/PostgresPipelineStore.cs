@@ -283,16 +283,19 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         else
         {
             var end = new NpgsqlBatchCommand("""
-                UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5
-                WHERE id = $1
+                WITH ended AS (
+                    UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5
+                    WHERE id = $1
+                    RETURNING run_id, name)
+                INSERT INTO pipeline_run_events (run_id, type, step, data) SELECT run_id, 'step.' || $2, name, $6 FROM ended
                 """);
             end.Parameters.AddWithValue(stepId);
             end.Parameters.AddWithValue(decision.StepStatus.ToWire());
             end.Parameters.AddWithValue((object?)result.ExitCode ?? DBNull.Value);
             end.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
             end.Parameters.Add(new NpgsqlParameter { Value = (object?)outputs ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            end.Parameters.Add(new NpgsqlParameter { Value = EventData.Of(("attempt", attempt), ("exitCode", result.ExitCode), ("error", decision.Error)), NpgsqlDbType = NpgsqlDbType.Jsonb });
             batch.BatchCommands.Add(end);
-            batch.BatchCommands.Add(Event(runId, "step." + decision.StepStatus.ToWire(), stepName, EventData.Of(("attempt", attempt), ("exitCode", result.ExitCode), ("error", decision.Error))));
         }
 
         var stepQueued = false;
@@ -314,13 +317,14 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 WITH queued AS (
                     UPDATE pipeline_steps SET status = 'queued', due_at = now()
                     WHERE run_id = $1 AND position = $2 AND status = 'pending'
-                    RETURNING name)
+                    RETURNING name),
+                progressed AS (
+                    UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1)
                 INSERT INTO pipeline_run_events (run_id, type, step) SELECT $1, 'step.queued', name FROM queued
                 """);
             next.Parameters.AddWithValue(runId);
             next.Parameters.AddWithValue(position + 1);
             batch.BatchCommands.Add(next);
-            batch.BatchCommands.Add(Progressed(runId));
             stepQueued = true;
         }
         else

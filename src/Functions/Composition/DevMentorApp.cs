@@ -3,8 +3,8 @@ using DevMentor.Core.Caching;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
-using DevMentor.Core.Projects;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Projects;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Security;
@@ -15,9 +15,10 @@ using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
 using DevMentor.Functions.Metrics;
+using DevMentor.Functions.Pipelines;
 using DevMentor.Functions.Projects;
-using DevMentor.Functions.Security;
 using DevMentor.Functions.Runners;
+using DevMentor.Functions.Security;
 using DevMentor.Functions.Timers;
 using DevMentor.Functions.Webhooks;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
@@ -65,6 +66,7 @@ public static partial class DevMentorApp
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(3, BuildsJsonContext.Default);
         });
         services.AddOpenApi();
 
@@ -132,6 +134,8 @@ public static partial class DevMentorApp
         app.MapProjectFunctions();
         app.MapCollaboratorFunctions();
         app.MapApiKeyFunctions();
+        app.MapRunnerFunctions();
+        app.MapBuildFunctions();
         if (security.BenchEnabled)
         {
             app.MapBenchFunctions();

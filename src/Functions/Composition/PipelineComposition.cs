@@ -19,6 +19,7 @@ public static class PipelineComposition
         services.AddSingleton<IStepLogStore, PostgresStepLogStore>();
         services.AddSingleton<PipelineEngine>();
         services.AddSingleton<RunnerRegistry>();
+        services.AddSingleton<BuildService>();
         services.AddSingleton<ITimerFunction, PipelineSweeper>();
         if (settings.EmbeddedRunnerEnabled)
         {

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.Json;
+using DevMentor.Core.Pipelines;
+using DevMentor.Core.Projects;
+using DevMentor.Core.Security;
+using DevMentor.Functions.Http;
+
+namespace DevMentor.Functions.Pipelines;
+
+/// <summary>
+/// The build functions: start (202 + status URL at once), list, read, cancel, retry and logs of a
+/// project's runs. Developers may start, cancel and retry; viewers may read.
+/// </summary>
+public static class BuildFunctions
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public static IEndpointRouteBuilder MapBuildFunctions(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/projects/{id}").WithTags("Builds");
+        group.MapPost("/build", StartAsync).WithName("BuildProject");
+        group.MapGet("/builds", ListAsync).WithName("ListBuilds");
+        group.MapGet("/builds/{runId:guid}", GetAsync).WithName("GetBuild");
+        group.MapPost("/builds/{runId:guid}/cancel", CancelAsync).WithName("CancelBuild");
+        group.MapPost("/builds/{runId:guid}/retry", RetryAsync).WithName("RetryBuild");
+        group.MapGet("/builds/{runId:guid}/logs", LogsAsync).WithName("GetBuildLogs");
+        group.MapGet("/builds/{runId:guid}/steps/{step}/logs", StepLogsAsync).WithName("GetBuildStepLogs");
+        return routes;
+    }
+
+    public static async Task<IResult> StartAsync(string id, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        if (IdempotencyKey(context) is not { } key)
+        {
+            return JsonRequest.BadRequest($"{IdempotencyKeyHeader} must be at most {MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        var body = new BuildBody(null, null, null, null);
+        // An empty POST builds the default branch; a body must be a JSON object.
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0 || !string.IsNullOrEmpty(context.Request.ContentType))
+        {
+            var (json, problem) = await JsonRequest.ReadAsync(context.Request, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            try
+            {
+                body = json!.Node is System.Text.Json.Nodes.JsonObject
+                    ? json.Node.Deserialize(BuildsJsonContext.Default.BuildBody)!
+                    : null!;
+            }
+            catch (JsonException e)
+            {
+                return Invalid("", $"The body must be {{\"branch\", \"commit\", \"deploy\", \"environment\"}}: {e.Message}");
+            }
+
+            if (body is null)
+            {
+                return Invalid("", "The body must be a JSON object {\"branch\": …} or {\"commit\": …}.");
+            }
+        }
+
+        var outcome = await builds.StartAsync(Caller.From(context.User), id, new BuildRequest(body.Branch, body.Commit, body.Deploy ?? false, body.Environment),
+            key.Length == 0 ? null : key, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return OutcomeResults.Problem(outcome);
+        }
+
+        var started = BuildUris.Started(outcome.Value!.Project.Id, outcome.Value.Run);
+        if (outcome.Value.Run.Replayed)
+        {
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return TypedResults.Accepted(started.StatusUri, started);
+    }
+
+    public static async Task<IResult> ListAsync(string id, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var limit = 20;
+        if (query["limit"].ToString() is { Length: > 0 } rawLimit && (!int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            errors["limit"] = ["A whole number from 1 to 100."];
+        }
+
+        int? before = null;
+        if (query["cursor"].ToString() is { Length: > 0 } rawCursor)
+        {
+            if (int.TryParse(rawCursor, NumberStyles.None, CultureInfo.InvariantCulture, out var cursor) && cursor > 0)
+            {
+                before = cursor;
+            }
+            else
+            {
+                errors["cursor"] = ["Use the nextCursor of the previous page."];
+            }
+        }
+
+        RunStatus? status = null;
+        if (query["status"].ToString() is { Length: > 0 } rawStatus)
+        {
+            if (PipelineStatusNames.TryParseRun(rawStatus, out var parsed))
+            {
+                status = parsed;
+            }
+            else
+            {
+                errors["status"] = ["One of queued, running, succeeded, failed, canceled, timed_out."];
+            }
+        }
+
+        var branch = query["branch"].ToString() is { Length: > 0 } rawBranch ? rawBranch : null;
+        if (branch is { Length: > 255 })
+        {
+            errors["branch"] = ["At most 255 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return OutcomeResults.Problem(Outcome<bool>.Invalid(errors));
+        }
+
+        var outcome = await builds.ListAsync(Caller.From(context.User), id, status, branch, limit, before, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Json(BuildUris.Page(outcome.Value!.Project.Id, outcome.Value.Page), BuildsJsonContext.Default.BuildPage)
+            : OutcomeResults.Problem(outcome);
+    }
+
+    public static async Task<IResult> GetAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        var outcome = await builds.GetAsync(Caller.From(context.User), id, runId, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run), BuildsJsonContext.Default.BuildRun)
+            : OutcomeResults.Problem(outcome);
+    }
+
+    public static async Task<IResult> CancelAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        var outcome = await builds.CancelAsync(Caller.From(context.User), id, runId, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run), BuildsJsonContext.Default.BuildRun)
+            : OutcomeResults.Problem(outcome);
+    }
+
+    public static async Task<IResult> RetryAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        if (IdempotencyKey(context) is not { } key)
+        {
+            return JsonRequest.BadRequest($"{IdempotencyKeyHeader} must be at most {MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        var outcome = await builds.RetryAsync(Caller.From(context.User), id, runId, key.Length == 0 ? null : key, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return OutcomeResults.Problem(outcome);
+        }
+
+        var started = BuildUris.Started(outcome.Value!.Project.Id, outcome.Value.Run);
+        return TypedResults.Accepted(started.StatusUri, started);
+    }
+
+    public static Task<IResult> LogsAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
+        TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, null, cancellationToken));
+
+    public static Task<IResult> StepLogsAsync(string id, Guid runId, string step, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
+        TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, step, cancellationToken));
+
+    private static async Task<IResult> TextAsync(Task<Outcome<string>> read)
+    {
+        var outcome = await read;
+        return outcome.Succeeded ? TypedResults.Text(outcome.Value!, "text/plain; charset=utf-8") : OutcomeResults.Problem(outcome);
+    }
+
+    /// <returns>The key ("" when absent), or null when it is malformed.</returns>
+    private static string? IdempotencyKey(HttpContext context)
+    {
+        var key = context.Request.Headers[IdempotencyKeyHeader].ToString();
+        return key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~') ? null : key;
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        OutcomeResults.Problem(Outcome<bool>.Invalid(new Dictionary<string, string[]> { [field] = [message] }));
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DevMentor.Core.Pipelines;
+
+namespace DevMentor.Functions.Pipelines;
+
+/// <summary>202 answer of a started build (DESIGN.md section 6).</summary>
+public sealed record BuildStarted(Guid RunId, int Number, string Status, string StatusUri, string CancelUri, string LogsUri);
+
+public sealed record BuildStep(string Name, string Status, int Attempt, int MaxAttempts, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    int? ExitCode, string? Error, DateTimeOffset? RetryAt, string LogsUri, JsonElement? Outputs);
+
+public sealed record BuildEvent(DateTimeOffset At, string Type, string? Step, JsonElement? Data);
+
+public sealed record BuildRun(
+    Guid RunId, Guid ProjectId, int Number, string Status, string Trigger, string? Branch, string? Commit, bool Deploy, string? Environment, Guid? RetryOf,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    string StatusUri, string CancelUri, string RetryUri, string LogsUri,
+    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events);
+
+public sealed record BuildListItem(Guid RunId, int Number, string Status, string Trigger, string? Branch, string? Commit, Guid? RetryOf,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string StatusUri);
+
+public sealed record BuildPage(IReadOnlyList<BuildListItem> Items, string? NextCursor);
+
+/// <summary>The build body: <c>branch</c> or <c>commit</c>, optional <c>deploy</c>/<c>environment</c>.</summary>
+public sealed record BuildBody(string? Branch, string? Commit, bool? Deploy, string? Environment);
+
+/// <summary>Nulls are written: clients read <c>finishedAt: null</c> as "not yet".</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(BuildStarted))]
+[JsonSerializable(typeof(BuildRun))]
+[JsonSerializable(typeof(BuildPage))]
+[JsonSerializable(typeof(BuildBody))]
+public sealed partial class BuildsJsonContext : JsonSerializerContext;
+
+public static class BuildUris
+{
+    public static string Status(Guid projectId, Guid runId) => $"/projects/{projectId}/builds/{runId}";
+
+    public static BuildStarted Started(Guid projectId, StartedRun run)
+    {
+        var status = Status(projectId, run.RunId);
+        return new BuildStarted(run.RunId, run.Number, run.Status.ToWire(), status, status + "/cancel", status + "/logs");
+    }
+
+    public static BuildRun Run(RunView run)
+    {
+        var status = Status(run.ProjectId, run.RunId);
+        return new BuildRun(run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), run.Trigger, run.Branch, run.Commit, run.Deploy, run.Environment, run.RetryOf,
+            run.CreatedAt, run.StartedAt, run.FinishedAt, status, status + "/cancel", status + "/retry", status + "/logs",
+            run.Steps.Select(s => new BuildStep(s.Name, s.Status.ToWire(), s.Attempt, s.MaxAttempts, s.StartedAt, s.FinishedAt, s.ExitCode, s.Error,
+                s.Status == StepStatus.Queued && s.Attempt > 0 ? s.DueAt : null, $"{status}/steps/{Uri.EscapeDataString(s.Name)}/logs", s.Outputs)).ToList(),
+            run.Events.Select(e => new BuildEvent(e.At, e.Type, e.Step, e.Data)).ToList());
+    }
+
+    public static BuildPage Page(Guid projectId, RunPage page) => new(
+        page.Items.Select(r => new BuildListItem(r.RunId, r.Number, r.Status.ToWire(), r.Trigger, r.Branch, r.Commit, r.RetryOf, r.CreatedAt, r.StartedAt, r.FinishedAt,
+            Status(projectId, r.RunId))).ToList(),
+        page.NextBeforeNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
