@@ -75,9 +75,22 @@ public static partial class DevMentorConfigParser
         }
         catch (YamlException e)
         {
-            // YamlDotNet wraps the useful message ("found a tab character...") in an outer one.
-            var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-            throw new DevMentorConfigException(fileName, [new ConfigProblem(e.Start.Line, e.Start.Column, "invalid YAML: " + message)], e);
+            // YamlDotNet wraps the useful message ("found a tab character...") in an outer one,
+            // and the inner one carries the position of the offending character.
+            var innermost = e;
+            while (innermost.InnerException is YamlException inner)
+            {
+                innermost = inner;
+            }
+
+            var (line, column) = (innermost.Start.Line, innermost.Start.Column);
+            if (innermost.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FirstIndentingTab(yaml) is { } tab)
+            {
+                // YamlDotNet places "invalid tab as indentation" at the enclosing mapping; point at the tab.
+                (line, column) = tab;
+            }
+
+            throw new DevMentorConfigException(fileName, [new ConfigProblem(line, column, "invalid YAML: " + innermost.Message)], e);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
@@ -99,6 +112,22 @@ public static partial class DevMentorConfigParser
         }
 
         return config;
+    }
+
+    private static (long Line, long Column)? FirstIndentingTab(string yaml)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var indent = lines[i].Length - lines[i].TrimStart(' ', '\t').Length;
+            var tab = lines[i].IndexOf('\t', 0, indent);
+            if (tab >= 0)
+            {
+                return (i + 1, tab + 1);
+            }
+        }
+
+        return null;
     }
 
     private sealed class Walker
