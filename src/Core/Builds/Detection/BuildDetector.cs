@@ -243,7 +243,8 @@ public sealed partial class BuildDetector(Toolchains toolchains)
         var testsDir = files.DirectoryExists("tests") || files.DirectoryExists("test");
         if (pytestConfig || (testsDir && testFiles.Count > 0))
         {
-            if (!manifests.Contains("pytest", StringComparison.OrdinalIgnoreCase))
+            // A dependency on pytest, not its configuration section ([tool.pytest...], [tool:pytest], [pytest]).
+            if (!Regex.IsMatch(manifests, @"(?<![.:\[])\bpytest\b(?!\])", RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)))
             {
                 install.Add([python, "-m", "pip", "install", "pytest"]);
             }
