@@ -23,6 +23,7 @@ public static class TestReportCollector
         var coverage = new List<CoverageReport>();
         var problems = new List<TestReportException>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var contents = new HashSet<string>(StringComparer.Ordinal);
         foreach (var relative in Find(workspace, reportGlobs.Concat(coverageGlobs)))
         {
             if (!seen.Add(relative))
@@ -32,7 +33,15 @@ public static class TestReportCollector
 
             try
             {
-                var parsed = TestReportParser.ParseFile(Path.Combine(workspace, relative), limits, relative);
+                // dotnet test copies each coverage attachment into the run's "In" folder: same
+                // bytes under two names would count every line twice.
+                var full = Path.Combine(workspace, relative);
+                if (!contents.Add(Hash(full)))
+                {
+                    continue;
+                }
+
+                var parsed = TestReportParser.ParseFile(full, limits, relative);
                 if (parsed.Tests is not null)
                 {
                     tests.Add(parsed.Tests);
@@ -47,9 +56,19 @@ public static class TestReportCollector
             {
                 problems.Add(e);
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add(new TestReportException(relative, $"cannot be read: {e.Message}", e));
+            }
         }
 
         return new CollectedReports(tests, coverage, problems);
+    }
+
+    private static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     /// <summary>Workspace-relative paths ('/'-separated, sorted) of regular files matching any glob.</summary>
