@@ -229,8 +229,11 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
 
     private static GitCheckoutException Failed(GitCheckoutFailure failure, string error)
     {
-        var detail = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal))
-            ?? error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "git failed";
+        // The cause is often before the final "fatal:" line (ssh's "Connection refused", a remote's message).
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("Please make sure you have", StringComparison.Ordinal) && l != "and the repository exists.")
+            .ToArray();
+        var detail = lines.Length == 0 ? "git failed" : string.Join("; ", lines.TakeLast(3));
         var prefix = failure switch
         {
             GitCheckoutFailure.AuthenticationFailed => "the remote refused the credentials (or needs some)",
