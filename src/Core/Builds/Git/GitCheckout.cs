@@ -27,6 +27,11 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
         string repoUrl, string? commitSha, string? branch, string workspaceDir, GitCredentials? credentials,
         GitCloneLimits limits, Action<string> log, CancellationToken cancellationToken)
     {
+        if (limits.Timeout <= TimeSpan.Zero || limits.MaxBytes <= 0 || limits.MaxDeepenCommits < 1)
+        {
+            throw new GitCheckoutException(GitCheckoutFailure.InvalidRequest, "clone limits must be positive (timeout, size, deepen depth).");
+        }
+
         var remote = GitRemote.Parse(repoUrl);
         credentials ??= remote.EmbeddedCredentials;
         var sha = commitSha?.Trim().ToLowerInvariant();
