@@ -166,7 +166,9 @@ public sealed class TestReportParserTests
             .With(".devmentor-out/test-results/guid/coverage.cobertura.xml", ReportSamples.Cobertura)
             .With(".devmentor-out/test-results/run/In/vm/coverage.cobertura.xml", ReportSamples.Cobertura) // dotnet test's attachment copy
             .With("reports/junit.xml", ReportSamples.NodeJUnit)
-            .With("reports/junit-broken.xml", "<testsuites>");
+            .With("reports/junit-broken.xml", "<testsuites>")
+            .With("node_modules/some-lib/fixtures/junit.xml", ReportSamples.NodeJUnit)
+            .With(".venv/lib/site/junit-x.xml", ReportSamples.NodeJUnit);
         File.CreateSymbolicLink(Path.Combine(ws.Root, "reports", "junit-link.xml"), Path.Combine(ws.Root, "reports", "junit.xml"));
 
         var collected = TestReportCollector.Collect(ws.Root, ["**/*.trx", "**/junit*.xml"], ["**/coverage.cobertura.xml"]);

@@ -288,6 +288,23 @@ public sealed class GitCheckoutTests(GitServersFixture servers) : IClassFixture<
     }
 
     [Fact]
+    public async Task Cancel_stops_the_clone_and_its_git_processes()
+    {
+        using var silent = new SilentServer();
+        using var cancel = new CancellationTokenSource();
+        var clone = _git.CloneAsync($"http://127.0.0.1:{silent.Port}/history.git", null, null, Workspace(), null, GitCloneLimits.Default, _ => { }, cancel.Token);
+        while (ProcessesMentioning($"127.0.0.1:{silent.Port}").Count == 0 && !clone.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => clone);
+        Assert.Empty(ProcessesMentioning($"127.0.0.1:{silent.Port}"));
+    }
+
+    [Fact]
     public async Task A_checkout_above_the_size_limit_is_stopped()
     {
         var error = await FailAsync(servers.Big.FileUrl, servers.Big.HeadSha, limits: GitCloneLimits.Default with { MaxBytes = 1024 * 1024 });

@@ -80,6 +80,12 @@ public static class TestReportCollector
             matcher.AddInclude(glob);
         }
 
+        // Dependencies ship their own fixtures (a junit.xml inside some package would add its tests to ours).
+        foreach (var excluded in new[] { "**/node_modules/**", "**/.venv/**", "**/.git/**" })
+        {
+            matcher.AddExclude(excluded);
+        }
+
         var root = Path.GetFullPath(workspace);
         return matcher.GetResultsInFullPath(root)
             .Where(full => new FileInfo(full) is { Exists: true, LinkTarget: null } && !HasLinkedParent(root, full))
