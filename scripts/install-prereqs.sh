@@ -47,3 +47,10 @@ if tools_missing || [ tests/tools/package-lock.json -nt tests/tools/node_modules
   (cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
   touch tests/tools/node_modules
 fi
+
+# --- Pipelines (issue 5): step isolation ---------------------------------------------------
+# Steps run as PID 1 of their own PID namespace that dies with the runner, even on SIGKILL:
+# setpriv --pdeathsig KILL -- unshare --pid --fork --kill-child=KILL --mount-proc CMD (util-linux).
+if ! command -v setpriv >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
+  apt_install util-linux
+fi

@@ -4,6 +4,7 @@ using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Projects;
+using DevMentor.Core.Pipelines;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Security;
@@ -16,7 +17,9 @@ using DevMentor.Functions.Json;
 using DevMentor.Functions.Metrics;
 using DevMentor.Functions.Projects;
 using DevMentor.Functions.Security;
+using DevMentor.Functions.Runners;
 using DevMentor.Functions.Timers;
+using DevMentor.Functions.Webhooks;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace DevMentor.Functions.Composition;
@@ -61,6 +64,7 @@ public static partial class DevMentorApp
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
         });
         services.AddOpenApi();
 
@@ -89,10 +93,13 @@ public static partial class DevMentorApp
         services.AddSingleton<TimerExecutor>();
         services.AddSingleton<TimerCatalog>();
         services.AddSingleton<ITimerFunction, HousekeepingTimer>();
+        services.AddPipelines(builder.Configuration, settings);
         if (settings.SchedulerEnabled)
         {
             services.AddHostedService<TimerScheduler>();
         }
+
+        services.AddWebhooks(builder.Configuration);
 
         var app = builder.Build();
         TimerCatalog timers;
@@ -120,6 +127,8 @@ public static partial class DevMentorApp
         app.MapTimerFunctions(timers);
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
         app.MapMetricsFunctions();
+        app.MapRunnerFunctions();
+        app.MapWebhookFunctions();
         app.MapProjectFunctions();
         app.MapCollaboratorFunctions();
         app.MapApiKeyFunctions();
@@ -193,6 +202,7 @@ public static partial class DevMentorApp
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // RequestBodyLimit sets each request's limit (endpoints may raise it); this covers anything before it.
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });

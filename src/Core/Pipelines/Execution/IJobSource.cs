@@ -1,0 +1,37 @@
+namespace DevMentor.Core.Pipelines.Execution;
+
+/// <summary>
+/// Where a worker gets steps and reports on them: the engine directly (embedded runner) or the
+/// runner HTTP API (DevMentor.Runner). The step-execution code above it is the same for both.
+/// </summary>
+public interface IJobSource
+{
+    /// <summary>The next step for this runner, waiting up to <paramref name="wait"/>; null when none came.</summary>
+    Task<ClaimedStep?> ClaimAsync(TimeSpan wait, CancellationToken cancellationToken);
+
+    Task<HeartbeatAction> HeartbeatAsync(ClaimedStep step, CancellationToken cancellationToken);
+
+    /// <returns>False when the lease is gone (the chunk was not stored).</returns>
+    Task<bool> AppendLogAsync(ClaimedStep step, string text, CancellationToken cancellationToken);
+
+    /// <returns>Null when the server rejected the completion (stale attempt).</returns>
+    Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken);
+}
+
+/// <summary>The embedded runner's source: the engine in this process.</summary>
+public sealed class EngineJobSource(PipelineEngine engine, string owner, IReadOnlyList<string> labels) : IJobSource
+{
+    public string Owner => owner;
+
+    public Task<ClaimedStep?> ClaimAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        engine.ClaimAsync(owner, labels, wait, cancellationToken);
+
+    public async Task<HeartbeatAction> HeartbeatAsync(ClaimedStep step, CancellationToken cancellationToken) =>
+        (await engine.HeartbeatAsync(step.StepId, step.Attempt, owner, cancellationToken)).Action;
+
+    public Task<bool> AppendLogAsync(ClaimedStep step, string text, CancellationToken cancellationToken) =>
+        engine.AppendLogAsync(step.StepId, step.Attempt, owner, text, cancellationToken);
+
+    public async Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
+        await engine.CompleteAsync(step.StepId, step.Attempt, owner, result, cancellationToken) is { Accepted: true } outcome ? outcome : null;
+}

@@ -1,0 +1,362 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace DevMentor.Core.Pipelines.Execution;
+
+/// <summary>
+/// Runs one claimed step to its end and reports it: workspace (restored when this runner does
+/// not have it), commands without a shell under the step timeout, heartbeats that extend the
+/// lease and bring back a cancel, a size-capped log shipped while the step runs.
+/// The embedded runner and DevMentor.Runner both run steps through this class.
+/// </summary>
+public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher launcher, ILogger logger)
+{
+    private readonly Workspaces _workspaces = new(options.WorkDirectory);
+
+    public Workspaces Workspaces => _workspaces;
+
+    public async Task RunAsync(ClaimedStep step, IJobSource source, CancellationToken stopping)
+    {
+        var log = new StepLogWriter(source, step, options.MaxLogBytes);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var heard = HeartbeatAction.Continue;
+        using var pumpStop = new CancellationTokenSource();
+        var pump = PumpAsync(step, source, log, action =>
+        {
+            heard = action;
+            abort.Cancel();
+        }, pumpStop.Token);
+
+        LogStepStarted(logger, step.StepName, step.RunId, step.Attempt);
+        StepResult result;
+        try
+        {
+            result = await ExecuteAsync(step, log, abort.Token);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            result = new StepResult(StepResultKind.InfrastructureError, Error: "aborted");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            log.WriteLine($"[devmentor] runner error: {e.Message}");
+            result = new StepResult(StepResultKind.InfrastructureError, Error: $"runner error: {e.Message}");
+        }
+
+        if (abort.IsCancellationRequested)
+        {
+            result = heard switch
+            {
+                HeartbeatAction.Cancel => new StepResult(StepResultKind.Canceled, Error: "canceled"),
+                HeartbeatAction.Lost => result,
+                _ => new StepResult(StepResultKind.InfrastructureError, Error: "the runner stopped while the step ran"),
+            };
+            log.WriteLine(heard switch
+            {
+                HeartbeatAction.Cancel => "[devmentor] canceled: the step's processes were killed",
+                HeartbeatAction.Lost => "[devmentor] this runner lost the step's lease; stopped",
+                _ => "[devmentor] the runner is stopping; the step will be retried",
+            });
+        }
+
+        await pumpStop.CancelAsync();
+        await pump;
+        using var reporting = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await log.FlushAsync(reporting.Token);
+            if (heard == HeartbeatAction.Lost)
+            {
+                return; // another attempt owns the step now; a report would be rejected anyway
+            }
+
+            var outcome = await source.CompleteAsync(step, result, reporting.Token);
+            LogStepEnded(logger, step.StepName, step.RunId, step.Attempt, result.Kind.ToString(), outcome is null ? "rejected" : outcome.StepStatus.ToWire());
+            if (outcome is { RunFinished: true })
+            {
+                _workspaces.Delete(step.RunId);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or Npgsql.NpgsqlException)
+        {
+            // The lease expires and the sweeper retries the step: nothing is lost.
+            LogReportFailed(logger, e, step.StepName, step.RunId, step.Attempt);
+        }
+    }
+
+    private async Task<StepResult> ExecuteAsync(ClaimedStep step, StepLogWriter log, CancellationToken abort)
+    {
+        var deadline = Stopwatch.StartNew();
+        var timeout = TimeSpan.FromSeconds(step.TimeoutSeconds);
+        var workspace = _workspaces.PathFor(step.RunId);
+        if (step.Position == 0)
+        {
+            _workspaces.Reset(step.RunId);
+        }
+        else if (!_workspaces.IsUsableFor(step.RunId, step.Position))
+        {
+            var restore = step.Definition.Steps.Take(step.Position).Where(s => s.RestoresWorkspace).ToList();
+            _workspaces.Reset(step.RunId);
+            log.WriteLine($"[devmentor] restoring the workspace: this runner does not have it; re-running {(restore.Count == 0 ? "nothing" : string.Join(", ", restore.Select(s => s.Name)))} into a fresh workspace");
+            foreach (var earlier in restore)
+            {
+                foreach (var argv in earlier.Commands)
+                {
+                    log.WriteLine($"[devmentor] restore {earlier.Name}: $ {Display(argv)}");
+                    var outcome = await RunCommandAsync(argv, workspace, Environment(step, earlier), log, timeout - deadline.Elapsed, abort);
+                    if (outcome.TimedOut || outcome.ExitCode != 0)
+                    {
+                        return new StepResult(StepResultKind.InfrastructureError,
+                            Error: $"workspace restore failed: {earlier.Name} {(outcome.TimedOut ? "timed out" : $"exited with code {outcome.ExitCode}")}");
+                    }
+                }
+            }
+
+            log.WriteLine("[devmentor] workspace restored");
+        }
+
+        _workspaces.BeginStep(step.RunId);
+        var outputsFile = _workspaces.OutputsFile(step.RunId);
+        if (File.Exists(outputsFile))
+        {
+            File.Delete(outputsFile);
+        }
+
+        foreach (var argv in step.Step.Commands)
+        {
+            log.WriteLine($"$ {Display(argv)}");
+            var outcome = await RunCommandAsync(argv, workspace, Environment(step, step.Step), log, timeout - deadline.Elapsed, abort);
+            if (outcome.TimedOut)
+            {
+                log.WriteLine($"[devmentor] timed out after {step.TimeoutSeconds} s; the step's processes were killed");
+                return new StepResult(StepResultKind.TimedOut, Error: $"timed out after {step.TimeoutSeconds} s");
+            }
+
+            if (outcome.ExitCode != 0)
+            {
+                log.WriteLine($"[devmentor] exited with code {outcome.ExitCode}");
+                return step.Step.Retry?.OnExitCodes?.Contains(outcome.ExitCode) == true
+                    ? new StepResult(StepResultKind.InfrastructureError, outcome.ExitCode, $"{argv[0]} exited with code {outcome.ExitCode}, an infrastructure failure for this step")
+                    : new StepResult(StepResultKind.Failed, outcome.ExitCode, $"{argv[0]} exited with code {outcome.ExitCode}");
+            }
+        }
+
+        var outputs = ReadOutputs(outputsFile);
+        _workspaces.CompleteStep(step.RunId, step.Position);
+        return StepResult.Success(outputs);
+    }
+
+    private Dictionary<string, string> Environment(ClaimedStep step, StepDefinition definition)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in options.PassEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                environment[name] = value;
+            }
+        }
+
+        foreach (var (name, value) in definition.Env ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
+
+        environment["CI"] = "true";
+        environment["DEVMENTOR_RUN_ID"] = step.RunId.ToString();
+        environment["DEVMENTOR_RUN_NUMBER"] = step.RunNumber.ToString(CultureInfo.InvariantCulture);
+        environment["DEVMENTOR_PROJECT_ID"] = step.ProjectId.ToString();
+        environment["DEVMENTOR_STEP"] = definition.Name;
+        environment["DEVMENTOR_ATTEMPT"] = step.Attempt.ToString(CultureInfo.InvariantCulture);
+        environment["DEVMENTOR_WORKSPACE"] = _workspaces.PathFor(step.RunId);
+        environment["DEVMENTOR_OUTPUT"] = _workspaces.OutputsFile(step.RunId);
+        if (step.Branch is not null)
+        {
+            environment["DEVMENTOR_BRANCH"] = step.Branch;
+        }
+
+        if (step.Commit is not null)
+        {
+            environment["DEVMENTOR_COMMIT"] = step.Commit;
+        }
+
+        return environment;
+    }
+
+    private sealed record CommandOutcome(int ExitCode, bool TimedOut);
+
+    private async Task<CommandOutcome> RunCommandAsync(
+        IReadOnlyList<string> argv, string workspace, Dictionary<string, string> environment, StepLogWriter log, TimeSpan timeLeft, CancellationToken abort)
+    {
+        if (timeLeft <= TimeSpan.Zero)
+        {
+            return new CommandOutcome(-1, TimedOut: true);
+        }
+
+        var startInfo = new ProcessStartInfo
+        {
+            WorkingDirectory = workspace,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        var arguments = new List<string>();
+        if (options.Isolate)
+        {
+            // PID 1 of its own PID namespace: when the runner dies, even by SIGKILL, setpriv's
+            // parent-death signal kills unshare, whose --kill-child takes the whole namespace down.
+            startInfo.FileName = "setpriv";
+            arguments.AddRange(["--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child=KILL", "--mount-proc"]);
+            if (!System.Environment.IsPrivilegedProcess)
+            {
+                arguments.AddRange(["--user", "--map-root-user"]);
+            }
+
+            arguments.Add("--");
+            arguments.AddRange(argv);
+        }
+        else
+        {
+            startInfo.FileName = argv[0];
+            arguments.AddRange(argv.Skip(1));
+        }
+
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        using var process = await launcher.StartAsync(startInfo, p =>
+        {
+            p.OutputDataReceived += (_, e) => Write(log, e.Data);
+            p.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        });
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        limit.CancelAfter(timeLeft);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            await process.WaitForExitAsync(CancellationToken.None);
+            process.WaitForExit();
+            abort.ThrowIfCancellationRequested();
+            return new CommandOutcome(-1, TimedOut: true);
+        }
+
+        process.WaitForExit(); // drains the redirected output
+        return new CommandOutcome(process.ExitCode, TimedOut: false);
+    }
+
+    private void Kill(Process process)
+    {
+        try
+        {
+            // Isolated: SIGKILL to unshare ends the namespace and with it every descendant.
+            process.Kill(entireProcessTree: !options.Isolate);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    private static void Write(StepLogWriter log, string? line)
+    {
+        if (line is not null)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    /// <summary>Ships the log every second and heartbeats on the configured interval until stopped.</summary>
+    private async Task PumpAsync(ClaimedStep step, IJobSource source, StepLogWriter log, Action<HeartbeatAction> onStop, CancellationToken stop)
+    {
+        var tick = TimeSpan.FromMilliseconds(Math.Min(1000, options.HeartbeatInterval.TotalMilliseconds));
+        var lastHeartbeat = Stopwatch.StartNew();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(tick, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await log.FlushAsync(stop);
+                if (lastHeartbeat.Elapsed >= options.HeartbeatInterval)
+                {
+                    lastHeartbeat.Restart();
+                    var action = await source.HeartbeatAsync(step, stop);
+                    if (action != HeartbeatAction.Continue)
+                    {
+                        onStop(action);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+            {
+                // A blip: the next tick tries again; a long outage ends in lease expiry and a retry elsewhere.
+                LogPumpFailed(logger, e, step.StepName, step.RunId);
+            }
+        }
+    }
+
+    private static Dictionary<string, string>? ReadOutputs(string file)
+    {
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(file).Take(100))
+        {
+            var equals = line.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                outputs[line[..equals].Trim()] = line[(equals + 1)..];
+            }
+        }
+
+        return outputs;
+    }
+
+    private static string Display(IReadOnlyList<string> argv) =>
+        string.Join(' ', argv.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$') ? "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : a));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Step {Step} of run {RunId} attempt {Attempt} starting")]
+    private static partial void LogStepStarted(ILogger logger, string step, Guid runId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Step {Step} of run {RunId} attempt {Attempt} ended {Result}; server recorded {Status}")]
+    private static partial void LogStepEnded(ILogger logger, string step, Guid runId, int attempt, string result, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report step {Step} of run {RunId} attempt {Attempt}; its lease will expire and it will be retried")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, string step, Guid runId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat or log shipping for step {Step} of run {RunId} failed; trying again")]
+    private static partial void LogPumpFailed(ILogger logger, Exception exception, string step, Guid runId);
+}

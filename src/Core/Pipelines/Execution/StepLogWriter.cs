@@ -1,0 +1,68 @@
+using System.Text;
+
+namespace DevMentor.Core.Pipelines.Execution;
+
+/// <summary>
+/// Buffers a step's output and ships it in chunks (readable while the step runs), capped at a
+/// size after which one truncation notice is written and the rest dropped.
+/// </summary>
+public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxBytes)
+{
+    private readonly StringBuilder _buffer = new();
+    private long _written;
+    private bool _truncated;
+
+    public void WriteLine(string line)
+    {
+        lock (_buffer)
+        {
+            if (_truncated)
+            {
+                return;
+            }
+
+            var size = Encoding.UTF8.GetByteCount(line) + 1;
+            if (_written + size > maxBytes)
+            {
+                _truncated = true;
+                _buffer.Append("[devmentor] log truncated at ").Append(maxBytes).Append(" bytes\n");
+                return;
+            }
+
+            _written += size;
+            _buffer.Append(line).Append('\n');
+        }
+    }
+
+    /// <summary>Characters per shipped chunk: well under the service's request size limit even as UTF-8.</summary>
+    public const int MaxChunkChars = 128 * 1024;
+
+    /// <summary>Not concurrent with itself: the heartbeat pump flushes, then the final flush after the pump ended.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        string pending;
+        lock (_buffer)
+        {
+            if (_buffer.Length == 0)
+            {
+                return;
+            }
+
+            pending = _buffer.ToString();
+            _buffer.Clear();
+        }
+
+        for (var offset = 0; offset < pending.Length; offset += MaxChunkChars)
+        {
+            var length = Math.Min(MaxChunkChars, pending.Length - offset);
+            // Never split a surrogate pair across two chunks.
+            if (length < pending.Length - offset && char.IsHighSurrogate(pending[offset + length - 1]))
+            {
+                length--;
+            }
+
+            await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            offset -= MaxChunkChars - length;
+        }
+    }
+}

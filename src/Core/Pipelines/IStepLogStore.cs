@@ -1,0 +1,14 @@
+namespace DevMentor.Core.Pipelines;
+
+/// <summary>
+/// Where step logs go. PostgreSQL for now; the blob store takes over behind this same port, so
+/// the swap is one adapter.
+/// </summary>
+public interface IStepLogStore
+{
+    /// <summary>Appends a chunk if <paramref name="owner"/> still holds the step's lease at <paramref name="attempt"/>.</summary>
+    Task<bool> AppendAsync(Guid stepId, int attempt, string owner, string text, CancellationToken cancellationToken);
+
+    /// <summary>The whole log of a run's step, every attempt in order; null when there is no such step.</summary>
+    Task<string?> ReadAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken);
+}

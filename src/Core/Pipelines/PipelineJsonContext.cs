@@ -1,0 +1,19 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DevMentor.Core.Pipelines.Runners;
+
+namespace DevMentor.Core.Pipelines;
+
+/// <summary>Source-generated JSON for pinned definitions and the runner API (shared by service and DevMentor.Runner).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PipelineDefinition))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(RegisterRunnerRequest))]
+[JsonSerializable(typeof(RegisterRunnerResponse))]
+[JsonSerializable(typeof(RunnerJob))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HeartbeatResponse))]
+[JsonSerializable(typeof(LogRequest))]
+[JsonSerializable(typeof(CompleteRequest))]
+[JsonSerializable(typeof(CompleteResponse))]
+public sealed partial class PipelineJsonContext : JsonSerializerContext;

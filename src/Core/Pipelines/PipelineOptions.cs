@@ -1,0 +1,45 @@
+namespace DevMentor.Core.Pipelines;
+
+/// <summary>Engine settings (Pipelines:*); tests shorten the durations through configuration.</summary>
+public sealed record PipelineOptions
+{
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(60);
+    public int DefaultMaxAttempts { get; init; } = 3;
+    public TimeSpan DefaultFirstRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public double DefaultRetryFactor { get; init; } = 2;
+    /// <summary>Each delay is moved by up to this fraction either way so retries of many steps spread out.</summary>
+    public double RetryJitter { get; init; } = 0.2;
+    public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>A running run whose steps have not moved for this long is timed out by the sweeper.</summary>
+    public TimeSpan RunProgressTimeout { get; init; } = TimeSpan.FromHours(6);
+    public int MaxRunningRunsPerProject { get; init; } = 2;
+    /// <summary>0 means no global limit.</summary>
+    public int MaxRunningRuns { get; init; } = 100;
+    /// <summary>How often an idle worker looks for steps another instance queued (local starts wake it at once).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public PipelineDefinition DefaultDefinition { get; init; } = BuiltInDefinition;
+
+    /// <summary>Placeholder until steps are detected from the repository: every stage runs nothing.</summary>
+    public static PipelineDefinition BuiltInDefinition { get; } = new(
+    [
+        new StepDefinition("clone", []),
+        new StepDefinition("install", []),
+        new StepDefinition("test", []),
+        new StepDefinition("build", []),
+    ]);
+}
+
+/// <summary>Step execution settings shared by the embedded runner and DevMentor.Runner.</summary>
+public sealed record RunnerOptions
+{
+    public int Workers { get; init; } = Environment.ProcessorCount;
+    public IReadOnlyList<string> Labels { get; init; } = ["linux"];
+    public required string WorkDirectory { get; init; }
+    /// <summary>Runs each command as PID 1 of its own PID namespace that dies with the runner (setpriv + unshare).</summary>
+    public bool Isolate { get; init; } = true;
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public long MaxLogBytes { get; init; } = 10 * 1024 * 1024;
+    /// <summary>The only variables of the runner's own environment a step sees; the service's settings never leak.</summary>
+    public IReadOnlyList<string> PassEnvironment { get; init; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM"];
+    public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(25);
+}

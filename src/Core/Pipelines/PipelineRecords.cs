@@ -1,0 +1,122 @@
+using System.Text.Json;
+
+namespace DevMentor.Core.Pipelines;
+
+public sealed record StartRunRequest(
+    Guid ProjectId,
+    string Trigger,
+    string? Branch,
+    string? Commit,
+    PipelineDefinition? Definition = null,
+    bool Deploy = false,
+    string? Environment = null,
+    string? IdempotencyKey = null,
+    Guid? RetryOf = null,
+    string? Label = null);
+
+/// <param name="Replayed">True when an earlier start with the same Idempotency-Key is answered again.</param>
+public sealed record StartedRun(Guid RunId, Guid ProjectId, int Number, RunStatus Status, bool Replayed);
+
+/// <summary>A step leased to one runner; <see cref="Attempt"/> is the fencing token it presents afterwards.</summary>
+public sealed record ClaimedStep(
+    Guid StepId,
+    Guid RunId,
+    Guid ProjectId,
+    int RunNumber,
+    string StepName,
+    int Position,
+    int Attempt,
+    int TimeoutSeconds,
+    DateTimeOffset LeaseExpiresAt,
+    string? Branch,
+    string? Commit,
+    PipelineDefinition Definition)
+{
+    public StepDefinition Step => Definition.Steps[Position];
+}
+
+public enum HeartbeatAction
+{
+    /// <summary>The lease was extended: keep going.</summary>
+    Continue,
+    /// <summary>The run was canceled (or the step timed out server-side): kill the step's processes.</summary>
+    Cancel,
+    /// <summary>This runner no longer holds the lease (another attempt owns the step): stop and report nothing.</summary>
+    Lost,
+}
+
+public sealed record HeartbeatResult(HeartbeatAction Action, DateTimeOffset? LeaseExpiresAt);
+
+/// <param name="Accepted">False when the caller's attempt no longer holds the lease (stale runner): nothing changed.</param>
+public sealed record CompletionOutcome(bool Accepted, StepStatus StepStatus, RunStatus RunStatus, TimeSpan? RetryIn)
+{
+    public bool RunFinished => RunStatus.IsTerminal();
+}
+
+public sealed record StepView(
+    Guid StepId,
+    string Name,
+    int Position,
+    StepStatus Status,
+    int Attempt,
+    int MaxAttempts,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    DateTimeOffset? DueAt,
+    int? ExitCode,
+    string? Error,
+    string? LeaseOwner,
+    JsonElement? Outputs);
+
+public sealed record RunEvent(long Id, DateTimeOffset At, string Type, string? Step, JsonElement? Data);
+
+public sealed record RunView(
+    Guid RunId,
+    Guid ProjectId,
+    int Number,
+    RunStatus Status,
+    string Trigger,
+    string? Branch,
+    string? Commit,
+    bool Deploy,
+    string? Environment,
+    Guid? RetryOf,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    PipelineDefinition Definition,
+    IReadOnlyList<StepView> Steps,
+    IReadOnlyList<RunEvent> Events);
+
+public sealed record RunSummary(
+    Guid RunId,
+    Guid ProjectId,
+    int Number,
+    RunStatus Status,
+    string Trigger,
+    string? Branch,
+    string? Commit,
+    Guid? RetryOf,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt);
+
+public sealed record RunQuery(Guid ProjectId, RunStatus? Status = null, string? Branch = null, int Limit = 20, int? BeforeNumber = null);
+
+public sealed record RunPage(IReadOnlyList<RunSummary> Items, int? NextBeforeNumber);
+
+public enum CancelResult
+{
+    Canceled,
+    AlreadyFinished,
+    NotFound,
+}
+
+public sealed record SweepReport(int Requeued, int FailedAfterRetries, int StepsTimedOut, int RunsTimedOut, int RunsPromoted)
+{
+    public int Total => Requeued + FailedAfterRetries + StepsTimedOut + RunsTimedOut + RunsPromoted;
+}
+
+public sealed class IdempotencyConflictException(string message) : Exception(message);
+
+public sealed class RunNotRetryableException(string message) : Exception(message);

@@ -1,0 +1,736 @@
+using System.Text.Json;
+using DevMentor.Core.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DevMentor.Core.Pipelines;
+
+/// <summary>
+/// Runs and steps in PostgreSQL. Lock order, everywhere: the run row (FOR NO KEY UPDATE, which
+/// leaves the key-share locks of event inserts alone), then its step rows, then the promotion
+/// advisory lock. Claims lock only a step row (SKIP LOCKED) and never the run, so no claim can
+/// deadlock with a completion or a cancel.
+/// </summary>
+public sealed class PostgresPipelineStore(Database database, PipelineOptions options) : IPipelineStore
+{
+    // Serialises promotion of queued runs so the per-project and global limits hold.
+    private const long PromotionLockKey = 0x5049_5045_4C49_4E45;
+
+    public async Task<(StartedRun Run, bool StepQueued)> StartRunAsync(StartRunRequest request, PipelineDefinition definition, string requestHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        var scope = $"pipelines:start:{request.ProjectId}";
+        if (request.IdempotencyKey is { } key)
+        {
+            await using var claim = new NpgsqlCommand("""
+                INSERT INTO idempotency_keys (scope, key, request_hash, expires_at)
+                VALUES ($1, $2, $3, now() + interval '24 hours')
+                ON CONFLICT (scope, key) DO NOTHING
+                """, connection, transaction);
+            claim.Parameters.AddWithValue(scope);
+            claim.Parameters.AddWithValue(key);
+            claim.Parameters.AddWithValue(requestHash);
+            if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                var existing = await ReplayAsync(connection, transaction, scope, key, requestHash, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return (existing, false);
+            }
+        }
+
+        var runId = Guid.CreateVersion7();
+        int number;
+        await using (var insert = new NpgsqlCommand("""
+            WITH n AS (
+                INSERT INTO pipeline_run_counters (project_id, last_number) VALUES ($2, 1)
+                ON CONFLICT (project_id) DO UPDATE SET last_number = pipeline_run_counters.last_number + 1
+                RETURNING last_number)
+            INSERT INTO pipeline_runs (id, project_id, number, status, trigger, branch, commit_sha, deploy, environment, definition, retry_of)
+            SELECT $1, $2, n.last_number, 'queued', $3, $4, $5, $6, $7, $8, $9 FROM n
+            RETURNING number
+            """, connection, transaction))
+        {
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(request.ProjectId);
+            insert.Parameters.AddWithValue(request.Trigger);
+            insert.Parameters.AddWithValue((object?)request.Branch ?? DBNull.Value);
+            insert.Parameters.AddWithValue((object?)request.Commit ?? DBNull.Value);
+            insert.Parameters.AddWithValue(request.Deploy);
+            insert.Parameters.AddWithValue((object?)request.Environment ?? DBNull.Value);
+            insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(definition, PipelineJsonContext.Default.PipelineDefinition), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            insert.Parameters.AddWithValue((object?)request.RetryOf ?? DBNull.Value);
+            number = (int)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            for (var position = 0; position < definition.Steps.Count; position++)
+            {
+                var step = definition.Steps[position];
+                var command = new NpgsqlBatchCommand("""
+                    INSERT INTO pipeline_steps (id, run_id, position, name, status, max_attempts, retry_first_ms, retry_factor, timeout_seconds, requires)
+                    VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9)
+                    """);
+                command.Parameters.AddWithValue(Guid.CreateVersion7());
+                command.Parameters.AddWithValue(runId);
+                command.Parameters.AddWithValue(position);
+                command.Parameters.AddWithValue(step.Name);
+                command.Parameters.AddWithValue(step.Retry?.MaxAttempts ?? options.DefaultMaxAttempts);
+                command.Parameters.AddWithValue((int)((step.Retry?.FirstDelaySeconds * 1000) ?? options.DefaultFirstRetryDelay.TotalMilliseconds));
+                command.Parameters.AddWithValue(step.Retry?.Factor ?? options.DefaultRetryFactor);
+                command.Parameters.AddWithValue(step.TimeoutSeconds ?? (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds));
+                command.Parameters.AddWithValue((step.Requires ?? []).ToArray());
+                batch.BatchCommands.Add(command);
+            }
+
+            batch.BatchCommands.Add(Event(runId, "run.queued", null, EventData.Of(("trigger", request.Trigger), ("branch", request.Branch), ("commit", request.Commit), ("retryOf", request.RetryOf), ("label", request.Label))));
+            if (request.IdempotencyKey is { } idempotencyKey)
+            {
+                var record = new NpgsqlBatchCommand("UPDATE idempotency_keys SET status_code = 202, response_body = $3 WHERE scope = $1 AND key = $2");
+                record.Parameters.AddWithValue(scope);
+                record.Parameters.AddWithValue(idempotencyKey);
+                record.Parameters.AddWithValue(runId.ToString());
+                batch.BatchCommands.Add(record);
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var promoted = await PromoteAsync(connection, transaction, cancellationToken);
+        var status = await ScalarAsync<string>(connection, transaction, "SELECT status FROM pipeline_runs WHERE id = $1", cancellationToken, runId);
+        await transaction.CommitAsync(cancellationToken);
+        return (new StartedRun(runId, request.ProjectId, number, PipelineStatusNames.ParseRun(status!), Replayed: false), promoted > 0);
+    }
+
+    private static async Task<StartedRun> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string scope, string key, string requestHash, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand("""
+            SELECT k.request_hash, r.id, r.project_id, r.number, r.status
+            FROM idempotency_keys k LEFT JOIN pipeline_runs r ON r.id::text = k.response_body
+            WHERE k.scope = $1 AND k.key = $2
+            """, connection, transaction);
+        read.Parameters.AddWithValue(scope);
+        read.Parameters.AddWithValue(key);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(1))
+        {
+            throw new IdempotencyConflictException("A request with this Idempotency-Key is still being processed.");
+        }
+
+        if (reader.GetString(0) != requestHash)
+        {
+            throw new IdempotencyConflictException("This Idempotency-Key was already used with a different request.");
+        }
+
+        return new StartedRun(reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), PipelineStatusNames.ParseRun(reader.GetString(4)), Replayed: true);
+    }
+
+    public async Task<ClaimedStep?> ClaimAsync(string owner, IReadOnlyList<string> labels, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            WITH next AS (
+                SELECT id FROM pipeline_steps
+                WHERE status = 'queued' AND due_at <= now() AND requires <@ $2::text[]
+                ORDER BY due_at, id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE pipeline_steps s
+                SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_expires_at = now() + $3,
+                    started_at = coalesce(s.started_at, now()), attempt_started_at = now(), due_at = NULL
+                FROM next WHERE s.id = next.id
+                RETURNING s.id, s.run_id, s.name, s.position, s.attempt, s.timeout_seconds, s.lease_expires_at),
+            event AS (
+                INSERT INTO pipeline_run_events (run_id, type, step, data)
+                SELECT run_id, 'step.started', name, jsonb_build_object('attempt', attempt, 'runner', $1::text) FROM claimed)
+            SELECT c.id, c.run_id, r.project_id, r.number, c.name, c.position, c.attempt, c.timeout_seconds, c.lease_expires_at,
+                   r.branch, r.commit_sha, r.definition::text
+            FROM claimed c JOIN pipeline_runs r ON r.id = c.run_id
+            """);
+        command.Parameters.AddWithValue(owner);
+        command.Parameters.AddWithValue(labels.ToArray());
+        command.Parameters.AddWithValue(options.LeaseDuration);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new ClaimedStep(
+            reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
+            reader.GetFieldValue<DateTimeOffset>(8), NullableString(reader, 9), NullableString(reader, 10),
+            JsonSerializer.Deserialize(reader.GetString(11), PipelineJsonContext.Default.PipelineDefinition)!);
+    }
+
+    public async Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            WITH extended AS (
+                UPDATE pipeline_steps SET lease_expires_at = now() + $4
+                WHERE id = $1 AND attempt = $2 AND lease_owner = $3 AND status = 'running'
+                RETURNING lease_expires_at)
+            SELECT s.status, s.attempt = $2 AND s.lease_owner = $3, (SELECT lease_expires_at FROM extended)
+            FROM pipeline_steps s WHERE s.id = $1
+            """);
+        command.Parameters.AddWithValue(stepId);
+        command.Parameters.AddWithValue(attempt);
+        command.Parameters.AddWithValue(owner);
+        command.Parameters.AddWithValue(options.LeaseDuration);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return new HeartbeatResult(HeartbeatAction.Lost, null);
+        }
+
+        if (!reader.IsDBNull(2))
+        {
+            return new HeartbeatResult(HeartbeatAction.Continue, reader.GetFieldValue<DateTimeOffset>(2));
+        }
+
+        // Still this runner's attempt but no longer running: the server ended it (cancel, timeout).
+        var stillMine = reader.GetBoolean(1);
+        var status = PipelineStatusNames.ParseStep(reader.GetString(0));
+        return new HeartbeatResult(stillMine && status.IsTerminal() ? HeartbeatAction.Cancel : HeartbeatAction.Lost, null);
+    }
+
+    public async Task<(CompletionOutcome Outcome, bool StepQueued)?> CompleteAsync(
+        Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, CancellationToken cancellationToken)
+    {
+        // The hot path of every step: two round trips. BEGIN rides with the locking read, COMMIT
+        // with the writes (an NpgsqlTransaction would add a third for COMMIT). A connection given
+        // back to the pool inside a transaction is rolled back by Npgsql, so an exception in
+        // between leaves nothing half-written.
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+
+        Guid runId;
+        RunStatus runStatus;
+        StepStatus stepStatus;
+        int currentAttempt, maxAttempts, retryFirstMs, position;
+        double retryFactor;
+        string? leaseOwner, stepName;
+        bool leaseExpired, hasNext;
+        await using (var read = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } })
+        {
+            var locking = new NpgsqlBatchCommand("""
+            WITH run AS (
+                SELECT r.id, r.status FROM pipeline_runs r
+                WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
+                FOR NO KEY UPDATE)
+            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.retry_first_ms, s.retry_factor, s.position, s.name,
+                   s.expired, s.has_next
+            FROM run CROSS JOIN LATERAL (
+                -- Depends on run, so the run row is locked before the step row (the order cancel uses).
+                SELECT status, attempt, lease_owner, max_attempts, retry_first_ms, retry_factor, position, name,
+                       coalesce(lease_expires_at < now(), false) AS expired,
+                       EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = run.id AND n.position = st.position + 1) AS has_next
+                FROM pipeline_steps st WHERE st.id = $1 AND st.run_id = run.id
+                FOR UPDATE) s
+            """);
+            locking.Parameters.AddWithValue(stepId);
+            read.BatchCommands.Add(locking);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                await reader.DisposeAsync();
+                await RollbackAsync(connection);
+                return null;
+            }
+
+            runId = reader.GetGuid(0);
+            runStatus = PipelineStatusNames.ParseRun(reader.GetString(1));
+            stepStatus = PipelineStatusNames.ParseStep(reader.GetString(2));
+            currentAttempt = reader.GetInt32(3);
+            leaseOwner = NullableString(reader, 4);
+            maxAttempts = reader.GetInt32(5);
+            retryFirstMs = reader.GetInt32(6);
+            retryFactor = reader.GetDouble(7);
+            position = reader.GetInt32(8);
+            stepName = reader.GetString(9);
+            leaseExpired = reader.GetBoolean(10);
+            hasNext = reader.GetBoolean(11);
+        }
+
+        // The fencing check: only the attempt that holds the lease may end it; the sweeper
+        // (owner null) only ends leases that have really expired.
+        var holdsLease = stepStatus == StepStatus.Running && currentAttempt == attempt &&
+            (owner is null ? leaseExpired : owner == leaseOwner);
+        if (!holdsLease)
+        {
+            await RollbackAsync(connection);
+            return (new CompletionOutcome(false, stepStatus, runStatus, null), false);
+        }
+
+        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext,
+            failed => backoff(failed, TimeSpan.FromMilliseconds(retryFirstMs), retryFactor));
+        PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
+
+        await using var batch = new NpgsqlBatch(connection);
+        var outputs = result.Outputs is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(result.Outputs), PipelineJsonContext.Default.DictionaryStringString);
+        if (decision.StepStatus == StepStatus.Queued)
+        {
+            var retry = new NpgsqlBatchCommand("""
+                UPDATE pipeline_steps SET status = 'queued', due_at = now() + $2, lease_expires_at = NULL, error = $3
+                WHERE id = $1
+                """);
+            retry.Parameters.AddWithValue(stepId);
+            retry.Parameters.AddWithValue(decision.RetryIn!.Value);
+            retry.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
+            batch.BatchCommands.Add(retry);
+            batch.BatchCommands.Add(Event(runId, "step.retrying", stepName, EventData.Of(("attempt", attempt), ("error", decision.Error), ("retryInMs", (long)decision.RetryIn.Value.TotalMilliseconds))));
+        }
+        else
+        {
+            var end = new NpgsqlBatchCommand("""
+                UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5
+                WHERE id = $1
+                """);
+            end.Parameters.AddWithValue(stepId);
+            end.Parameters.AddWithValue(decision.StepStatus.ToWire());
+            end.Parameters.AddWithValue((object?)result.ExitCode ?? DBNull.Value);
+            end.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
+            end.Parameters.Add(new NpgsqlParameter { Value = (object?)outputs ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            batch.BatchCommands.Add(end);
+            batch.BatchCommands.Add(Event(runId, "step." + decision.StepStatus.ToWire(), stepName, EventData.Of(("attempt", attempt), ("exitCode", result.ExitCode), ("error", decision.Error))));
+        }
+
+        var stepQueued = false;
+        if (decision.RunEnds is { } runEnds)
+        {
+            PipelineStateMachine.EnsureMove(runStatus, runEnds);
+            batch.BatchCommands.Add(FinishRun(runId, runEnds, decision.Error is null ? null : $"step {stepName}: {decision.Error}"));
+            foreach (var command in PromotionCommands())
+            {
+                batch.BatchCommands.Add(command);
+            }
+
+            runStatus = runEnds;
+            stepQueued = true; // a freed slot may have started a waiting run
+        }
+        else if (decision.StepStatus == StepStatus.Succeeded)
+        {
+            var next = new NpgsqlBatchCommand("""
+                WITH queued AS (
+                    UPDATE pipeline_steps SET status = 'queued', due_at = now()
+                    WHERE run_id = $1 AND position = $2 AND status = 'pending'
+                    RETURNING name)
+                INSERT INTO pipeline_run_events (run_id, type, step) SELECT $1, 'step.queued', name FROM queued
+                """);
+            next.Parameters.AddWithValue(runId);
+            next.Parameters.AddWithValue(position + 1);
+            batch.BatchCommands.Add(next);
+            batch.BatchCommands.Add(Progressed(runId));
+            stepQueued = true;
+        }
+        else
+        {
+            batch.BatchCommands.Add(Progressed(runId));
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await RollbackAsync(connection);
+            throw;
+        }
+
+        return (new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued);
+    }
+
+    private static async Task RollbackAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection is broken; the server rolls the transaction back when it goes.
+        }
+    }
+
+    /// <summary>Ends a run: its waiting steps are skipped, the run gets its final status and event.</summary>
+    private static NpgsqlBatchCommand FinishRun(Guid runId, RunStatus status, string? reason)
+    {
+        var command = new NpgsqlBatchCommand("""
+            WITH skipped AS (
+                UPDATE pipeline_steps SET status = 'skipped', finished_at = now(), due_at = NULL
+                WHERE run_id = $1 AND status IN ('pending', 'queued')
+                RETURNING name, position),
+            run AS (
+                UPDATE pipeline_runs SET status = $2, finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id)
+            INSERT INTO pipeline_run_events (run_id, type, step, data)
+            SELECT $1, type, step, data FROM (
+                SELECT 0 AS ord, position, 'step.skipped' AS type, name AS step, NULL::jsonb AS data FROM skipped
+                UNION ALL
+                SELECT 1, 0, 'run.' || $2, NULL, CASE WHEN $3::text IS NULL THEN NULL ELSE jsonb_build_object('reason', $3::text) END) e
+            ORDER BY ord, position
+            """);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(status.ToWire());
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        return command;
+    }
+
+    private static NpgsqlBatchCommand Progressed(Guid runId)
+    {
+        var command = new NpgsqlBatchCommand("UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1");
+        command.Parameters.AddWithValue(runId);
+        return command;
+    }
+
+    private static NpgsqlBatchCommand Event(Guid runId, string type, string? step, string? data)
+    {
+        var command = new NpgsqlBatchCommand("INSERT INTO pipeline_run_events (run_id, type, step, data) VALUES ($1, $2, $3, $4)");
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(type);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)step ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)data ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        return command;
+    }
+
+    public async Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var current = await ScalarAsync<string>(connection, transaction,
+            "SELECT status FROM pipeline_runs WHERE id = $1 AND project_id = $2 FOR NO KEY UPDATE", cancellationToken, runId, projectId);
+        if (current is null)
+        {
+            return (CancelResult.NotFound, false);
+        }
+
+        var status = PipelineStatusNames.ParseRun(current);
+        if (status.IsTerminal())
+        {
+            return (CancelResult.AlreadyFinished, false);
+        }
+
+        // The running step is marked canceled at once (lease owner and attempt kept): its runner
+        // hears "cancel" at its next heartbeat and kills the process tree.
+        await using (var cancel = new NpgsqlCommand("""
+            WITH steps AS (
+                UPDATE pipeline_steps SET status = 'canceled', finished_at = now(), due_at = NULL, lease_expires_at = NULL
+                WHERE run_id = $1 AND status IN ('pending', 'queued', 'running')
+                RETURNING name, position),
+            run AS (
+                UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id)
+            INSERT INTO pipeline_run_events (run_id, type, step)
+            SELECT $1, type, step FROM (
+                SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step FROM steps
+                UNION ALL SELECT 1, 0, 'run.canceled', NULL) e
+            ORDER BY ord, position
+            """, connection, transaction))
+        {
+            cancel.Parameters.AddWithValue(runId);
+            await cancel.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var promoted = status == RunStatus.Running ? await PromoteAsync(connection, transaction, cancellationToken) : 0;
+        await transaction.CommitAsync(cancellationToken);
+        return (CancelResult.Canceled, promoted > 0);
+    }
+
+    public async Task<int> PromoteAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var promoted = await PromoteAsync(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return promoted;
+    }
+
+    /// <summary>Moves queued runs to running, oldest first, while the per-project and global limits allow.</summary>
+    private async Task<int> PromoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in PromotionCommands())
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt32(0);
+    }
+
+    /// <summary>The promotion, under an advisory lock that serialises it so the limits hold; the last command returns how many runs started.</summary>
+    private IEnumerable<NpgsqlBatchCommand> PromotionCommands()
+    {
+        var lockCommand = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        lockCommand.Parameters.AddWithValue(PromotionLockKey);
+        yield return lockCommand;
+        var promote = new NpgsqlBatchCommand("""
+            WITH running AS (
+                SELECT project_id, count(*) AS n FROM pipeline_runs WHERE status = 'running' GROUP BY project_id),
+            candidates AS (
+                SELECT r.id, r.project_id, r.created_at, r.number,
+                       row_number() OVER (PARTITION BY r.project_id ORDER BY r.number) AS rank_in_project
+                FROM pipeline_runs r WHERE r.status = 'queued'),
+            eligible AS (
+                SELECT c.id FROM candidates c LEFT JOIN running ru ON ru.project_id = c.project_id
+                WHERE c.rank_in_project + coalesce(ru.n, 0) <= $1
+                ORDER BY c.created_at, c.number
+                LIMIT CASE WHEN $2 > 0 THEN greatest(0, $2 - (SELECT coalesce(sum(n), 0) FROM running)) END),
+            promoted AS (
+                UPDATE pipeline_runs r SET status = 'running', started_at = now(), progressed_at = now()
+                FROM eligible e WHERE r.id = e.id AND r.status = 'queued'
+                RETURNING r.id),
+            first_steps AS (
+                UPDATE pipeline_steps s SET status = 'queued', due_at = now()
+                FROM promoted p WHERE s.run_id = p.id AND s.position = 0
+                RETURNING s.run_id, s.name),
+            events AS (
+                INSERT INTO pipeline_run_events (run_id, type, step)
+                SELECT run_id, type, step FROM (
+                    SELECT 0 AS ord, id AS run_id, 'run.started' AS type, NULL AS step FROM promoted
+                    UNION ALL SELECT 1, run_id, 'step.queued', name FROM first_steps) e
+                ORDER BY run_id, ord)
+            SELECT count(*)::int FROM promoted
+            """);
+        promote.Parameters.AddWithValue((long)options.MaxRunningRunsPerProject);
+        promote.Parameters.AddWithValue((long)options.MaxRunningRuns);
+        yield return promote;
+    }
+
+    public async Task<(IReadOnlyList<(Guid StepId, int Attempt)> ExpiredLeases, IReadOnlyList<(Guid StepId, int Attempt)> Overdue)> FindStuckStepsAsync(
+        TimeSpan grace, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT id, attempt, attempt_started_at + timeout_seconds * interval '1 second' + $1 < now() AS overdue
+            FROM pipeline_steps
+            WHERE status = 'running'
+              AND (lease_expires_at < now() OR attempt_started_at + timeout_seconds * interval '1 second' + $1 < now())
+            ORDER BY lease_expires_at
+            LIMIT $2
+            """);
+        command.Parameters.AddWithValue(grace);
+        command.Parameters.AddWithValue(limit);
+        var expired = new List<(Guid, int)>();
+        var overdue = new List<(Guid, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            (reader.GetBoolean(2) ? overdue : expired).Add((reader.GetGuid(0), reader.GetInt32(1)));
+        }
+
+        return (expired, overdue);
+    }
+
+    /// <summary>Ends an overdue step as timed out whoever holds it (its runner stopped enforcing the timeout).</summary>
+    public async Task<bool> TimeOutStepAsync(Guid stepId, int attempt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var runId = await ScalarAsync<Guid?>(connection, transaction,
+            "SELECT r.id FROM pipeline_runs r WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1) FOR NO KEY UPDATE", cancellationToken, stepId);
+        if (runId is null)
+        {
+            return false;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var step = new NpgsqlBatchCommand("""
+            WITH t AS (
+                UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the step ran past its timeout'
+                WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING run_id, name, attempt)
+            INSERT INTO pipeline_run_events (run_id, type, step, data)
+            SELECT run_id, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the step ran past its timeout') FROM t
+            """);
+        step.Parameters.AddWithValue(stepId);
+        step.Parameters.AddWithValue(attempt);
+        batch.BatchCommands.Add(step);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.BatchCommands[0].RecordsAffected == 0)
+        {
+            return false;
+        }
+
+        await using (var finish = new NpgsqlBatch(connection, transaction))
+        {
+            finish.BatchCommands.Add(FinishRun(runId.Value, RunStatus.TimedOut, "a step ran past its timeout"));
+            await finish.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await PromoteAsync(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<int> TimeOutStalledRunsAsync(TimeSpan progressTimeout, CancellationToken cancellationToken)
+    {
+        await using var find = database.DataSource.CreateCommand(
+            "SELECT id FROM pipeline_runs WHERE status = 'running' AND progressed_at < now() - $1 LIMIT 100");
+        find.Parameters.AddWithValue(progressTimeout);
+        var stalled = new List<Guid>();
+        await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stalled.Add(reader.GetGuid(0));
+            }
+        }
+
+        var count = 0;
+        foreach (var runId in stalled)
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var status = await ScalarAsync<string>(connection, transaction,
+                "SELECT status FROM pipeline_runs WHERE id = $1 AND status = 'running' AND progressed_at < now() - $2 FOR NO KEY UPDATE", cancellationToken, runId, progressTimeout);
+            if (status is null)
+            {
+                continue;
+            }
+
+            await using (var batch = new NpgsqlBatch(connection, transaction))
+            {
+                var running = new NpgsqlBatchCommand("""
+                    WITH t AS (
+                        UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the run made no progress'
+                        WHERE run_id = $1 AND status = 'running' RETURNING name, attempt)
+                    INSERT INTO pipeline_run_events (run_id, type, step, data)
+                    SELECT $1, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the run made no progress') FROM t
+                    """);
+                running.Parameters.AddWithValue(runId);
+                batch.BatchCommands.Add(running);
+                batch.BatchCommands.Add(FinishRun(runId, RunStatus.TimedOut, $"no progress within {progressTimeout}"));
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await PromoteAsync(connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            count++;
+        }
+
+        return count;
+    }
+
+    public async Task<RunView?> GetRunAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var batch = database.DataSource.CreateBatch();
+        var run = new NpgsqlBatchCommand("""
+            SELECT id, project_id, number, status, trigger, branch, commit_sha, deploy, environment, retry_of, created_at, started_at, finished_at, definition::text
+            FROM pipeline_runs WHERE id = $1 AND project_id = $2
+            """);
+        run.Parameters.AddWithValue(runId);
+        run.Parameters.AddWithValue(projectId);
+        var steps = new NpgsqlBatchCommand("""
+            SELECT id, name, position, status, attempt, max_attempts, started_at, finished_at, due_at, exit_code, error, lease_owner, outputs::text
+            FROM pipeline_steps WHERE run_id = $1 ORDER BY position
+            """);
+        steps.Parameters.AddWithValue(runId);
+        var events = new NpgsqlBatchCommand("SELECT id, at, type, step, data::text FROM pipeline_run_events WHERE run_id = $1 ORDER BY id");
+        events.Parameters.AddWithValue(runId);
+        batch.BatchCommands.Add(run);
+        batch.BatchCommands.Add(steps);
+        batch.BatchCommands.Add(events);
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var head = (
+            Id: reader.GetGuid(0), Project: reader.GetGuid(1), Number: reader.GetInt32(2), Status: PipelineStatusNames.ParseRun(reader.GetString(3)),
+            Trigger: reader.GetString(4), Branch: NullableString(reader, 5), Commit: NullableString(reader, 6), Deploy: reader.GetBoolean(7),
+            Environment: NullableString(reader, 8), RetryOf: reader.IsDBNull(9) ? (Guid?)null : reader.GetGuid(9),
+            Created: reader.GetFieldValue<DateTimeOffset>(10), Started: NullableTime(reader, 11), Finished: NullableTime(reader, 12),
+            Definition: JsonSerializer.Deserialize(reader.GetString(13), PipelineJsonContext.Default.PipelineDefinition)!);
+
+        await reader.NextResultAsync(cancellationToken);
+        var stepViews = new List<StepView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stepViews.Add(new StepView(
+                reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), PipelineStatusNames.ParseStep(reader.GetString(3)), reader.GetInt32(4), reader.GetInt32(5),
+                NullableTime(reader, 6), NullableTime(reader, 7), NullableTime(reader, 8), reader.IsDBNull(9) ? null : reader.GetInt32(9),
+                NullableString(reader, 10), NullableString(reader, 11), NullableJson(reader, 12)));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var eventList = new List<RunEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            eventList.Add(new RunEvent(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), NullableString(reader, 3), NullableJson(reader, 4)));
+        }
+
+        return new RunView(head.Id, head.Project, head.Number, head.Status, head.Trigger, head.Branch, head.Commit, head.Deploy, head.Environment, head.RetryOf,
+            head.Created, head.Started, head.Finished, head.Definition, stepViews, eventList);
+    }
+
+    public async Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT id, project_id, number, status, trigger, branch, commit_sha, retry_of, created_at, started_at, finished_at
+            FROM pipeline_runs
+            WHERE project_id = $1
+              AND ($2::text IS NULL OR status = $2)
+              AND ($3::text IS NULL OR branch = $3)
+              AND ($4::int IS NULL OR number < $4)
+            ORDER BY number DESC
+            LIMIT $5
+            """);
+        command.Parameters.AddWithValue(query.ProjectId);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Status?.ToWire() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Branch ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.BeforeNumber ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.AddWithValue(query.Limit + 1);
+        var items = new List<RunSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new RunSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetInt32(2), PipelineStatusNames.ParseRun(reader.GetString(3)), reader.GetString(4),
+                NullableString(reader, 5), NullableString(reader, 6), reader.IsDBNull(7) ? null : reader.GetGuid(7),
+                reader.GetFieldValue<DateTimeOffset>(8), NullableTime(reader, 9), NullableTime(reader, 10)));
+        }
+
+        var more = items.Count > query.Limit;
+        if (more)
+        {
+            items.RemoveAt(items.Count - 1);
+        }
+
+        return new RunPage(items, more ? items[^1].Number : null);
+    }
+
+    private static async Task<T?> ScalarAsync<T>(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    private static JsonElement? NullableJson(NpgsqlDataReader reader, int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(reader.GetString(ordinal));
+        return document.RootElement.Clone();
+    }
+}

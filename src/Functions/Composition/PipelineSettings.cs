@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using DevMentor.Core.Pipelines;
+
+namespace DevMentor.Functions.Composition;
+
+/// <summary>
+/// Pipelines:* and Runners:* settings, validated at start like <see cref="ServiceSettings"/>:
+/// every problem collected, each naming its key.
+/// </summary>
+public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runner, bool EmbeddedRunnerEnabled, string? RegistrationToken)
+{
+    public static PipelineSettings Load(IConfiguration configuration, ServiceSettings service)
+    {
+        var problems = new List<string>();
+        var defaults = new PipelineOptions();
+
+        var lease = Seconds(configuration, "Pipelines:LeaseSeconds", defaults.LeaseDuration, 0.1, 3600, problems);
+        var heartbeat = Seconds(configuration, "Pipelines:HeartbeatSeconds", TimeSpan.FromSeconds(2), 0.05, 600, problems);
+        if (heartbeat * 3 > lease)
+        {
+            problems.Add($"Pipelines:HeartbeatSeconds: {heartbeat.TotalSeconds} s must be at most a third of Pipelines:LeaseSeconds ({lease.TotalSeconds} s), or a slow heartbeat loses the lease.");
+        }
+
+        var definition = defaults.DefaultDefinition;
+        if (configuration["Pipelines:DefaultDefinition"] is { Length: > 0 } json)
+        {
+            try
+            {
+                definition = JsonSerializer.Deserialize(json, PipelineJsonContext.Default.PipelineDefinition)!;
+                problems.AddRange(PipelineDefinitionValidator.Validate(definition).Select(p => $"Pipelines:DefaultDefinition: {p}"));
+            }
+            catch (JsonException e)
+            {
+                problems.Add($"Pipelines:DefaultDefinition: not a valid definition ({e.Message}).");
+            }
+        }
+
+        var engine = new PipelineOptions
+        {
+            LeaseDuration = lease,
+            DefaultMaxAttempts = Int(configuration, "Pipelines:Retry:MaxAttempts", defaults.DefaultMaxAttempts, 1, 20, problems),
+            DefaultFirstRetryDelay = Seconds(configuration, "Pipelines:Retry:FirstDelaySeconds", defaults.DefaultFirstRetryDelay, 0, 3600, problems),
+            DefaultRetryFactor = Number(configuration, "Pipelines:Retry:Factor", defaults.DefaultRetryFactor, 1, 10, problems),
+            RetryJitter = Number(configuration, "Pipelines:Retry:Jitter", defaults.RetryJitter, 0, 1, problems),
+            DefaultStepTimeout = Seconds(configuration, "Pipelines:StepTimeoutSeconds", defaults.DefaultStepTimeout, 1, 86_400, problems),
+            RunProgressTimeout = Seconds(configuration, "Pipelines:RunProgressTimeoutSeconds", defaults.RunProgressTimeout, 1, 7 * 86_400, problems),
+            MaxRunningRunsPerProject = Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
+            MaxRunningRuns = Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
+            PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
+            DefaultDefinition = definition,
+        };
+
+        var labels = (configuration["Pipelines:Runner:Labels"] ?? "linux")
+            .Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var runner = new RunnerOptions
+        {
+            Workers = Int(configuration, "Pipelines:Runner:Workers", Environment.ProcessorCount, 0, 256, problems),
+            Labels = labels,
+            WorkDirectory = Path.GetFullPath(configuration["Pipelines:Runner:WorkDirectory"] is { Length: > 0 } work ? work : Path.Combine(service.DataDirectory, "work")),
+            Isolate = Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
+            HeartbeatInterval = heartbeat,
+            MaxLogBytes = Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
+        };
+
+        // Under the Functions host there is no long-lived process to run steps in: runners do it.
+        var embedded = Bool(configuration, "Pipelines:Runner:Enabled", !service.UnderFunctionsHost, problems) && runner.Workers > 0;
+        var registration = configuration["Runners:RegistrationToken"] is { Length: > 0 } token ? token : null;
+        if (registration is { Length: < 16 })
+        {
+            problems.Add("Runners:RegistrationToken: use at least 16 characters.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidConfigurationException(problems);
+        }
+
+        return new PipelineSettings(engine, runner, embedded, registration);
+    }
+
+    private static TimeSpan Seconds(IConfiguration configuration, string key, TimeSpan fallback, double min, double max, List<string> problems) =>
+        TimeSpan.FromSeconds(Number(configuration, key, fallback.TotalSeconds, min, max, problems));
+
+    private static double Number(IConfiguration configuration, string key, double fallback, double min, double max, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.");
+        return fallback;
+    }
+
+    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static bool Bool(IConfiguration configuration, string key, bool fallback, List<string> problems)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return fallback;
+        }
+
+        if (bool.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        problems.Add($"{key}: '{raw}' is not true or false.");
+        return fallback;
+    }
+}

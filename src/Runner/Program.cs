@@ -1,0 +1,30 @@
+using DevMentor.Runner;
+
+// DevMentor.Runner: executes pipeline steps on this machine for a DevMentor Project Service,
+// through its runner API, with the same step code as the service's embedded runner.
+//   dotnet DevMentor.Runner.dll --Runner:Server=http://host:3004 --Runner:RegistrationToken=... [--Runner:Labels=linux,docker] [--Runner:Workers=2]
+var builder = Host.CreateApplicationBuilder(args);
+RemoteRunnerSettings settings;
+try
+{
+    settings = RemoteRunnerSettings.Load(builder.Configuration);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync($"devmentor-runner: invalid configuration: {e.Message}");
+    return 2;
+}
+
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.UseUtcTimestamp = true;
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+});
+builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+builder.Services.AddSingleton(settings);
+builder.Services.AddHostedService<RemoteRunner>();
+using var host = builder.Build();
+await host.RunAsync();
+return Environment.ExitCode;

@@ -1,0 +1,62 @@
+using System.Globalization;
+using DevMentor.Core.Pipelines;
+
+namespace DevMentor.Runner;
+
+/// <summary>Runner:* settings (command line --Runner:Server=..., or environment Runner__Server=...).</summary>
+public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? RegistrationToken, string Name, RunnerOptions Options)
+{
+    public static RemoteRunnerSettings Load(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        if (!Uri.TryCreate(configuration["Runner:Server"], UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+        {
+            problems.Add("Runner:Server: the service's base URL, e.g. http://127.0.0.1:3004, is required.");
+        }
+
+        var token = Empty(configuration["Runner:Token"]);
+        var registration = Empty(configuration["Runner:RegistrationToken"]);
+        if (token is null && registration is null)
+        {
+            problems.Add("Runner:Token or Runner:RegistrationToken is required.");
+        }
+
+        var workers = 1;
+        if (Empty(configuration["Runner:Workers"]) is { } rawWorkers &&
+            (!int.TryParse(rawWorkers, NumberStyles.Integer, CultureInfo.InvariantCulture, out workers) || workers is < 1 or > 256))
+        {
+            problems.Add($"Runner:Workers: '{rawWorkers}' is not a whole number from 1 to 256.");
+        }
+
+        var heartbeat = 2.0;
+        if (Empty(configuration["Runner:HeartbeatSeconds"]) is { } rawHeartbeat &&
+            (!double.TryParse(rawHeartbeat, NumberStyles.Float, CultureInfo.InvariantCulture, out heartbeat) || heartbeat is < 0.05 or > 600))
+        {
+            problems.Add($"Runner:HeartbeatSeconds: '{rawHeartbeat}' is not a number from 0.05 to 600.");
+        }
+
+        var isolate = true;
+        if (Empty(configuration["Runner:Isolate"]) is { } rawIsolate && !bool.TryParse(rawIsolate, out isolate))
+        {
+            problems.Add($"Runner:Isolate: '{rawIsolate}' is not true or false.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems));
+        }
+
+        var labels = (configuration["Runner:Labels"] ?? "linux").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var options = new RunnerOptions
+        {
+            Workers = workers,
+            Labels = labels,
+            WorkDirectory = Path.GetFullPath(Empty(configuration["Runner:WorkDirectory"]) ?? Path.Combine(Path.GetTempPath(), "devmentor-runner")),
+            Isolate = isolate,
+            HeartbeatInterval = TimeSpan.FromSeconds(heartbeat),
+        };
+        return new RemoteRunnerSettings(server!, token, registration, Empty(configuration["Runner:Name"]) ?? Environment.MachineName, options);
+    }
+
+    private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
