@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Blob throughput: a 100 MiB blob uploaded to and downloaded from Azurite through our REST adapter
 # and through the official @azure/storage-blob SDK, alternately in the same run against the same
-# Azurite (started here, on a free loopback port, and stopped at the end). Prints each client's
-# median MiB/s and ours/SDK per direction (target: ≥ 0.8 both ways).
-# Usage: bench/blob/run.sh [SIZE_MIB=100] [ROUNDS_PER_PASS=3] [PASSES=2]
+# Azurite (started here, on a free loopback port, its files in a scratch dir, and stopped at the end). Each pass
+# runs both clients (who goes first alternates), each a warm-up on a small blob and then ROUNDS
+# timed rounds. Prints each client's median MiB/s and ours/SDK per direction (target: ≥ 0.8 both ways).
+# Usage: bench/blob/run.sh [SIZE_MIB=100] [ROUNDS_PER_PASS=1] [PASSES=6]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size=${1:-100}
-rounds=${2:-3}
-passes=${3:-2}
+rounds=${2:-1}
+passes=${3:-6}
 
 scripts/install-prereqs.sh >/dev/null
 dotnet build bench/blob/BlobBench.csproj -c Release -warnaserror --nologo -v quiet >/dev/null
@@ -19,18 +20,23 @@ node tests/tools/node_modules/azurite/dist/src/blob/main.js --blobHost 127.0.0.1
   --location "$work/azurite" --silent --skipApiVersionCheck --loose --disableTelemetry >"$work/azurite.log" 2>&1 &
 azurite=$!
 trap 'kill "$azurite" 2>/dev/null || true; wait "$azurite" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do
+for attempt in $(seq 300); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  if [ "$attempt" = 300 ] || ! kill -0 "$azurite" 2>/dev/null; then
+    echo "Azurite did not start:"; cat "$work/azurite.log"; exit 1
+  fi
   sleep 0.1
 done
 
 key=$(sed -n 's/.*DevelopmentAccountKey = "\(.*\)";/\1/p' src/Core/Storage/Azure/AzureStorageConnectionString.cs)
 connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
 
-echo "blob bench: ${size} MiB, ${passes} passes × ${rounds} rounds per client, Azurite $(node -p 'require("./tests/tools/node_modules/azurite/package.json").version') on 127.0.0.1:$port"
+ours() { dotnet bench/blob/bin/Release/net10.0/BlobBench.dll "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"; }
+sdk() { node bench/blob/sdk-bench.mjs "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"; }
+
+echo "blob bench: ${size} MiB, ${passes} passes × ${rounds} rounds per client, Azurite $(node -p 'require("./tests/tools/node_modules/azurite/package.json").version') on 127.0.0.1:$port, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for pass in $(seq "$passes"); do
-  dotnet bench/blob/bin/Release/net10.0/BlobBench.dll "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"
-  node bench/blob/sdk-bench.mjs "$connection" bench "$size" "$rounds" | tee -a "$work/results.jsonl"
+  if [ $((pass % 2)) = 1 ]; then ours; sdk; else sdk; ours; fi
 done
 
 python3 - "$work/results.jsonl" <<'PY'
@@ -50,4 +56,5 @@ for op in ("upload", "download"):
 allocated = [r["allocatedMiB"] for r in rows if r["client"] == "ours" and "allocatedMiB" in r]
 print(f"\nours: managed memory allocated per 100 MiB upload: {statistics.median(allocated):.1f} MiB (median)")
 print("target ≥ 0.8× the SDK both ways:", "met" if ok else "NOT met")
+print("load average at the end:", open("/proc/loadavg").read().split()[:3])
 PY

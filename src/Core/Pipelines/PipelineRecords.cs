@@ -11,7 +11,8 @@ public sealed record StartRunRequest(
     bool Deploy = false,
     string? Environment = null,
     string? IdempotencyKey = null,
-    Guid? RetryOf = null);
+    Guid? RetryOf = null,
+    string? Label = null);
 
 /// <param name="Replayed">True when an earlier start with the same Idempotency-Key is answered again.</param>
 public sealed record StartedRun(Guid RunId, Guid ProjectId, int Number, RunStatus Status, bool Replayed);

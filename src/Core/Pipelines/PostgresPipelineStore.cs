@@ -85,7 +85,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 batch.BatchCommands.Add(command);
             }
 
-            batch.BatchCommands.Add(Event(runId, "run.queued", null, EventData.Of(("trigger", request.Trigger), ("branch", request.Branch), ("commit", request.Commit), ("retryOf", request.RetryOf))));
+            batch.BatchCommands.Add(Event(runId, "run.queued", null, EventData.Of(("trigger", request.Trigger), ("branch", request.Branch), ("commit", request.Commit), ("retryOf", request.RetryOf), ("label", request.Label))));
             if (request.IdempotencyKey is { } idempotencyKey)
             {
                 var record = new NpgsqlBatchCommand("UPDATE idempotency_keys SET status_code = 202, response_body = $3 WHERE scope = $1 AND key = $2");

@@ -24,10 +24,13 @@ public sealed record Project(
 /// <param name="FullName">owner/name (GitLab: group/subgroup/name); for github and gitlab.</param>
 public sealed record ProjectRepository(string Provider, string? FullName, string CloneUrl, string DefaultBranch);
 
-/// <param name="BuildBranches">Branch names or globs (<c>release/*</c>) whose pushes start builds.</param>
+/// <param name="BuildBranches">
+/// Branch names or globs (<c>release/*</c>) whose pushes start builds; empty means the repository's
+/// default branch, whatever it is called.
+/// </param>
 public sealed record ProjectSettings(IReadOnlyList<string> BuildBranches, IReadOnlyList<DeployEnvironment> DeployEnvironments)
 {
-    public static readonly ProjectSettings Default = new(["main"], []);
+    public static readonly ProjectSettings Default = new([], []);
 }
 
 /// <param name="Branch">Pushes to this branch deploy here after a green build; none means deploys are started by hand.</param>

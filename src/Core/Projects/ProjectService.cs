@@ -88,8 +88,11 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
         return result.Outcome == AccessOutcome.Allowed ? Outcome<Project>.Ok(result.Project!) : Denied<Project>(result, idOrSlug);
     }
 
-    public Task<ProjectPage> ListAsync(Caller caller, ProjectListQuery query, CancellationToken cancellationToken) =>
-        store.ListAsync(caller, query, cancellationToken);
+    public async Task<ProjectPage> ListAsync(Caller caller, ProjectListQuery query, CancellationToken cancellationToken)
+    {
+        var (heads, next) = await store.ListAsync(caller, query, cancellationToken);
+        return new ProjectPage(await reader.GetManyAsync(heads, cancellationToken), next);
+    }
 
     /// <summary>
     /// Applies a JSON merge patch. With <paramref name="ifMatch"/> the write happens only on that

@@ -12,6 +12,8 @@ public sealed class SlugTakenException(string slug) : Exception($"The slug '{slu
     public string Slug { get; } = slug;
 }
 
+public readonly record struct ProjectHead(Guid Id, long Version, DateTimeOffset CreatedAt);
+
 public sealed record ProjectListQuery(int Limit, ProjectCursor? After, string? Search, ArchivedFilter Archived);
 
 public enum ArchivedFilter
@@ -29,20 +31,28 @@ public sealed class ProjectStore(Database database)
 
     public async Task<ProjectSnapshot?> LoadSnapshotAsync(Guid id, CancellationToken cancellationToken)
     {
+        var found = await LoadSnapshotsAsync([id], cancellationToken);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>Projects with their collaborators, in no particular order; ids that do not exist are left out.</summary>
+    public async Task<IReadOnlyList<ProjectSnapshot>> LoadSnapshotsAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
         await using var command = database.DataSource.CreateCommand($$"""
             SELECT {{Columns}},
                    coalesce((SELECT json_object_agg(c.user_id, c.role) FROM project_collaborators c WHERE c.project_id = p.id), '{}')::text
-            FROM projects p WHERE p.id = $1
+            FROM projects p WHERE p.id = ANY($1)
             """);
-        command.Parameters.AddWithValue(id);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var snapshots = new List<ProjectSnapshot>(ids.Length);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            var collaborators = JsonSerializer.Deserialize(reader.GetString(12), ProjectsJsonContext.Default.DictionaryStringString)!;
+            snapshots.Add(new ProjectSnapshot(Read(reader), collaborators));
         }
 
-        var collaborators = JsonSerializer.Deserialize(reader.GetString(12), ProjectsJsonContext.Default.DictionaryStringString)!;
-        return new ProjectSnapshot(Read(reader), collaborators);
+        return snapshots;
     }
 
     /// <summary>Inserts the project and its creator as owner, in the caller's transaction.</summary>
@@ -108,10 +118,13 @@ public sealed class ProjectStore(Database database)
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    /// <summary>Newest first, keyset-paginated on (created_at, id), only what <paramref name="caller"/> may see.</summary>
-    public async Task<ProjectPage> ListAsync(Caller caller, ProjectListQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// One page, newest first, keyset-paginated on (created_at, id), only what <paramref name="caller"/>
+    /// may see: ids and versions only (the documents come from the cache, see <see cref="ProjectReader"/>).
+    /// </summary>
+    public async Task<(IReadOnlyList<ProjectHead> Items, string? NextCursor)> ListAsync(Caller caller, ProjectListQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder($"SELECT {Columns} FROM projects p WHERE TRUE");
+        var sql = new StringBuilder("SELECT p.id, p.version, p.created_at FROM projects p WHERE TRUE");
         await using var command = database.DataSource.CreateCommand();
         if (!caller.IsAdmin)
         {
@@ -143,12 +156,12 @@ public sealed class ProjectStore(Database database)
         sql.Append($" ORDER BY p.created_at DESC, p.id DESC LIMIT ${command.Parameters.Count}");
         command.CommandText = sql.ToString();
 
-        var items = new List<Project>(query.Limit + 1);
+        var items = new List<ProjectHead>(query.Limit + 1);
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(Read(reader));
+                items.Add(new ProjectHead(reader.GetGuid(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2)));
             }
         }
 
@@ -159,7 +172,7 @@ public sealed class ProjectStore(Database database)
             next = new ProjectCursor(items[^1].CreatedAt, items[^1].Id).Encode();
         }
 
-        return new ProjectPage(items, next);
+        return (items, next);
     }
 
     private static void AddFields(NpgsqlCommand command, Project project)
@@ -181,6 +194,13 @@ public sealed class ProjectStore(Database database)
         });
     }
 
+    /// <summary>Rows written by hand or by older versions may lack fields: missing lists read as empty.</summary>
+    private static ProjectSettings ReadSettings(string json)
+    {
+        var settings = JsonSerializer.Deserialize(json, ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default;
+        return new ProjectSettings(settings.BuildBranches ?? [], settings.DeployEnvironments ?? []);
+    }
+
     private static Project Read(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
@@ -188,7 +208,7 @@ public sealed class ProjectStore(Database database)
         reader.GetString(3),
         reader.GetString(4),
         reader.IsDBNull(5) ? null : JsonSerializer.Deserialize(reader.GetString(5), ProjectsJsonContext.Default.ProjectRepository),
-        JsonSerializer.Deserialize(reader.GetString(6), ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default,
+        ReadSettings(reader.GetString(6)),
         reader.GetString(7),
         reader.GetFieldValue<DateTimeOffset>(8),
         reader.GetFieldValue<DateTimeOffset>(9),

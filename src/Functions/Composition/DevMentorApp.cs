@@ -20,6 +20,7 @@ using DevMentor.Functions.Projects;
 using DevMentor.Functions.Runners;
 using DevMentor.Functions.Security;
 using DevMentor.Functions.Timers;
+using DevMentor.Functions.Webhooks;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace DevMentor.Functions.Composition;
@@ -100,6 +101,8 @@ public static partial class DevMentorApp
             services.AddHostedService<TimerScheduler>();
         }
 
+        services.AddWebhooks(builder.Configuration);
+
         var app = builder.Build();
         TimerCatalog timers;
         try
@@ -126,6 +129,8 @@ public static partial class DevMentorApp
         app.MapTimerFunctions(timers);
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
         app.MapMetricsFunctions();
+        app.MapRunnerFunctions();
+        app.MapWebhookFunctions();
         app.MapProjectFunctions();
         app.MapCollaboratorFunctions();
         app.MapApiKeyFunctions();
@@ -201,6 +206,7 @@ public static partial class DevMentorApp
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // RequestBodyLimit sets each request's limit (endpoints may raise it); this covers anything before it.
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });

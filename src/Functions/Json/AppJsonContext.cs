@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using DevMentor.Functions.Health;
 using DevMentor.Functions.Timers;
+using DevMentor.Functions.Webhooks;
 
 namespace DevMentor.Functions.Json;
 
@@ -11,4 +12,5 @@ namespace DevMentor.Functions.Json;
 [JsonSerializable(typeof(LivenessResponse))]
 [JsonSerializable(typeof(TimerInvocationRequest))]
 [JsonSerializable(typeof(TimerInvocationResponse))]
+[JsonSerializable(typeof(WebhookAnswer))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

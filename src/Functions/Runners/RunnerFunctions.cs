@@ -18,7 +18,8 @@ public static class RunnerFunctions
     public static IEndpointRouteBuilder MapRunnerFunctions(this IEndpointRouteBuilder routes)
     {
         // Runner tokens are checked here, so user authentication does not apply.
-        var group = routes.MapGroup("/runners").WithTags("Runners").AllowAnonymous();
+        // Runner-token auth, not user auth; heartbeats and long polls would trip per-IP user limits.
+        var group = routes.MapGroup("/runners").WithTags("Runners").AllowAnonymous().DisableRateLimiting();
         group.MapPost("/register", RegisterAsync).WithName("RegisterRunner");
         group.MapPost("/jobs/next", NextAsync).WithName("ClaimRunnerJob");
         group.MapPost("/jobs/{stepId:guid}/heartbeat", HeartbeatAsync).WithName("RunnerJobHeartbeat");

@@ -14,7 +14,7 @@ public sealed class ProjectInputTests
         Assert.Equal("private", draft!.Visibility);
         Assert.Null(draft.Slug);
         Assert.Equal("", draft.Description);
-        Assert.Equal(["main"], draft.Settings.BuildBranches);
+        Assert.Empty(draft.Settings.BuildBranches); // the repository's default branch
     }
 
     [Theory]

@@ -210,6 +210,96 @@ public sealed class AzureBlobStoreProtocolTests
         Assert.Equal("Azure Blob Storage container 'devmentor' at https://acct.blob.core.windows.net (Bearer)", store.Description);
     }
 
+    [Fact]
+    public async Task A_download_whose_connection_breaks_resumes_where_it_was_for_the_same_version()
+    {
+        var blob = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 7)).ToArray();
+        var service = new FakeBlobService(r => r.Header("x-ms-range") is { Length: > 0 } range
+            ? Body(blob, int.Parse(range["bytes=".Length..range.IndexOf('-', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture), breakAfter: 2_500)
+            : Body(blob, 0, breakAfter: 3_000));
+        using var store = Store(service);
+
+        await using var download = await store.GetAsync("k");
+        using var copy = new MemoryStream();
+        await download.Content.CopyToAsync(copy, 700);
+
+        Assert.Equal(blob, copy.ToArray());
+        Assert.Equal(["", "bytes=3000-9999", "bytes=5500-9999", "bytes=8000-9999"], service.Requests.Select(r => r.Header("x-ms-range")));
+        Assert.All(service.Requests.Skip(1), r => Assert.Equal("\"0x8D0\"", r.Header("if-match")));
+    }
+
+    [Fact]
+    public async Task A_blob_replaced_while_it_is_read_fails_the_read_instead_of_mixing_versions()
+    {
+        var blob = new byte[10_000];
+        var service = new FakeBlobService(r => r.Header("x-ms-range").Length > 0
+            ? FakeBlobService.Status(HttpStatusCode.PreconditionFailed, "ConditionNotMet")
+            : Body(blob, 0, breakAfter: 4_000));
+        using var store = Store(service);
+
+        await using var download = await store.GetAsync("k");
+        var error = await Assert.ThrowsAsync<BlobStoreException>(() => download.Content.CopyToAsync(Stream.Null));
+
+        Assert.Contains("was replaced while it was being read", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A Get Blob answer from <paramref name="from"/> to the end whose connection breaks after <paramref name="breakAfter"/> bytes.</summary>
+    private static HttpResponseMessage Body(byte[] blob, int from, int breakAfter)
+    {
+        var response = new HttpResponseMessage(from == 0 ? HttpStatusCode.OK : HttpStatusCode.PartialContent)
+        {
+            Content = new StreamContent(new BreakingStream(blob.AsMemory(from), breakAfter)),
+        };
+        response.Content.Headers.ContentLength = blob.Length - from;
+        if (from > 0)
+        {
+            response.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(from, blob.Length - 1, blob.Length);
+        }
+
+        response.Headers.TryAddWithoutValidation("ETag", "\"0x8D0\"");
+        response.Headers.TryAddWithoutValidation("x-ms-blob-type", "BlockBlob");
+        return response;
+    }
+
+    private sealed class BreakingStream(ReadOnlyMemory<byte> bytes, int breakAfter) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => bytes.Length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= breakAfter && _position < bytes.Length)
+            {
+                throw new IOException("Connection reset by peer.");
+            }
+
+            var n = Math.Min(Math.Min(count, bytes.Length - _position), breakAfter - _position);
+            bytes.Span.Slice(_position, n).CopyTo(buffer.AsSpan(offset));
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static AzureBlobStore Store(FakeBlobService service, int maxRetries = 4) => new(
         AzureBlobStoreOptions.FromConnectionString("UseDevelopmentStorage=true", "devmentor") with { MaxRetries = maxRetries, RetryBaseDelay = TimeSpan.FromMilliseconds(1) },
         new HttpClient(service));

@@ -41,6 +41,42 @@ public sealed class RedisBackendTests
     }
 
     [Fact]
+    public async Task Through_the_api_a_project_one_instance_cached_in_redis_is_removed_by_a_write_on_the_other()
+    {
+        var redis = await TestRedis.SharedAsync();
+        var prefix = Unique();
+        var settings = TestAuth.Settings();
+        foreach (var (key, value) in RedisSettings(redis, prefix))
+        {
+            settings[key] = value;
+        }
+
+        var database = await TestPostgres.CreateDatabaseAsync("redis-projects");
+        await using var a = await TestApp.StartAsync(database, settings);
+        await using var b = await TestApp.StartAsync(database, settings);
+        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
+        using var create = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "uma", """{"name": "Cached in Redis", "description": "v1"}"""));
+        Assert.Equal(HttpStatusCode.Created, create.StatusCode);
+        var id = JsonDocument.Parse(await create.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var redisKey = $"{prefix}cache:project:v1:{Guid.Parse(id):N}";
+
+        using (var read = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma")))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        Assert.Contains("v1", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal); // instance A filled the shared entry
+
+        using var write = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "uma", """{"description": "v2"}"""));
+        Assert.Equal(HttpStatusCode.OK, write.StatusCode);
+
+        Assert.Null(await raw.SendAsync("GET", redisKey)); // instance B's write removed it for everyone
+        using var after = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma"));
+        Assert.Equal("v2", JsonDocument.Parse(await after.Content.ReadAsStringAsync()).RootElement.GetProperty("description").GetString());
+        Assert.Contains("v2", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cache_entries_expire_after_their_time_to_live()
     {
         var redis = await TestRedis.SharedAsync();

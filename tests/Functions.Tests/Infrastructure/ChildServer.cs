@@ -7,39 +7,15 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 
 /// <summary>
 /// A throwaway server (Azurite, redis-server) run as a child of the test process on a free loopback
-/// port, its scratch files under <see cref="TestPostgres.ScratchRoot"/>. Every one still running is
-/// killed when the test process exits; scripts/test.sh sweeps those of test runs that were killed.
+/// port, its scratch files under <see cref="TestPostgres.ScratchRoot"/>. The kernel kills every one
+/// still running when the test process ends, however it ends (see <see cref="DiesWithTheTestProcess"/>);
+/// no exit handler is needed, so none delays TestPostgres's. scripts/test.sh sweeps anything left anyway.
 /// </summary>
 public sealed class ChildServer : IAsyncDisposable
 {
-    private static readonly List<ChildServer> Running = [];
     private readonly Func<int, ProcessStartInfo> _startInfo;
     private readonly StringBuilder _output = new();
     private Process? _process;
-
-    static ChildServer()
-    {
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            ChildServer[] all;
-            lock (Running)
-            {
-                all = [.. Running];
-            }
-
-            foreach (var server in all)
-            {
-                try
-                {
-                    server.Kill();
-                }
-                catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
-                {
-                    // Left for scripts/test.sh's sweep.
-                }
-            }
-        };
-    }
 
     private ChildServer(string name, int port, Func<int, ProcessStartInfo> startInfo)
     {
@@ -103,10 +79,6 @@ public sealed class ChildServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        lock (Running)
-        {
-            Running.Add(this);
-        }
 
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)
@@ -139,11 +111,6 @@ public sealed class ChildServer : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         Kill();
-        lock (Running)
-        {
-            Running.Remove(this);
-        }
-
         return ValueTask.CompletedTask;
     }
 

@@ -31,6 +31,8 @@ public sealed class TestApp : IAsyncDisposable
             ["ConnectionStrings:Postgres"] = connectionString,
             ["DEVMENTOR_DATA_DIR"] = Path.Combine(TestPostgres.ScratchRoot, "app-" + Guid.NewGuid().ToString("N")[..8]),
             ["Scheduler:Enabled"] = "false",
+            // In-process hosts share the test runner's console: errors only, or the CI log drowns.
+            ["Logging:LogLevel:Default"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -111,7 +111,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         })
         { Timeout = Timeout.InfiniteTimeSpan };
         _containerUrl = $"{options.Endpoint.AbsoluteUri.TrimEnd('/')}/{options.Container}";
-        _pipeline = BuildPipeline(options);
+        _pipeline = BuildPipeline(options, _logger);
     }
 
     public string Description => $"Azure Blob Storage container '{_options.Container}' at {_options.Endpoint.AbsoluteUri.TrimEnd('/')} ({_options.Authorizer.Kind})";
@@ -333,10 +333,10 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
             {
                 // The range starts at or past the end (or the blob is empty): no bytes, as the port promises.
                 response.Dispose();
-                var properties = await GetPropertiesAsync(key, cancellationToken)
+                var existing = await GetPropertiesAsync(key, cancellationToken)
                     ?? throw new BlobNotFoundException($"Blob '{key}' does not exist in {Description}.", "BlobNotFound");
-                var offset = Math.Min(range!.Value.Offset, properties.Length);
-                return new BlobDownload(properties, new MemoryStream([], writable: false), offset, 0);
+                var offset = Math.Min(range!.Value.Offset, existing.Length);
+                return new BlobDownload(existing, new MemoryStream([], writable: false), offset, 0);
             }
 
             await EnsureSuccessAsync(response, "Get Blob", key, cancellationToken);
@@ -344,7 +344,39 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
             var totalLength = response.Content.Headers.ContentRange?.Length ?? contentLength;
             var start = response.Content.Headers.ContentRange?.From ?? 0;
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return new BlobDownload(ReadProperties(key, response, totalLength), new ReadOnlySubStream(stream, contentLength, response), start, contentLength);
+            var properties = ReadProperties(key, response, totalLength);
+            return new BlobDownload(properties, new ResumingReadStream(this, key, uri, properties.ETag, start, contentLength, response, stream), start, contentLength);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The rest of a download whose connection broke: the same version (If-Match) from where the reader is.</summary>
+    private async Task<(HttpResponseMessage Response, Stream Body)> ResumeAsync(string key, Uri uri, string etag, long from, long to, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.TryAddWithoutValidation("x-ms-range", FormattableString.Invariant($"bytes={from}-{to}"));
+            if (etag.Length > 0)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", etag);
+            }
+
+            return request;
+        }, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        try
+        {
+            if (response.StatusCode == HttpStatusCode.PreconditionFailed)
+            {
+                throw new BlobStoreException($"Blob '{key}' in {Description} was replaced while it was being read; read it again.", 412, ErrorCode(response));
+            }
+
+            await EnsureSuccessAsync(response, "Get Blob (resumed)", key, cancellationToken);
+            return (response, await response.Content.ReadAsStreamAsync(cancellationToken));
         }
         catch
         {
@@ -637,7 +669,7 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
         }
     }
 
-    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(AzureBlobStoreOptions options) =>
+    private static ResiliencePipeline<HttpResponseMessage> BuildPipeline(AzureBlobStoreOptions options, ILogger logger) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -656,6 +688,13 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
                     var retryAfter = args.Outcome.Result?.Headers.RetryAfter;
                     TimeSpan? delay = retryAfter?.Delta ?? (retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
                     return ValueTask.FromResult(delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(d.Ticks, TimeSpan.FromSeconds(30).Ticks)) : (TimeSpan?)null);
+                },
+                OnRetry = args =>
+                {
+                    var request = args.Outcome.Result?.RequestMessage;
+                    var outcome = args.Outcome.Result is { } r ? $"{(int)r.StatusCode} {ErrorCode(r)}" : args.Outcome.Exception?.Message ?? "?";
+                    LogRetry(logger, request?.Method.Method ?? "request", request?.RequestUri?.AbsolutePath ?? "", outcome, args.AttemptNumber + 1, (long)args.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
                 },
             })
             .AddTimeout(options.AttemptTimeout)
@@ -752,6 +791,102 @@ public sealed partial class AzureBlobStore : IBlobStore, IDisposable
     /// <summary>Fills <paramref name="buffer"/> up to <see cref="BlockSize"/> bytes; fewer only at the end of the stream.</summary>
     private static async Task<int> ReadBlockAsync(Stream content, byte[] buffer, CancellationToken cancellationToken) =>
         await content.ReadAtLeastAsync(buffer.AsMemory(0, BlockSize), BlockSize, throwOnEndOfStream: false, cancellationToken);
+
+    /// <summary>
+    /// A download's body. When the connection breaks midway (or the body ends early) it asks for
+    /// the rest of the same version of the blob (If-Match its ETag) and goes on, up to MaxRetries
+    /// times with the same backoff as requests: the retry policy covers the bytes, not only the headers.
+    /// </summary>
+    private sealed class ResumingReadStream(AzureBlobStore store, string key, Uri uri, string etag, long start, long length, HttpResponseMessage response, Stream body) : Stream
+    {
+        private HttpResponseMessage _response = response;
+        private Stream _body = body;
+        private long _read;
+        private int _resumes;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_read >= length || buffer.Length == 0)
+            {
+                return 0;
+            }
+
+            while (true)
+            {
+                Exception failure;
+                try
+                {
+                    var read = await _body.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - _read)], cancellationToken);
+                    if (read > 0)
+                    {
+                        _read += read;
+                        return read;
+                    }
+
+                    failure = new EndOfStreamException($"The body of '{key}' ended after {_read} of {length} bytes.");
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    failure = e;
+                }
+
+                if (_resumes >= store._options.MaxRetries)
+                {
+                    throw new BlobStoreException($"Reading '{key}' from {store.Description} failed after {_read} of {length} bytes and {_resumes} resumptions: {failure.Message}", innerException: failure);
+                }
+
+                _resumes++;
+                LogResuming(store._logger, key, start + _read, failure.Message);
+                _response.Dispose();
+                var delay = store._options.RetryBaseDelay * Math.Pow(2, _resumes - 1) * (0.5 + Random.Shared.NextDouble());
+                await Task.Delay(delay, cancellationToken);
+                (_response, _body) = await store.ResumeAsync(key, uri, etag, start + _read, start + length - 1, cancellationToken);
+            }
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _body.Dispose();
+                _response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob download of {Key} broke at byte {Offset} ({Error}); resuming from there")]
+    private static partial void LogResuming(ILogger logger, string key, long offset, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob request {Method} {Path} answered {Outcome}; retry {Attempt} in {DelayMs} ms")]
+    private static partial void LogRetry(ILogger logger, string method, string path, string outcome, int attempt, long delayMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created blob container {Container} at {Endpoint}")]
     private static partial void LogContainerCreated(ILogger logger, string container, string endpoint);

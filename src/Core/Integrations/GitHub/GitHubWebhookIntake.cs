@@ -1,0 +1,56 @@
+using DevMentor.Core.Integrations.Webhooks;
+
+namespace DevMentor.Core.Integrations.GitHub;
+
+/// <summary>
+/// POST /webhooks/github before the answer: verify the signature over the raw bytes, then store
+/// the delivery (deduplicated on X-GitHub-Delivery). Processing happens afterwards, from the
+/// stored copy, so answering stays well inside GitHub's 10 s and a crash loses nothing.
+/// </summary>
+public sealed class GitHubWebhookIntake(GitHubOptions options, IWebhookSecretSource projectSecrets, WebhookInbox inbox)
+{
+    public const string Provider = "github";
+
+    private static readonly string[] KeptHeaders =
+    [
+        "X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook-ID", "X-GitHub-Hook-Installation-Target-ID",
+        "X-GitHub-Hook-Installation-Target-Type", "X-Hub-Signature-256", "User-Agent", "Content-Type",
+    ];
+
+    public async Task<WebhookIntakeResult> AcceptAsync(Func<string, string?> header, byte[] body, CancellationToken cancellationToken)
+    {
+        var signature = header("X-Hub-Signature-256");
+        if (string.IsNullOrEmpty(signature))
+        {
+            return new WebhookIntakeResult.Unauthorized("X-Hub-Signature-256 is missing.");
+        }
+
+        if (!signature.StartsWith("sha256=", StringComparison.Ordinal))
+        {
+            return new WebhookIntakeResult.Unauthorized("X-Hub-Signature-256 must be sha256=<hex>.");
+        }
+
+        var secrets = new List<string>();
+        if (!string.IsNullOrEmpty(options.WebhookSecret))
+        {
+            secrets.Add(options.WebhookSecret);
+        }
+
+        secrets.AddRange(await projectSecrets.SecretsForHookAsync(Provider, header("X-GitHub-Hook-ID"), cancellationToken));
+        if (secrets.Count == 0)
+        {
+            return new WebhookIntakeResult.Unauthorized("No webhook secret is configured (GitHub:WebhookSecret), so no delivery can be verified.");
+        }
+
+        // Every candidate is checked, so timing does not reveal which secret (if any) matched.
+        var valid = false;
+        foreach (var secret in secrets)
+        {
+            valid |= GitHubSignature.IsValid(signature, secret, body);
+        }
+
+        return valid
+            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-GitHub-Event", "X-GitHub-Delivery", KeptHeaders, body, cancellationToken)
+            : new WebhookIntakeResult.Unauthorized("The signature does not match the payload.");
+    }
+}

@@ -1,0 +1,30 @@
+namespace DevMentor.Core.Integrations.Webhooks;
+
+/// <summary>A delivery as received: raw bytes kept so processing (and re-processing) sees exactly what was signed.</summary>
+public sealed record WebhookDelivery(
+    Guid Id,
+    string Provider,
+    string DeliveryId,
+    string Event,
+    IReadOnlyDictionary<string, string> Headers,
+    byte[] Payload,
+    DateTimeOffset ReceivedAt,
+    string Status,
+    int Attempts,
+    string? Outcome);
+
+/// <summary>How handling a delivery ended; <see cref="Status"/> is stored as the delivery's status.</summary>
+public sealed record WebhookOutcome(string Status, string Summary)
+{
+    public static WebhookOutcome Processed(string summary) => new("processed", summary);
+    public static WebhookOutcome Ignored(string summary) => new("ignored", summary);
+    public static WebhookOutcome Failed(string summary) => new("failed", summary);
+}
+
+/// <summary>Handles the deliveries of one provider (github, gitlab).</summary>
+public interface IWebhookEventHandler
+{
+    string Provider { get; }
+
+    Task<WebhookOutcome> HandleAsync(WebhookDelivery delivery, CancellationToken cancellationToken);
+}

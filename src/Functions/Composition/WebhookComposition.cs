@@ -1,0 +1,114 @@
+using DevMentor.Core.Integrations.GitHub;
+using DevMentor.Core.Integrations.GitLab;
+using DevMentor.Core.Integrations.Statuses;
+using DevMentor.Core.Integrations.Webhooks;
+using DevMentor.Core.Scheduling;
+using DevMentor.Core.Tasks;
+
+namespace DevMentor.Functions.Composition;
+
+public static class WebhookComposition
+{
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new GitHubOptions
+        {
+            WebhookSecret = configuration["GitHub:WebhookSecret"],
+            ApiBaseUrl = ApiBase(configuration, "GitHub:ApiBaseUrl") ?? new GitHubOptions().ApiBaseUrl,
+            Token = configuration["GitHub:Token"],
+            App = GitHubApp(configuration),
+        });
+        services.AddSingleton<GitHubAppTokens>();
+        services.AddSingleton(new GitLabOptions
+        {
+            WebhookToken = configuration["GitLab:WebhookToken"],
+            ApiBaseUrl = ApiBase(configuration, "GitLab:ApiBaseUrl") ?? new GitLabOptions().ApiBaseUrl,
+            Token = configuration["GitLab:Token"],
+        });
+
+        var processOnReceipt = configuration["Webhooks:ProcessOnReceipt"];
+        if (!string.IsNullOrWhiteSpace(processOnReceipt) && !bool.TryParse(processOnReceipt, out _))
+        {
+            throw new InvalidConfigurationException([$"Webhooks:ProcessOnReceipt: '{processOnReceipt}' is not true or false."]);
+        }
+
+        services.AddSingleton(new WebhookOptions(string.IsNullOrWhiteSpace(processOnReceipt) || bool.Parse(processOnReceipt)));
+        services.AddSingleton<WebhookDeliveryStore>();
+        services.AddSingleton<RepositoryPushStore>();
+        services.AddSingleton<ProjectTaskStore>();
+        services.AddSingleton<WebhookProcessor>();
+        services.AddSingleton<WebhookWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
+        services.AddSingleton<ITimerFunction, WebhookRedeliveryTimer>();
+        services.AddSingleton<IWebhookSecretSource, NoProjectWebhookSecrets>();
+        services.AddSingleton<WebhookInbox>();
+        services.AddSingleton<RepositoryEvents>();
+        services.AddSingleton<GitHubWebhookIntake>();
+        services.AddSingleton<IWebhookEventHandler, GitHubEventHandler>();
+        services.AddSingleton<GitLabWebhookIntake>();
+        services.AddSingleton<IWebhookEventHandler, GitLabEventHandler>();
+
+        // Commit statuses back to GitHub/GitLab. Outbound calls are short: the reporter retries later.
+        services.AddHttpClient(GitHubStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient(GitLabStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        services.AddSingleton<CommitStatusStore>();
+        services.AddSingleton<ICommitStatusClient, GitHubStatusClient>();
+        services.AddSingleton<ICommitStatusClient, GitLabStatusClient>();
+        services.AddSingleton(new RunLinks(ApiBase(configuration, "Service:PublicBaseUrl") ?? new Uri($"http://127.0.0.1:{ServiceSettings.DefaultPort}/")));
+        services.AddSingleton<CommitStatusReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommitStatusReporter>());
+
+        services.AddSingleton<IRunStateSource, PipelineRunStates>();
+        services.AddSingleton<IRepositoryProjects, ProjectRepositoryLookup>();
+        services.AddSingleton<IWebhookBuildStarter, PipelineBuildStarter>();
+        return services;
+    }
+
+    /// <summary>GitHub:AppId, GitHub:AppPrivateKey (PEM text, or a path to a .pem file) and GitHub:InstallationId, all or none.</summary>
+    private static GitHubAppCredentials? GitHubApp(IConfiguration configuration)
+    {
+        var (appId, key, installation) = (configuration["GitHub:AppId"], configuration["GitHub:AppPrivateKey"], configuration["GitHub:InstallationId"]);
+        if (string.IsNullOrWhiteSpace(appId) && string.IsNullOrWhiteSpace(key) && string.IsNullOrWhiteSpace(installation))
+        {
+            return null;
+        }
+
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(appId))
+        {
+            problems.Add("GitHub:AppId: required with GitHub:AppPrivateKey and GitHub:InstallationId.");
+        }
+
+        if (!long.TryParse(installation, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var installationId))
+        {
+            problems.Add($"GitHub:InstallationId: '{installation}' is not a number.");
+        }
+
+        var pem = key is not null && !key.Contains("-----BEGIN", StringComparison.Ordinal) && File.Exists(key) ? File.ReadAllText(key) : key;
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create();
+            rsa.ImportFromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            problems.Add("GitHub:AppPrivateKey: not an RSA private key in PEM format (nor a path to one).");
+        }
+
+        return problems.Count > 0 ? throw new InvalidConfigurationException(problems) : new GitHubAppCredentials(appId!, pem!, installationId);
+    }
+
+    /// <summary>An API base URL with a trailing slash, so relative paths resolve below it.</summary>
+    private static Uri? ApiBase(IConfiguration configuration, string key)
+    {
+        var raw = configuration[key];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(raw.TrimEnd('/') + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new InvalidConfigurationException([$"{key}: '{raw}' is not an absolute http(s) URL."]);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DevMentor.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// A local stand-in for GitHub's and GitLab's REST APIs (which cannot be reached from here): a real
+/// HTTP server on loopback that records every call and answers 201, or fails the next N calls.
+/// </summary>
+public sealed class FakeRepositoryHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _failuresLeft;
+
+    public sealed record Call(string Method, string PathAndQuery, string Body, IReadOnlyDictionary<string, string> Headers, DateTimeOffset At);
+
+    private FakeRepositoryHost(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<Call> Calls { get; } = new();
+
+    /// <summary>Canned answers by path prefix (e.g. an installation token); anything else gets 201 {"id":1}.</summary>
+    public ConcurrentDictionary<string, (int Status, string Json)> Responses { get; } = new();
+    public Uri BaseAddress => new(_app.Urls.First() + "/");
+
+    /// <summary>The next <paramref name="count"/> calls are answered 503.</summary>
+    public void FailNext(int count) => Interlocked.Exchange(ref _failuresLeft, count);
+
+    public static async Task<FakeRepositoryHost> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var host = new FakeRepositoryHost(app);
+        app.Run(async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            host.Calls.Enqueue(new Call(
+                context.Request.Method,
+                context.Request.Path + context.Request.QueryString,
+                body,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                DateTimeOffset.UtcNow));
+            if (Interlocked.Decrement(ref host._failuresLeft) >= 0)
+            {
+                context.Response.StatusCode = (int)HttpStatusCode.ServiceUnavailable;
+                return;
+            }
+
+            var canned = host.Responses.FirstOrDefault(r => context.Request.Path.Value!.StartsWith(r.Key, StringComparison.Ordinal)).Value;
+            context.Response.StatusCode = canned.Status == 0 ? (int)HttpStatusCode.Created : canned.Status;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(canned.Json ?? """{"id":1}""");
+        });
+        await app.StartAsync();
+        return host;
+    }
+
+    public async Task<IReadOnlyList<Call>> WaitForCallsAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Calls.Count < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"expected {count} calls to the fake repository host, got {Calls.Count}: {string.Join(" | ", Calls.Select(c => c.PathAndQuery + " " + c.Body))}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        return Calls.ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
