@@ -129,7 +129,6 @@ public static partial class DevMentorApp
         app.MapTimerFunctions(timers);
         app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
         app.MapMetricsFunctions();
-        app.MapRunnerFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();
         app.MapCollaboratorFunctions();
