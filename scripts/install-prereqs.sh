@@ -33,6 +33,16 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 
+# --- Build steps (issue 6): clone uses the git command line (file://, smart HTTP via
+# git http-backend, git daemon, ssh); the build tests run npm, node and dotnet directly.
+if ! command -v git >/dev/null 2>&1 || [ ! -x "$(git --exec-path 2>/dev/null)/git-http-backend" ]; then
+  apt_install git
+fi
+if ! command -v ssh >/dev/null 2>&1; then
+  apt_install openssh-client
+fi
+# --- end build steps
+
 # Node test tools, pinned by the committed lockfile: ajv (manifest schemas), Azurite (the blob
 # store's Azure tests and benchmark) and @azure/storage-blob (the official SDK, for interop).
 tools_missing() {

@@ -25,8 +25,24 @@ public static class ProblemDetailsSetup
                 context.ProblemDetails.Detail ??= context.Exception.Message;
             }
 
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                // A dependency is down: tell clients when to come back rather than leaving them to guess.
+                context.HttpContext.Response.Headers.RetryAfter = "10";
+                context.ProblemDetails.Detail ??= "A service this request needs (the database) is unavailable; try again shortly.";
+            }
+
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
+
+    /// <summary>The database (or the network to it) failing, as opposed to a bug: worth a retry, so 503.</summary>
+    public static bool IsDependencyOutage(Exception exception) => exception switch
+    {
+        Npgsql.PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState is "57P01" or "57P02" or "57P03" or "53300",
+        Npgsql.NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException,
+        TimeoutException or System.Net.Sockets.SocketException => true,
+        _ => exception.InnerException is { } inner && IsDependencyOutage(inner),
+    };
 
     public static WebApplication UseDevMentorProblemDetails(this WebApplication app)
     {
@@ -38,6 +54,7 @@ public static class ProblemDetailsSetup
             {
                 BadHttpRequestException bad => bad.StatusCode,
                 JsonException => StatusCodes.Status400BadRequest,
+                _ when IsDependencyOutage(exception) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
         });

@@ -13,4 +13,5 @@ namespace DevMentor.Functions.Json;
 [JsonSerializable(typeof(TimerInvocationRequest))]
 [JsonSerializable(typeof(TimerInvocationResponse))]
 [JsonSerializable(typeof(WebhookAnswer))]
+[JsonSerializable(typeof(WebhookDeliveryView))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

@@ -2,6 +2,8 @@ using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Integrations.GitLab;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Functions.Http;
+using DevMentor.Functions.Security;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DevMentor.Functions.Webhooks;
@@ -18,8 +20,45 @@ public static class WebhookFunctions
         var group = routes.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().DisableRateLimiting();
         group.MapPost("/github", GitHubAsync).WithName("GitHubWebhook").WithRequestBodyLimit(MaxPayloadBytes);
         group.MapPost("/gitlab", GitLabAsync).WithName("GitLabWebhook").WithRequestBodyLimit(MaxPayloadBytes);
+
+        // Operators only: look at a stored delivery, or run it through processing again.
+        var admin = routes.MapGroup("/webhooks/deliveries").WithTags("Webhooks").RequireAuthorization(SecuritySetup.AdminPolicy);
+        admin.MapGet("/{id:guid}", GetDeliveryAsync).WithName("GetWebhookDelivery");
+        admin.MapPost("/{id:guid}/reprocess", ReprocessAsync).WithName("ReprocessWebhookDelivery");
         return routes;
     }
+
+    public static async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>>> GetDeliveryAsync(
+        Guid id, WebhookDeliveryStore deliveries, CancellationToken cancellationToken) =>
+        await deliveries.GetAsync(id, cancellationToken) is { } delivery
+            ? TypedResults.Ok(WebhookDeliveryView.From(delivery))
+            : DeliveryNotFound(id);
+
+    /// <summary>Processes the delivery again now (runs it started before are not started twice: they carry the delivery's idempotency key).</summary>
+    public static async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>, ProblemHttpResult>> ReprocessAsync(
+        Guid id, WebhookDeliveryStore deliveries, WebhookProcessor processor, CancellationToken cancellationToken)
+    {
+        if (await deliveries.GetAsync(id, cancellationToken) is null)
+        {
+            return DeliveryNotFound(id);
+        }
+
+        if (!await deliveries.RequeueAsync(id, cancellationToken) || !await processor.ProcessAsync(id, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: ProblemTypes.Conflict,
+                title: "Delivery is being processed", detail: $"Delivery {id} is being processed right now; try again when it has finished.");
+        }
+
+        return TypedResults.Ok(WebhookDeliveryView.From((await deliveries.GetAsync(id, cancellationToken))!));
+    }
+
+    private static NotFound<ProblemDetails> DeliveryNotFound(Guid id) => TypedResults.NotFound(new ProblemDetails
+    {
+        Status = StatusCodes.Status404NotFound,
+        Type = ProblemTypes.NotFound,
+        Title = "Delivery not found",
+        Detail = $"No webhook delivery has id {id}.",
+    });
 
     public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitHubAsync(
         HttpRequest request, GitHubWebhookIntake intake, CancellationToken cancellationToken) =>
@@ -52,6 +91,12 @@ public static class WebhookFunctions
         await request.Body.CopyToAsync(buffer, cancellationToken);
         return buffer.ToArray();
     }
+}
+
+/// <summary>A stored delivery as operators see it (headers and outcome; the payload stays in the database).</summary>
+public sealed record WebhookDeliveryView(Guid Id, string Provider, string DeliveryId, string Event, DateTimeOffset ReceivedAt, string Status, int Attempts, string? Outcome, IReadOnlyDictionary<string, string> Headers)
+{
+    public static WebhookDeliveryView From(WebhookDelivery d) => new(d.Id, d.Provider, d.DeliveryId, d.Event, d.ReceivedAt, d.Status, d.Attempts, d.Outcome, d.Headers);
 }
 
 /// <param name="Id">The stored delivery's id (for the admin re-process action).</param>

@@ -20,7 +20,7 @@ public sealed class ReadinessRecoveryTests
         var postgres = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance, CancellationToken.None);
         try
         {
-            await using var app = await TestApp.StartAsync(postgres.ConnectionString);
+            await using var app = await TestApp.StartAsync(postgres.ConnectionString, TestAuth.Settings());
             Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/health/ready")).StatusCode);
 
             await postgres.StopAsync(CancellationToken.None);
@@ -32,6 +32,14 @@ public sealed class ReadinessRecoveryTests
                 using var body = JsonDocument.Parse(await down.Content.ReadAsStringAsync());
                 Assert.Equal("Unhealthy", body.RootElement.GetProperty("status").GetString());
                 Assert.Equal("Unhealthy", body.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+            }
+
+            // An API call that needs the database is a 503 with Retry-After, not a 500.
+            using (var list = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Get, "/projects", "alice")))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, list.StatusCode);
+                Assert.Equal("10", list.Headers.GetValues("Retry-After").Single());
+                Assert.Equal("application/problem+json", list.Content.Headers.ContentType?.MediaType);
             }
 
             // Liveness does not depend on the database.

@@ -56,8 +56,13 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         // A redelivery of the same id, and re-processing the stored delivery, start nothing new.
         await DeliverGitHubAsync("push", payload, "push-1");
         var id = await DeliveryIdAsync("push-1");
-        Assert.True(await _app.Services.GetRequiredService<WebhookDeliveryStore>().RequeueAsync(id, CancellationToken.None));
-        Assert.True(await _app.Services.GetRequiredService<WebhookProcessor>().ProcessAsync(id, CancellationToken.None));
+        using (var reprocess = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/webhooks/deliveries/{id}/reprocess", "ops", admin: true)))
+        {
+            Assert.Equal(HttpStatusCode.OK, reprocess.StatusCode);
+            using var view = JsonDocument.Parse(await reprocess.Content.ReadAsStringAsync());
+            Assert.Equal("processed", view.RootElement.GetProperty("status").GetString());
+            Assert.Equal(2, view.RootElement.GetProperty("attempts").GetInt32());
+        }
 
         Assert.Equal("processed", outcome);
         var run = Assert.Single(await RunsAsync(_githubProject));
@@ -76,6 +81,24 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         Assert.Equal(["pending", "success"], states.Select(s => s.GetProperty("state").GetString()));
         Assert.All(states, s => Assert.Equal($"https://devmentor.example/projects/{_githubProject}/builds/{run.Id}", s.GetProperty("target_url").GetString()));
         Assert.All(states, s => Assert.Equal("devmentor/build", s.GetProperty("context").GetString()));
+    }
+
+    [Fact]
+    public async Task Only_admins_may_inspect_or_reprocess_deliveries()
+    {
+        await DeliverGitHubAsync("issues", GitHubFixtures.Payload("issues.opened.payload.json"), "admin-check");
+        var id = await DeliveryIdAsync("admin-check");
+
+        using var anonymous = await _app.Client.PostAsync($"/webhooks/deliveries/{id}/reprocess", null);
+        using var user = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/webhooks/deliveries/{id}/reprocess", "alice"));
+        using var admin = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/webhooks/deliveries/{id}", "ops", admin: true));
+        using var missing = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/webhooks/deliveries/{Guid.NewGuid()}/reprocess", "ops", admin: true));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, user.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Equal("admin-check", JsonDocument.Parse(await admin.Content.ReadAsStringAsync()).RootElement.GetProperty("deliveryId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Theory]

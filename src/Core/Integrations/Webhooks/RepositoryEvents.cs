@@ -76,7 +76,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
     private static string IdempotencyKey(WebhookDelivery delivery, LinkedProject project) => $"{delivery.Provider}:{delivery.DeliveryId}:{project.ProjectId}";
 
     private static bool BuildsBranch(LinkedProject project, string branch) =>
-        project.BuildBranches.Count == 0 ? branch == project.DefaultBranch : project.BuildBranches.Any(pattern => BranchPattern.Matches(pattern, branch));
+        project.BuildBranches.Count == 0 ? branch == project.DefaultBranch : project.BuildBranches.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, branch));
 
     private static bool IsZeroSha(string sha) => sha.Length > 0 && sha.All(c => c == '0');
 }
