@@ -39,14 +39,14 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
         var engine = new PipelineOptions
         {
             LeaseDuration = lease,
-            DefaultMaxAttempts = Int(configuration, "Pipelines:Retry:MaxAttempts", defaults.DefaultMaxAttempts, 1, 20, problems),
+            DefaultMaxAttempts = SettingValues.Int(configuration, "Pipelines:Retry:MaxAttempts", defaults.DefaultMaxAttempts, 1, 20, problems),
             DefaultFirstRetryDelay = Seconds(configuration, "Pipelines:Retry:FirstDelaySeconds", defaults.DefaultFirstRetryDelay, 0, 3600, problems),
             DefaultRetryFactor = Number(configuration, "Pipelines:Retry:Factor", defaults.DefaultRetryFactor, 1, 10, problems),
             RetryJitter = Number(configuration, "Pipelines:Retry:Jitter", defaults.RetryJitter, 0, 1, problems),
             DefaultStepTimeout = Seconds(configuration, "Pipelines:StepTimeoutSeconds", defaults.DefaultStepTimeout, 1, 86_400, problems),
             RunProgressTimeout = Seconds(configuration, "Pipelines:RunProgressTimeoutSeconds", defaults.RunProgressTimeout, 1, 7 * 86_400, problems),
-            MaxRunningRunsPerProject = Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
-            MaxRunningRuns = Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
+            MaxRunningRunsPerProject = SettingValues.Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
+            MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
             DefaultDefinition = definition,
         };
@@ -55,16 +55,16 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             .Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var runner = new RunnerOptions
         {
-            Workers = Int(configuration, "Pipelines:Runner:Workers", Environment.ProcessorCount, 0, 256, problems),
+            Workers = SettingValues.Int(configuration, "Pipelines:Runner:Workers", Environment.ProcessorCount, 0, 256, problems),
             Labels = labels,
             WorkDirectory = Path.GetFullPath(configuration["Pipelines:Runner:WorkDirectory"] is { Length: > 0 } work ? work : Path.Combine(service.DataDirectory, "work")),
-            Isolate = Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
+            Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
             HeartbeatInterval = heartbeat,
-            MaxLogBytes = Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
+            MaxLogBytes = SettingValues.Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
         };
 
         // Under the Functions host there is no long-lived process to run steps in: runners do it.
-        var embedded = Bool(configuration, "Pipelines:Runner:Enabled", !service.UnderFunctionsHost, problems) && runner.Workers > 0;
+        var embedded = SettingValues.Bool(configuration, "Pipelines:Runner:Enabled", !service.UnderFunctionsHost, problems) && runner.Workers > 0;
         var registration = configuration["Runners:RegistrationToken"] is { Length: > 0 } token ? token : null;
         if (registration is { Length: < 16 })
         {
@@ -96,40 +96,6 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
         }
 
         problems.Add($"{key}: '{raw}' is not a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.");
-        return fallback;
-    }
-
-    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
-        return fallback;
-    }
-
-    private static bool Bool(IConfiguration configuration, string key, bool fallback, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (bool.TryParse(raw, out var value))
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not true or false.");
         return fallback;
     }
 }

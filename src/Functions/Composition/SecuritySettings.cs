@@ -57,11 +57,11 @@ public sealed record SecuritySettings
 
         var defaults = RateLimitSettings.Default;
         var rateLimits = new RateLimitSettings(
-            ReadBool(configuration, "RateLimits:Enabled", true, problems),
-            ReadLong(configuration, "RateLimits:PerIp", defaults.PerIp, problems),
-            ReadLong(configuration, "RateLimits:PerUser", defaults.PerUser, problems),
-            ReadLong(configuration, "RateLimits:PerApiKey", defaults.PerApiKey, problems),
-            TimeSpan.FromSeconds(ReadLong(configuration, "RateLimits:WindowSeconds", (long)defaults.Window.TotalSeconds, problems)));
+            SettingValues.Bool(configuration, "RateLimits:Enabled", true, problems),
+            SettingValues.Long(configuration, "RateLimits:PerIp", defaults.PerIp, 1, 1_000_000_000_000, problems),
+            SettingValues.Long(configuration, "RateLimits:PerUser", defaults.PerUser, 1, 1_000_000_000_000, problems),
+            SettingValues.Long(configuration, "RateLimits:PerApiKey", defaults.PerApiKey, 1, 1_000_000_000_000, problems),
+            TimeSpan.FromSeconds(SettingValues.Long(configuration, "RateLimits:WindowSeconds", (long)defaults.Window.TotalSeconds, 1, 1_000_000_000_000, problems)));
 
         var settings = new SecuritySettings
         {
@@ -70,9 +70,9 @@ public sealed record SecuritySettings
             JwtIssuer = NullIfEmpty(configuration["Auth:Jwt:Issuer"]) ?? "devmentor-auth",
             JwtAudience = NullIfEmpty(configuration["Auth:Jwt:Audience"]) ?? "devmentor",
             BootstrapApiKey = bootstrap,
-            CorsCredentials = ReadBool(configuration, "Host:CORSCredentials", false, problems),
+            CorsCredentials = SettingValues.Bool(configuration, "Host:CORSCredentials", false, problems),
             RateLimits = rateLimits,
-            BenchEnabled = ReadBool(configuration, "Bench:Enabled", false, problems),
+            BenchEnabled = SettingValues.Bool(configuration, "Bench:Enabled", false, problems),
         };
 
         if (problems.Count > 0)
@@ -84,38 +84,4 @@ public sealed record SecuritySettings
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static long ReadLong(IConfiguration configuration, string key, long fallback, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 1_000_000_000_000)
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not a whole number from 1 to 1000000000000.");
-        return fallback;
-    }
-
-    private static bool ReadBool(IConfiguration configuration, string key, bool fallback, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (bool.TryParse(raw, out var value))
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not true or false.");
-        return fallback;
-    }
 }

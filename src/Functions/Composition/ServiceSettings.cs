@@ -67,9 +67,9 @@ public sealed record ServiceSettings
             postgres = null;
         }
 
-        var customHandlerPort = ReadInt(configuration, "FUNCTIONS_CUSTOMHANDLER_PORT", null, 1, 65535, problems);
-        var scheduler = ReadBool(configuration, "Scheduler:Enabled", customHandlerPort is null, problems);
-        var maxBody = ReadLong(configuration, "Limits:MaxRequestBodyBytes", 1024 * 1024, 1, 1L << 34, problems);
+        var customHandlerPort = SettingValues.OptionalInt(configuration, "FUNCTIONS_CUSTOMHANDLER_PORT", null, 1, 65535, problems);
+        var scheduler = SettingValues.Bool(configuration, "Scheduler:Enabled", customHandlerPort is null, problems);
+        var maxBody = SettingValues.Long(configuration, "Limits:MaxRequestBodyBytes", 1024 * 1024, 1, 1L << 34, problems);
 
         var cors = (configuration["Host:CORS"] ?? configuration["Cors:AllowedOrigins"] ?? "")
             .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -112,8 +112,8 @@ public sealed record ServiceSettings
         }
 
         var redis = configuration.GetConnectionString("Redis") is { Length: > 0 } r && !string.IsNullOrWhiteSpace(r) ? r : null;
-        var redisConnectTimeout = ReadInt(configuration, "Redis:ConnectTimeoutMs", 3000, 100, 60_000, problems)!.Value;
-        var redisOperationTimeout = ReadInt(configuration, "Redis:OperationTimeoutMs", 1000, 10, 60_000, problems)!.Value;
+        var redisConnectTimeout = SettingValues.Int(configuration, "Redis:ConnectTimeoutMs", 3000, 100, 60_000, problems);
+        var redisOperationTimeout = SettingValues.Int(configuration, "Redis:OperationTimeoutMs", 1000, 10, 60_000, problems);
         var redisKeyPrefix = configuration["Redis:KeyPrefix"] ?? "devmentor:";
         if (redis is not null)
         {
@@ -137,7 +137,7 @@ public sealed record ServiceSettings
             DataDirectory = Path.GetFullPath(dataDirectory, contentRoot),
             PostgresConnectionString = postgres,
             PostgresBinDirectory = configuration["Postgres:BinDirectory"] is { Length: > 0 } bin ? bin : null,
-            MaxRequestBodyBytes = maxBody!.Value,
+            MaxRequestBodyBytes = maxBody,
             CustomHandlerPort = customHandlerPort,
             SchedulerEnabled = scheduler,
             CorsOrigins = cors,
@@ -149,56 +149,5 @@ public sealed record ServiceSettings
             RedisOperationTimeout = TimeSpan.FromMilliseconds(redisOperationTimeout),
             RedisKeyPrefix = redisKeyPrefix,
         };
-    }
-
-    private static int? ReadInt(IConfiguration configuration, string key, int? fallback, int min, int max, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
-        return fallback;
-    }
-
-    private static long? ReadLong(IConfiguration configuration, string key, long fallback, long min, long max, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not a whole number from {min} to {max}.");
-        return fallback;
-    }
-
-    private static bool ReadBool(IConfiguration configuration, string key, bool fallback, List<string> problems)
-    {
-        var raw = configuration[key];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return fallback;
-        }
-
-        if (bool.TryParse(raw, out var value))
-        {
-            return value;
-        }
-
-        problems.Add($"{key}: '{raw}' is not true or false.");
-        return fallback;
     }
 }
