@@ -19,6 +19,7 @@ namespace DevMentor.Core.Caching;
 public sealed partial class RedisCache : ICache
 {
     private const int MaxPendingRemovals = 10_000;
+    private static readonly TimeSpan ReplayRetryDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly RedisConnection _redis;
     private readonly ILogger _logger;
@@ -37,6 +38,7 @@ public sealed partial class RedisCache : ICache
     {
         if (!_pendingRemovals.IsEmpty && (Volatile.Read(ref _overflowed) == 1 || _pendingRemovals.ContainsKey(key)))
         {
+            ReplayIfPending(_redis.IsConnected);
             return null;
         }
 
@@ -91,36 +93,55 @@ public sealed partial class RedisCache : ICache
 
         try
         {
-            if (Volatile.Read(ref _overflowed) == 1)
+            // The connection can be back before Redis accepts commands (a partition that ends with
+            // an AUTH change answers NOAUTH for a moment), so a failed pass is retried while the
+            // connection stays up; once it drops, the next restoration starts a new replay.
+            while (!_pendingRemovals.IsEmpty && _redis.IsConnected)
             {
-                var (ok, count) = await _redis.TryRunAsync(db => db.ScriptEvaluateAsync(
-                    "local n = 0 local cursor = '0' repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1] for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end until cursor == '0' return n",
-                    values: [_redis.KeyPrefix + "cache:*"]), CancellationToken.None);
-                if (ok)
+                var done = Volatile.Read(ref _overflowed) == 1 ? await TryFlushAllAsync() : await TryRemovePendingAsync();
+                if (done)
                 {
-                    _pendingRemovals.Clear();
-                    Volatile.Write(ref _overflowed, 0);
-                    LogFlushed(_logger, (long)count);
+                    return;
                 }
 
-                return;
-            }
-
-            foreach (var key in _pendingRemovals.Keys)
-            {
-                var (ok, _) = await _redis.TryRunAsync(db => db.KeyDeleteAsync(RedisKeyFor(key)), CancellationToken.None);
-                if (!ok)
-                {
-                    return; // down again: the next restoration replays the rest
-                }
-
-                _pendingRemovals.TryRemove(key, out _);
+                await Task.Delay(ReplayRetryDelay);
             }
         }
         finally
         {
             Interlocked.Exchange(ref _replaying, 0);
         }
+    }
+
+    private async Task<bool> TryFlushAllAsync()
+    {
+        var (ok, count) = await _redis.TryRunAsync(db => db.ScriptEvaluateAsync(
+            "local n = 0 local cursor = '0' repeat local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1] for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end until cursor == '0' return n",
+            values: [_redis.KeyPrefix + "cache:*"]), CancellationToken.None);
+        if (ok)
+        {
+            _pendingRemovals.Clear();
+            Volatile.Write(ref _overflowed, 0);
+            LogFlushed(_logger, (long)count);
+        }
+
+        return ok;
+    }
+
+    private async Task<bool> TryRemovePendingAsync()
+    {
+        foreach (var key in _pendingRemovals.Keys)
+        {
+            var (ok, _) = await _redis.TryRunAsync(db => db.KeyDeleteAsync(RedisKeyFor(key)), CancellationToken.None);
+            if (!ok)
+            {
+                return false;
+            }
+
+            _pendingRemovals.TryRemove(key, out _);
+        }
+
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} cache entries after an outage with too many missed invalidations to replay one by one")]
