@@ -8,6 +8,10 @@ namespace DevMentor.Core.Pipelines;
 /// </summary>
 public sealed record PipelineDefinition(IReadOnlyList<StepDefinition> Steps);
 
+/// <param name="Uses">A built-in step (<see cref="Execution.IBuiltInStep"/>) run instead of <paramref name="Commands"/>.</param>
+/// <param name="With">Settings for the built-in step.</param>
+/// <param name="Artifacts">Globs, relative to the workspace, of files kept as the run's artifacts when the step succeeds.</param>
+/// <param name="Reports">Globs of test and coverage reports (TRX, JUnit, Cobertura) read after the step, also when it failed.</param>
 /// <param name="Restore">
 /// Re-run into a fresh workspace when a runner takes up a later step of the run without having
 /// its workspace (clone, install). Null means: true for steps named clone or install.
@@ -19,7 +23,11 @@ public sealed record StepDefinition(
     RetryPolicy? Retry = null,
     IReadOnlyList<string>? Requires = null,
     bool? Restore = null,
-    IReadOnlyDictionary<string, string>? Env = null)
+    IReadOnlyDictionary<string, string>? Env = null,
+    string? Uses = null,
+    IReadOnlyDictionary<string, string>? With = null,
+    IReadOnlyList<string>? Artifacts = null,
+    IReadOnlyList<string>? Reports = null)
 {
     [JsonIgnore]
     public bool RestoresWorkspace => Restore ?? Name is "clone" or "install";
