@@ -64,3 +64,10 @@ fi
 if ! command -v setpriv >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
   apt_install util-linux
 fi
+
+# --- Images and deployments (issue 6): buildah builds images (vfs storage, chroot isolation, no
+# daemon), skopeo inspects them, docker-registry is the local registry the test fixture starts.
+if ! command -v buildah >/dev/null 2>&1 || ! command -v skopeo >/dev/null 2>&1 || ! command -v docker-registry >/dev/null 2>&1; then
+  apt_install buildah skopeo docker-registry
+fi
+# --- end images and deployments

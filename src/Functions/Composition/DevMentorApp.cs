@@ -96,6 +96,7 @@ public static partial class DevMentorApp
         services.AddSingleton<TimerCatalog>();
         services.AddSingleton<ITimerFunction, HousekeepingTimer>();
         services.AddPipelines(builder.Configuration, settings);
+        services.AddImagesAndDeployments(builder.Configuration, settings);
         if (settings.SchedulerEnabled)
         {
             services.AddHostedService<TimerScheduler>();

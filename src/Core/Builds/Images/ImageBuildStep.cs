@@ -1,0 +1,141 @@
+using DevMentor.Core.Pipelines;
+using DevMentor.Core.Pipelines.Execution;
+using Microsoft.Extensions.Logging;
+
+namespace DevMentor.Core.Builds.Images;
+
+/// <summary>
+/// The "image" built-in step: buildah (vfs storage, chroot isolation, no daemon) builds the
+/// workspace's Containerfile, tags it with the commit sha, <c>run-N</c> and the config's tags,
+/// pushes every tag to <see cref="RegistryOptions.Url"/> and records the digest.
+/// With: <c>file</c>, <c>context</c> (workspace-relative), <c>tags</c> (comma-separated).
+/// Outputs: <c>image</c> (repository:first tag), <c>digest</c> (sha256:…), <c>tags</c>.
+/// </summary>
+public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<ImageBuildStep> logger) : IBuiltInStep
+{
+    public const string StepName = "image";
+
+    public string Name => StepName;
+
+    public async Task<StepResult> RunAsync(BuiltInStepContext context, CancellationToken cancellationToken)
+    {
+        var with = context.Step.Step.With ?? new Dictionary<string, string>();
+        if (options.RepositoryFor(context.Step.ProjectId) is not { } repository)
+        {
+            return Fail(context, "the image step needs a registry: set Registry:Url");
+        }
+
+        if (ToolProcess.Resolve(options.Buildah, context.Environment) is not { } buildah)
+        {
+            return new StepResult(StepResultKind.Failed, 127,
+                Log(context, $"the image step needs buildah ({options.Buildah}), but it is not installed on this runner"));
+        }
+
+        var workspace = Path.GetFullPath(context.Workspace);
+        if (Inside(workspace, with.GetValueOrDefault("context", ".")) is not { } buildContext || !Directory.Exists(buildContext))
+        {
+            return Fail(context, $"image: context '{with.GetValueOrDefault("context", ".")}' is not a folder inside the workspace");
+        }
+
+        var file = with.TryGetValue("file", out var named)
+            ? Inside(workspace, named)
+            : new[] { "Containerfile", "Dockerfile" }.Select(f => Path.Combine(buildContext, f)).FirstOrDefault(File.Exists);
+        if (file is null || !File.Exists(file))
+        {
+            return Fail(context, $"image: no Containerfile or Dockerfile ({with.GetValueOrDefault("file", "in the context folder")}) inside the workspace");
+        }
+
+        var tags = ImageTags.For(context.Step.Commit, context.Step.RunNumber, with.GetValueOrDefault("tags"));
+        var references = tags.Select(t => $"{repository}:{t}").ToList();
+        var scratch = Directory.CreateTempSubdirectory("devmentor-image-").FullName;
+        using var auth = options.Username is { Length: > 0 } user ? RegistryAuthFile.Create(options.Host!, user, options.Password ?? "") : null;
+        try
+        {
+            var storage = new[] { "--root", options.StorageRoot, "--runroot", options.StorageRoot + "-run", "--storage-driver", "vfs" };
+            var idFile = Path.Combine(scratch, "image-id");
+            var build = storage.Concat(["bud", "--isolation", "chroot", "--iidfile", idFile, "-f", file]);
+            foreach (var reference in references)
+            {
+                build = build.Concat(["-t", reference]);
+            }
+
+            Log(context, $"[devmentor] building {repository} with buildah: tags {string.Join(", ", tags)}");
+            var exit = await RunAsync(buildah, build.Append(buildContext), context, workspace, cancellationToken);
+            if (exit != 0)
+            {
+                return new StepResult(StepResultKind.Failed, exit, Log(context, $"[devmentor] buildah bud exited with code {exit}"));
+            }
+
+            string? digest = null;
+            foreach (var reference in references)
+            {
+                var digestFile = Path.Combine(scratch, "digest");
+                var push = storage.Concat(["push", "--digestfile", digestFile, $"--tls-verify={(!options.Insecure).ToString().ToLowerInvariant()}"]);
+                if (auth is not null)
+                {
+                    push = push.Concat(["--authfile", auth.Path]);
+                }
+
+                Log(context, $"[devmentor] pushing {reference}");
+                exit = await RunAsync(buildah, push.Concat([reference, "docker://" + reference]), context, workspace, cancellationToken);
+                if (exit != 0)
+                {
+                    // A registry that cannot be reached is the infrastructure's fault: retried like a lost runner.
+                    return new StepResult(StepResultKind.InfrastructureError, exit, Log(context, $"[devmentor] buildah push of {reference} exited with code {exit}"));
+                }
+
+                digest ??= (await File.ReadAllTextAsync(digestFile, cancellationToken)).Trim();
+            }
+
+            // vfs stores whole copies of every layer: drop the local image once the registry has it.
+            if (File.Exists(idFile))
+            {
+                await RunAsync(buildah, storage.Concat(["rmi", "-f", (await File.ReadAllTextAsync(idFile, cancellationToken)).Trim()]), context, workspace, cancellationToken);
+            }
+
+            Log(context, $"[devmentor] pushed {references[0]} {digest}");
+            LogPushed(logger, references[0], digest ?? "", context.Step.RunId);
+            return StepResult.Success(new Dictionary<string, string>
+            {
+                ["image"] = references[0],
+                ["digest"] = digest ?? "",
+                ["tags"] = string.Join(',', tags),
+            });
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static Task<int> RunAsync(string buildah, IEnumerable<string> arguments, BuiltInStepContext context, string workspace, CancellationToken cancellationToken)
+    {
+        var list = arguments.ToList();
+        context.Log("$ buildah " + string.Join(' ', list));
+        return ToolProcess.RunAsync(buildah, list, context.Environment, workspace, context.Log, cancellationToken);
+    }
+
+    /// <summary>The absolute path of a workspace-relative one; null when it leaves the workspace.</summary>
+    private static string? Inside(string workspace, string relative)
+    {
+        if (relative.Contains('\0', StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(workspace, relative));
+        return full == workspace || full.StartsWith(workspace + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? full : null;
+    }
+
+    private static StepResult Fail(BuiltInStepContext context, string message) =>
+        new(StepResultKind.Failed, null, Log(context, message));
+
+    private static string Log(BuiltInStepContext context, string message)
+    {
+        context.Log(message);
+        return message;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushed image {Image} {Digest} for run {RunId}")]
+    private static partial void LogPushed(ILogger logger, string image, string digest, Guid runId);
+}
