@@ -1,5 +1,8 @@
+using DevMentor.Core.Builds.Artifacts;
 using DevMentor.Core.Builds.Images;
+using DevMentor.Core.Deployments;
 using DevMentor.Core.Pipelines.Execution;
+using DevMentor.Functions.Deployments;
 
 namespace DevMentor.Functions.Composition;
 
@@ -11,6 +14,25 @@ public static class DeploymentComposition
         services.AddSingleton(RegistrySettings.Load(configuration, service));
         services.AddSingleton<ImageBuildStep>();
         services.AddSingleton<IBuiltInStep>(sp => sp.GetRequiredService<ImageBuildStep>());
+
+        var options = DeploymentSettings.Load(configuration, service, service.UnderFunctionsHost);
+        services.AddSingleton(options);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(DeploymentsJsonContext.Default));
+        services.AddSingleton<PostgresDeploymentStore>();
+        services.AddSingleton<DeployableRuns>();
+        services.AddSingleton<DeploymentSignal>();
+        services.AddSingleton<DeploymentService>();
+        services.AddSingleton<LocalReleases>();
+        // The first registered artifact store: tests register their double before the composition runs.
+        services.AddSingleton(sp => new LocalTarget(options, sp.GetRequiredService<LocalReleases>(), sp.GetServices<IArtifactStore>().FirstOrDefault()));
+        services.AddSingleton<WebhookTarget>();
+        services.AddSingleton<AutoDeployer>();
+        services.AddSingleton<DeploymentWorker>();
+        if (options.WorkerEnabled)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<DeploymentWorker>());
+        }
+
         return services;
     }
 }

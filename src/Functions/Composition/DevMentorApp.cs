@@ -15,6 +15,7 @@ using DevMentor.Functions.Health;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
 using DevMentor.Functions.Metrics;
+using DevMentor.Functions.Deployments;
 using DevMentor.Functions.Pipelines;
 using DevMentor.Functions.Projects;
 using DevMentor.Functions.Runners;
@@ -136,6 +137,7 @@ public static partial class DevMentorApp
         app.MapApiKeyFunctions();
         app.MapRunnerFunctions();
         app.MapBuildFunctions();
+        app.MapDeploymentFunctions();
         if (security.BenchEnabled)
         {
             app.MapBenchFunctions();

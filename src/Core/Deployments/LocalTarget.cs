@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using DevMentor.Core.Builds;
+using DevMentor.Core.Builds.Artifacts;
+
+namespace DevMentor.Core.Deployments;
+
+/// <summary>
+/// The <c>local</c> target: the run's artifacts restored into a fresh release folder, the start
+/// command run there on a loopback port (PORT), made current only once its health URL answers 2xx.
+/// </summary>
+public sealed class LocalTarget(DeploymentOptions options, LocalReleases releases, IArtifactStore? artifacts) : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    public void Dispose() => _http.Dispose();
+
+    public async Task<DeploymentResult> DeployAsync(Deployment deployment, DeployEnvironment environment, Deployment? current, CancellationToken cancellationToken)
+    {
+        if (environment.Start is not { Count: > 0 } start)
+        {
+            return DeploymentResult.Failed($"environment '{environment.Name}' has no start command");
+        }
+
+        if (artifacts is null)
+        {
+            return DeploymentResult.Failed("no artifact store is configured: a local release is made of the run's artifacts");
+        }
+
+        var kept = await artifacts.ListAsync(deployment.RunId, cancellationToken);
+        if (kept.Count == 0)
+        {
+            return DeploymentResult.Failed($"run {deployment.RunNumber} kept no artifacts to deploy (declare them with 'artifacts' in .devmentor.yml)");
+        }
+
+        var directory = Path.Combine(options.ReleasesRoot, deployment.ProjectId.ToString("D"), environment.Name, deployment.Id.ToString("D"));
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(directory);
+        foreach (var artifact in kept)
+        {
+            if (!await RestoreAsync(artifacts, deployment.RunId, artifact.Name, directory, cancellationToken))
+            {
+                return DeploymentResult.Failed($"artifact '{artifact.Name}' could not be restored", releaseDirectory: directory);
+            }
+        }
+
+        // A fixed port can serve one release at a time: the current one steps aside and comes back if the new one fails.
+        var port = environment.Port ?? FreePort();
+        var steppedAside = environment.Port is not null && current is { Port: { } p } && p == environment.Port;
+        if (steppedAside)
+        {
+            releases.Stop(current!.Id, current.Pid, current.ReleaseDirectory);
+        }
+
+        var result = await LaunchAsync(deployment.Id, directory, port, environment, cancellationToken);
+        if (!result.Succeeded && steppedAside && current!.ReleaseDirectory is { } previousDirectory)
+        {
+            await LaunchAsync(current.Id, previousDirectory, port, environment, cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>Starts a release that is already on disk and waits for its health check; stops it again when that fails.</summary>
+    public async Task<DeploymentResult> LaunchAsync(Guid deploymentId, string directory, int port, DeployEnvironment environment, CancellationToken cancellationToken)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in options.PassEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                variables[name] = value;
+            }
+        }
+
+        foreach (var (name, value) in environment.Env ?? new Dictionary<string, string>())
+        {
+            variables[name] = value;
+        }
+
+        variables["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        variables["DEVMENTOR_ENVIRONMENT"] = environment.Name;
+        variables["DEVMENTOR_DEPLOYMENT_ID"] = deploymentId.ToString("D");
+
+        var url = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        int pid;
+        try
+        {
+            pid = releases.Start(deploymentId, directory, environment.Start!, variables);
+        }
+        catch (FileNotFoundException e)
+        {
+            return DeploymentResult.Failed(e.Message, releaseDirectory: directory, port: port);
+        }
+
+        var (healthy, health) = await WaitHealthyAsync(deploymentId, url + environment.HealthPath, environment, cancellationToken);
+        if (!healthy)
+        {
+            releases.Stop(deploymentId);
+            return DeploymentResult.Failed($"the release failed its health check: {health}", health, directory, port);
+        }
+
+        return new DeploymentResult(true, directory, port, url + "/", pid, true, health, null);
+    }
+
+    private async Task<(bool Healthy, string Health)> WaitHealthyAsync(Guid deploymentId, string url, DeployEnvironment environment, CancellationToken cancellationToken)
+    {
+        var timeout = environment.HealthTimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.DefaultHealthTimeout;
+        var clock = Stopwatch.StartNew();
+        var last = "no answer";
+        while (true)
+        {
+            if (releases.ExitCode(deploymentId) is { } exit)
+            {
+                return (false, $"the process exited with code {exit} before {environment.HealthPath} answered 2xx");
+            }
+
+            try
+            {
+                using var response = await _http.GetAsync(url, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return (true, $"GET {environment.HealthPath} answered {(int)response.StatusCode} after {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s");
+                }
+
+                last = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.HttpRequestError == HttpRequestError.ConnectionError ? "connection refused" : e.Message;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = "no answer within 2 s";
+            }
+
+            if (clock.Elapsed >= timeout)
+            {
+                return (false, $"GET {environment.HealthPath} gave no 2xx within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (last: {last})");
+            }
+
+            await Task.Delay(options.HealthPollInterval, cancellationToken);
+        }
+    }
+
+    private static async Task<bool> RestoreAsync(IArtifactStore store, Guid runId, string name, string directory, CancellationToken cancellationToken)
+    {
+        var target = Path.GetFullPath(Path.Combine(directory, name));
+        if (Path.IsPathRooted(name) || !target.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (await store.OpenAsync(runId, name, cancellationToken) is not { } opened)
+        {
+            return false;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await using (var content = opened.Content)
+        await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write))
+        {
+            await content.CopyToAsync(file, cancellationToken);
+        }
+
+        // Artifacts carry no file modes: scripts and native programs (a #! line or ELF) get their execute bit back.
+        var head = new byte[4];
+        await using (var check = File.OpenRead(target))
+        {
+            _ = await check.ReadAtLeastAsync(head, 4, throwOnEndOfStream: false, cancellationToken);
+        }
+
+        if ((head[0] == '#' && head[1] == '!') || (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F'))
+        {
+            File.SetUnixFileMode(target, File.GetUnixFileMode(target) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+        }
+
+        return true;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
