@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Deployments;
 
 /// <summary>
-/// Deploys green runs without being asked: a run started with deploy=true goes to its
-/// environment (or the only one), and any run goes to each environment whose <c>when</c> matches
-/// its branch and event. Each finished run is claimed once, across instances, in
+/// Deploys green runs without another request: a run started with deploy=true goes to its
+/// environment (or the only one declared), and every run goes to each environment whose
+/// <c>when</c> matches its branch and event. Each finished run is claimed once, across instances, in
 /// deployment_run_checks, so a restart neither repeats nor loses one.
 /// </summary>
 public sealed partial class AutoDeployer(PostgresDeploymentStore store, DeployableRuns runs, ILogger<AutoDeployer> logger)
@@ -44,18 +44,30 @@ public sealed partial class AutoDeployer(PostgresDeploymentStore store, Deployab
     /// <summary>Which environments a green run goes to, and why (recorded for people).</summary>
     public static (IReadOnlyList<DeployEnvironment> Targets, string Outcome) Targets(DeployableRun run)
     {
+        var targets = run.Environments.Where(e => e.When is { } when && when.Matches(run.Branch, run.Event)).ToList();
+        var notes = new List<string>();
+        if (targets.Count > 0)
+        {
+            notes.Add("when matched: " + string.Join(", ", targets.Select(e => e.Name)));
+        }
+
         if (run.Deploy)
         {
             var asked = run.Environment is { } name
                 ? run.Environments.FirstOrDefault(e => e.Name == name)
-                : run.Environments.Count == 1 ? run.Environments[0] : run.Environments.FirstOrDefault(e => e.When?.Matches(run.Branch, run.Event) == true);
-            return asked is null
-                ? ([], run.Environment is { } missing ? $"deploy requested, but the run declares no environment '{missing}'" : "deploy requested, but no single environment applies")
-                : ([asked], $"deploy requested: {asked.Name}");
+                : run.Environments.Count == 1 ? run.Environments[0] : null;
+            if (asked is null)
+            {
+                notes.Add(run.Environment is { } missing ? $"deploy requested, but the run declares no environment '{missing}'" : "deploy requested without an environment, and the run does not declare exactly one");
+            }
+            else if (!targets.Contains(asked))
+            {
+                targets.Insert(0, asked);
+                notes.Add("deploy requested: " + asked.Name);
+            }
         }
 
-        var matching = run.Environments.Where(e => e.When is { } when && when.Matches(run.Branch, run.Event)).ToList();
-        return (matching, matching.Count == 0 ? "no environment deploys this run automatically" : "when matched: " + string.Join(", ", matching.Select(e => e.Name)));
+        return (targets, notes.Count == 0 ? "no environment deploys this run automatically" : string.Join("; ", notes));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunNumber} of project {ProjectId} deploys to {Environment} automatically")]

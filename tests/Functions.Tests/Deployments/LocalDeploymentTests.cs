@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+
+namespace DevMentor.Functions.Tests.Deployments;
+
+/// <summary>
+/// Local releases as real node processes on real loopback ports, health-checked over HTTP: a good
+/// release becomes current, a broken one fails while the previous keeps serving, rollback, restart.
+/// </summary>
+public sealed class LocalDeploymentTests : IAsyncLifetime
+{
+    private DeploymentTestKit _kit = null!;
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public async Task InitializeAsync() => _kit = await DeploymentTestKit.StartAsync("localdeploy");
+
+    public async Task DisposeAsync() => await _kit.DisposeAsync();
+
+    private async Task<Guid> ReleaseRunAsync(Guid projectId, string version, bool healthy = true, int? port = null)
+    {
+        var run = await _kit.RunAsync(projectId, new[] { DeploymentTestKit.LocalEnvironment(port: port) });
+        _kit.Artifacts.Put(projectId, run.RunId, "app/server.js", DeploymentTestKit.Server(version, healthy));
+        return run.RunId;
+    }
+
+    private async Task<string?> GetAsync(string url)
+    {
+        try
+        {
+            return await Http.GetStringAsync(url);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static string Url(JsonElement deployment) => deployment.GetProperty("url").GetString()!;
+
+    [Fact]
+    public async Task A_healthy_release_answers_on_its_port_and_a_broken_one_fails_while_the_previous_keeps_serving_then_rollback_brings_it_back()
+    {
+        var project = await _kit.CreateProjectAsync();
+
+        var runA = await ReleaseRunAsync(project, "version-A");
+        var a = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", runA)).GetProperty("statusUri").GetString()!);
+        Assert.Equal("current", a.GetProperty("status").GetString());
+        Assert.True(a.GetProperty("healthy").GetBoolean());
+        Assert.Contains("answered 200", a.GetProperty("health").GetString(), StringComparison.Ordinal);
+        Assert.Equal("version-A", await GetAsync(Url(a)));
+        var environment = JsonSerializer.Deserialize<string[]>((await GetAsync(Url(a) + "env"))!)!;
+        Assert.Contains("PORT", environment);
+        Assert.Contains("GREETING", environment);
+        Assert.DoesNotContain(environment, name => name.StartsWith("Deploy", StringComparison.Ordinal) || name.StartsWith("ConnectionStrings", StringComparison.Ordinal) || name.StartsWith("DOTNET", StringComparison.Ordinal));
+
+        // Broken: /health answers 500. It fails, its process is gone, A still answers.
+        var runB = await ReleaseRunAsync(project, "version-B", healthy: false);
+        var b = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", runB)).GetProperty("statusUri").GetString()!);
+        Assert.Equal("failed", b.GetProperty("status").GetString());
+        Assert.False(b.GetProperty("healthy").GetBoolean());
+        Assert.Contains("500", b.GetProperty("health").GetString(), StringComparison.Ordinal);
+        Assert.Null(await GetAsync($"http://127.0.0.1:{b.GetProperty("port").GetInt32()}/"));
+        Assert.Equal("version-A", await GetAsync(Url(a)));
+
+        // C replaces A: A's process stops.
+        var runC = await ReleaseRunAsync(project, "version-C");
+        var c = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", null)).GetProperty("statusUri").GetString()!);
+        Assert.Equal(runC, c.GetProperty("runId").GetGuid()); // the latest succeeded build by default
+        Assert.Equal("current", c.GetProperty("status").GetString());
+        Assert.Equal("version-C", await GetAsync(Url(c)));
+        Assert.Null(await GetAsync(Url(a)));
+
+        // Roll C back: the previous healthy release (A, not the failed B) is current again.
+        using var rollback = await _kit.SendAsync(HttpMethod.Post, c.GetProperty("rollbackUri").GetString()!, DeploymentTestKit.Maintainer);
+        Assert.Equal(HttpStatusCode.Accepted, rollback.StatusCode);
+        var rolled = await _kit.WaitForDeploymentAsync((await DeploymentTestKit.JsonAsync(rollback)).GetProperty("statusUri").GetString()!);
+        Assert.Equal("current", rolled.GetProperty("status").GetString());
+        Assert.Equal("rollback", rolled.GetProperty("trigger").GetString());
+        Assert.Equal(runA, rolled.GetProperty("runId").GetGuid());
+        Assert.Equal(c.GetProperty("deploymentId").GetGuid(), rolled.GetProperty("rollbackOf").GetGuid());
+        Assert.Equal("version-A", await GetAsync(Url(rolled)));
+        Assert.Null(await GetAsync(Url(c)));
+
+        using var list = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        var items = (await DeploymentTestKit.JsonAsync(list)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["current", "superseded", "failed", "superseded"], items.Select(i => i.GetProperty("status").GetString()));
+        Assert.Equal([runA, runC, runB, runA], items.Select(i => i.GetProperty("runId").GetGuid()));
+        Assert.All(items, i => Assert.Equal("local", i.GetProperty("target").GetString()));
+    }
+
+    [Fact]
+    public async Task A_fixed_port_release_that_fails_hands_the_port_back_to_the_previous_one()
+    {
+        var project = await _kit.CreateProjectAsync();
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var good = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", await ReleaseRunAsync(project, "fixed-good", port: port))).GetProperty("statusUri").GetString()!);
+        Assert.Equal("current", good.GetProperty("status").GetString());
+        Assert.Equal(port, good.GetProperty("port").GetInt32());
+
+        var bad = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", await ReleaseRunAsync(project, "fixed-bad", healthy: false, port: port))).GetProperty("statusUri").GetString()!);
+        Assert.Equal("failed", bad.GetProperty("status").GetString());
+        Assert.Equal("fixed-good", await GetAsync($"http://127.0.0.1:{port}/"));
+    }
+
+    [Fact]
+    public async Task The_current_release_is_relaunched_on_its_port_when_the_service_restarts()
+    {
+        var project = await _kit.CreateProjectAsync();
+        var deployed = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "staging", await ReleaseRunAsync(project, "survivor"))).GetProperty("statusUri").GetString()!);
+        Assert.Equal("survivor", await GetAsync(Url(deployed)));
+
+        // A clean stop takes the release down with the service…
+        await _kit.App.DisposeAsync();
+        Assert.Null(await GetAsync(Url(deployed)));
+
+        // …and the next start brings it back where it was.
+        var restarted = await _kit.StartAppAsync();
+        _kit.App = restarted;
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            string? answer;
+            while ((answer = await GetAsync(Url(deployed))) is null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.Equal("survivor", answer);
+            using var list = await restarted.Client.SendAsync(Infrastructure.TestAuth.Request(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer));
+            var item = (await DeploymentTestKit.JsonAsync(list)).GetProperty("items")[0];
+            Assert.Equal("current", item.GetProperty("status").GetString());
+        }
+    }
+}
