@@ -92,8 +92,9 @@ public sealed partial class DeploymentWorker(
                     : await webhook.DeployAsync(deployment, environment, run, cancellationToken);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or HttpRequestException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Anything else would leave the row 'deploying' until the next restart; a shutdown instead leaves it to be re-queued.
             result = DeploymentResult.Failed($"the deployment failed: {e.Message}");
         }
 
