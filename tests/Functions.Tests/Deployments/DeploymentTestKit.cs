@@ -37,7 +37,8 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     }
 
     /// <summary>Another instance on the same database (and artifacts), e.g. after <see cref="App"/> stopped.</summary>
-    public Task<TestApp> StartAppAsync() => TestApp.StartAsync(ConnectionString, TestAuth.Settings(
+    public Task<TestApp> StartAppAsync(bool worker = true) => TestApp.StartAsync(ConnectionString, TestAuth.Settings(
+        ("Deployments:Worker:Enabled", worker ? "true" : "false"),
         ("Pipelines:Runner:Enabled", "true"),
         ("Pipelines:Runner:Workers", "1"),
         ("Pipelines:Runner:WorkDirectory", PipelineTestKit.NewScratchDirectory("deploywork")),
