@@ -70,4 +70,8 @@ fi
 if ! command -v buildah >/dev/null 2>&1 || ! command -v skopeo >/dev/null 2>&1 || ! command -v docker-registry >/dev/null 2>&1; then
   apt_install buildah skopeo docker-registry
 fi
+# A static busybox goes into the FROM scratch image the image-deployment test runs.
+if ! { [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; } || ldd "$(command -v busybox)" >/dev/null 2>&1; then
+  apt_install busybox-static
+fi
 # --- end images and deployments

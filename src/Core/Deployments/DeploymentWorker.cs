@@ -88,7 +88,7 @@ public sealed partial class DeploymentWorker(
             {
                 current = await store.CurrentAsync(deployment.ProjectId, deployment.Environment, cancellationToken);
                 result = environment.Type == DeployType.Local
-                    ? await local.DeployAsync(deployment, environment, current, cancellationToken)
+                    ? await local.DeployAsync(deployment, environment, run, current, cancellationToken)
                     : await webhook.DeployAsync(deployment, environment, run, cancellationToken);
             }
         }

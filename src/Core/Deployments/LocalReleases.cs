@@ -12,10 +12,12 @@ namespace DevMentor.Core.Deployments;
 public sealed partial class LocalReleases(DeploymentOptions options, ILogger<LocalReleases> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Process> _processes = new();
+    private readonly ConcurrentDictionary<Guid, Action> _cleanups = new();
 
+    /// <param name="cleanup">Run after the process is stopped (an image release removes its container).</param>
     /// <returns>The process id.</returns>
     /// <exception cref="FileNotFoundException">The program cannot be started.</exception>
-    public int Start(Guid deploymentId, string directory, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment)
+    public int Start(Guid deploymentId, string directory, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, Action? cleanup = null)
     {
         var program = argv[0].Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(argv[0]) ? Path.Combine(directory, argv[0]) : argv[0];
         var info = new ProcessStartInfo(program)
@@ -50,6 +52,7 @@ public sealed partial class LocalReleases(DeploymentOptions options, ILogger<Loc
         {
             process.Dispose();
             log.Dispose();
+            cleanup?.Invoke();
             throw new FileNotFoundException($"'{argv[0]}' could not be started: {e.Message}", argv[0], e);
         }
 
@@ -57,6 +60,11 @@ public sealed partial class LocalReleases(DeploymentOptions options, ILogger<Loc
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[deploymentId] = process;
+        if (cleanup is not null)
+        {
+            _cleanups[deploymentId] = cleanup;
+        }
+
         LogStarted(logger, deploymentId, process.Id);
         return process.Id;
     }
@@ -72,6 +80,11 @@ public sealed partial class LocalReleases(DeploymentOptions options, ILogger<Loc
         {
             Kill(process);
             process.Dispose();
+            if (_cleanups.TryRemove(deploymentId, out var cleanup))
+            {
+                cleanup();
+            }
+
             LogStopped(logger, deploymentId);
             return;
         }

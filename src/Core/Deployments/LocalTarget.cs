@@ -11,28 +11,24 @@ namespace DevMentor.Core.Deployments;
 /// The <c>local</c> target: the run's artifacts restored into a fresh release folder, the start
 /// command run there on a loopback port (PORT), made current only once its health URL answers 2xx.
 /// </summary>
-public sealed class LocalTarget(DeploymentOptions options, LocalReleases releases, IArtifactStore? artifacts) : IDisposable
+public sealed class LocalTarget(DeploymentOptions options, LocalReleases releases, IArtifactStore? artifacts, ImageReleases? images = null) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     public void Dispose() => _http.Dispose();
 
-    public async Task<DeploymentResult> DeployAsync(Deployment deployment, DeployEnvironment environment, Deployment? current, CancellationToken cancellationToken)
+    public async Task<DeploymentResult> DeployAsync(Deployment deployment, DeployEnvironment environment, DeployableRun run, Deployment? current, CancellationToken cancellationToken)
     {
-        if (environment.Start is not { Count: > 0 } start)
+        if (environment.Start is not { Count: > 0 })
         {
             return DeploymentResult.Failed($"environment '{environment.Name}' has no start command");
         }
 
-        if (artifacts is null)
+        var kept = artifacts is null ? [] : await artifacts.ListAsync(deployment.RunId, cancellationToken);
+        var image = kept.Count == 0 && run.Image is { Length: > 0 } pushed && images?.Available(HostEnvironment()) == true ? pushed : null;
+        if (kept.Count == 0 && image is null)
         {
-            return DeploymentResult.Failed("no artifact store is configured: a local release is made of the run's artifacts");
-        }
-
-        var kept = await artifacts.ListAsync(deployment.RunId, cancellationToken);
-        if (kept.Count == 0)
-        {
-            return DeploymentResult.Failed($"run {deployment.RunNumber} kept no artifacts to deploy (declare them with 'artifacts' in .devmentor.yml)");
+            return DeploymentResult.Failed($"run {deployment.RunNumber} kept no artifacts to deploy (declare them with 'artifacts' in .devmentor.yml) and pushed no image buildah could run");
         }
 
         var directory = Path.Combine(options.ReleasesRoot, deployment.ProjectId.ToString("D"), environment.Name, deployment.Id.ToString("D"));
@@ -42,9 +38,14 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
         }
 
         Directory.CreateDirectory(directory);
+        if (image is not null)
+        {
+            ImageReleases.Mark(directory, image);
+        }
+
         foreach (var artifact in kept)
         {
-            if (!await RestoreAsync(artifacts, deployment.RunId, artifact.Name, directory, cancellationToken))
+            if (!await RestoreAsync(artifacts!, deployment.RunId, artifact.Name, directory, cancellationToken))
             {
                 return DeploymentResult.Failed($"artifact '{artifact.Name}' could not be restored", releaseDirectory: directory);
             }
@@ -70,15 +71,9 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
     /// <summary>Starts a release that is already on disk and waits for its health check; stops it again when that fails.</summary>
     public async Task<DeploymentResult> LaunchAsync(Guid deploymentId, string directory, int port, DeployEnvironment environment, CancellationToken cancellationToken)
     {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in options.PassEnvironment)
-        {
-            if (System.Environment.GetEnvironmentVariable(name) is { } value)
-            {
-                variables[name] = value;
-            }
-        }
-
+        var host = HostEnvironment();
+        var image = ImageReleases.ImageOf(directory);
+        var variables = image is null ? new Dictionary<string, string>(host, StringComparer.Ordinal) : new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in environment.Env ?? new Dictionary<string, string>())
         {
             variables[name] = value;
@@ -89,10 +84,31 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
         variables["DEVMENTOR_DEPLOYMENT_ID"] = deploymentId.ToString("D");
 
         var url = $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        IReadOnlyList<string> argv = environment.Start!;
+        Action? cleanup = null;
+        if (image is not null)
+        {
+            if (images is null)
+            {
+                return DeploymentResult.Failed($"the release runs the image {image}, but no registry is configured", releaseDirectory: directory, port: port);
+            }
+
+            var (inContainer, error) = await images.PrepareAsync(deploymentId, image, directory, environment, variables, host, cancellationToken);
+            if (inContainer is null)
+            {
+                return DeploymentResult.Failed(error!, releaseDirectory: directory, port: port);
+            }
+
+            // The container sees only the variables passed with --env; buildah itself gets the host's allow-list.
+            argv = inContainer;
+            variables = new Dictionary<string, string>(host, StringComparer.Ordinal);
+            cleanup = () => images.Remove(deploymentId, directory, host);
+        }
+
         int pid;
         try
         {
-            pid = releases.Start(deploymentId, directory, environment.Start!, variables);
+            pid = releases.Start(deploymentId, directory, argv, variables, cleanup);
         }
         catch (FileNotFoundException e)
         {
@@ -107,6 +123,20 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
         }
 
         return new DeploymentResult(true, directory, port, url + "/", pid, true, health, null);
+    }
+
+    private Dictionary<string, string> HostEnvironment()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in options.PassEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { } value)
+            {
+                variables[name] = value;
+            }
+        }
+
+        return variables;
     }
 
     private async Task<(bool Healthy, string Health)> WaitHealthyAsync(Guid deploymentId, string url, DeployEnvironment environment, CancellationToken cancellationToken)

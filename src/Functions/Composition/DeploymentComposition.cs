@@ -24,7 +24,7 @@ public static class DeploymentComposition
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<LocalReleases>();
         // The first registered artifact store: tests register their double before the composition runs.
-        services.AddSingleton(sp => new LocalTarget(options, sp.GetRequiredService<LocalReleases>(), sp.GetServices<IArtifactStore>().FirstOrDefault()));
+        services.AddSingleton(sp => new LocalTarget(options, sp.GetRequiredService<LocalReleases>(), sp.GetServices<IArtifactStore>().FirstOrDefault(), new ImageReleases(sp.GetRequiredService<RegistryOptions>())));
         services.AddSingleton<WebhookTarget>();
         services.AddSingleton<AutoDeployer>();
         services.AddSingleton<DeploymentWorker>();

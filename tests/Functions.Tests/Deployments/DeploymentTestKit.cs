@@ -37,7 +37,12 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     }
 
     /// <summary>Another instance on the same database (and artifacts), e.g. after <see cref="App"/> stopped.</summary>
+    /// <summary>Registry:* for the app; set before <see cref="StartAppAsync"/> by tests that deploy images.</summary>
+    public (string Url, string StorageRoot)? Registry { get; set; }
+
     public Task<TestApp> StartAppAsync(bool worker = true) => TestApp.StartAsync(ConnectionString, TestAuth.Settings(
+        ("Registry:Url", Registry?.Url),
+        ("Registry:StorageRoot", Registry?.StorageRoot),
         ("Deployments:Worker:Enabled", worker ? "true" : "false"),
         ("Pipelines:Runner:Enabled", "true"),
         ("Pipelines:Runner:Workers", "1"),
@@ -74,14 +79,21 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     }
 
     /// <summary>A run whose clone step records <paramref name="environments"/> as <c>deploy.environments</c>, as the real clone step does; waits for its end.</summary>
-    public async Task<RunView> RunAsync(Guid projectId, object environments, bool succeed = true, bool deploy = false, string? environment = null)
+    /// <param name="image">Recorded as the output of a step named image, as the image built-in records its push.</param>
+    public async Task<RunView> RunAsync(Guid projectId, object environments, bool succeed = true, bool deploy = false, string? environment = null, string? image = null)
     {
         var json = JsonSerializer.Serialize(environments, new JsonSerializerOptions(JsonSerializerDefaults.Web));
-        var definition = new PipelineDefinition(
-        [
-            new StepDefinition("clone", [["sh", "-c", "printf 'deploy.environments=%s\\n' \"$ENVS\" >> \"$DEVMENTOR_OUTPUT\""]], Env: new Dictionary<string, string> { ["ENVS"] = json }),
-            new StepDefinition("build", [["sh", "-c", succeed ? "true" : "exit 3"]]),
-        ]);
+        var steps = new List<StepDefinition>
+        {
+            new("clone", [["sh", "-c", "printf 'deploy.environments=%s\\n' \"$ENVS\" >> \"$DEVMENTOR_OUTPUT\""]], Env: new Dictionary<string, string> { ["ENVS"] = json }),
+            new("build", [["sh", "-c", succeed ? "true" : "exit 3"]]),
+        };
+        if (image is not null)
+        {
+            steps.Add(new("image", [["sh", "-c", "printf 'image=%s\\n' \"$IMAGE\" >> \"$DEVMENTOR_OUTPUT\""]], Env: new Dictionary<string, string> { ["IMAGE"] = image }));
+        }
+
+        var definition = new PipelineDefinition(steps);
         var engine = App.Engine();
         var started = await engine.StartAsync(new StartRunRequest(projectId, "manual", "main", "0123456789abcdef0123456789abcdef01234567", definition, deploy, environment), CancellationToken.None);
         var run = await engine.WaitForEndAsync(started, TimeSpan.FromSeconds(60));
@@ -109,6 +121,31 @@ public sealed class DeploymentTestKit : IAsyncDisposable
         var body = await JsonAsync(response);
         Assert.Equal(body.GetProperty("statusUri").GetString(), response.Headers.Location!.OriginalString);
         return body;
+    }
+
+    /// <summary>
+    /// Whether a release stopped answering within 15 s: a replaced release is stopped right after the
+    /// new one is recorded as current, so a client may see the swap a moment before the old process ends.
+    /// </summary>
+    public static async Task<bool> StopsAnsweringAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
     }
 
     /// <summary>Polls a deployment until it has finished (current or failed).</summary>

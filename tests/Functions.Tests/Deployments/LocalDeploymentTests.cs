@@ -68,7 +68,7 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
         Assert.Equal(runC, c.GetProperty("runId").GetGuid()); // the latest succeeded build by default
         Assert.Equal("current", c.GetProperty("status").GetString());
         Assert.Equal("version-C", await GetAsync(Url(c)));
-        Assert.Null(await GetAsync(Url(a)));
+        Assert.True(await DeploymentTestKit.StopsAnsweringAsync(Url(a)));
 
         // Roll C back: the previous healthy release (A, not the failed B) is current again.
         using var rollback = await _kit.SendAsync(HttpMethod.Post, c.GetProperty("rollbackUri").GetString()!, DeploymentTestKit.Maintainer);
@@ -79,7 +79,7 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
         Assert.Equal(runA, rolled.GetProperty("runId").GetGuid());
         Assert.Equal(c.GetProperty("deploymentId").GetGuid(), rolled.GetProperty("rollbackOf").GetGuid());
         Assert.Equal("version-A", await GetAsync(Url(rolled)));
-        Assert.Null(await GetAsync(Url(c)));
+        Assert.True(await DeploymentTestKit.StopsAnsweringAsync(Url(c)));
 
         using var list = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer);
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
