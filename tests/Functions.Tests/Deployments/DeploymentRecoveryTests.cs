@@ -43,6 +43,8 @@ public sealed class DeploymentRecoveryTests : IAsyncLifetime
         await _kit.App.DisposeAsync();
         _kit.App = await _kit.StartAppAsync();
 
+        // The second finishes after the first (oldest first), so once it has, the first has been superseded.
+        await _kit.WaitForDeploymentAsync(second.GetProperty("statusUri").GetString()!);
         var done = new[]
         {
             await _kit.WaitForDeploymentAsync(first.GetProperty("statusUri").GetString()!),
