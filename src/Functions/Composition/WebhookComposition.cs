@@ -35,6 +35,7 @@ public static class WebhookComposition
         }
 
         services.AddSingleton(new WebhookOptions(string.IsNullOrWhiteSpace(processOnReceipt) || bool.Parse(processOnReceipt)));
+        services.AddSingleton<WebhookIntakeWriter>();
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<RepositoryPushStore>();
         services.AddSingleton<ProjectTaskStore>();

@@ -6,58 +6,19 @@ using NpgsqlTypes;
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>webhook_deliveries: stored before the answer, claimed under a lease for processing.</summary>
-public sealed class WebhookDeliveryStore(Database database, TimeProvider clock)
+public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter intake, TimeProvider clock)
 {
     /// <summary>How long a processor may hold a delivery before another may take it over.</summary>
     public static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(2);
 
     public sealed record StoreResult(Guid Id, bool Duplicate, string Status);
 
-    /// <summary>Stores a new delivery, or reports the one already stored under the same delivery id.</summary>
-    /// <remarks>
-    /// The one durable commit a delivery needs before its 202, in one round trip: the insert and,
-    /// on a conflict, the existing row come from one statement (auto-prepared: see Database).
-    /// </remarks>
-    public async Task<StoreResult> StoreAsync(string provider, string deliveryId, string eventName, IReadOnlyDictionary<string, string> headers, byte[] payload, string? initialStatus, string? outcome, Guid? verifiedProjectId, CancellationToken cancellationToken)
-    {
-        var id = Guid.CreateVersion7(clock.GetUtcNow());
-        var status = initialStatus ?? "received";
-        await using var insert = database.DataSource.CreateCommand("""
-            WITH inserted AS (
-                INSERT INTO webhook_deliveries (id, provider, delivery_id, event, headers, payload, status, outcome, processed_at, project_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'received' THEN NULL ELSE now() END, $9)
-                ON CONFLICT (provider, delivery_id) DO NOTHING
-                RETURNING id, status)
-            SELECT id, status, false FROM inserted
-            UNION ALL
-            SELECT id, status, true FROM webhook_deliveries
-            WHERE provider = $2 AND delivery_id = $3 AND NOT EXISTS (SELECT FROM inserted)
-            """);
-        insert.Parameters.AddWithValue(id);
-        insert.Parameters.AddWithValue(provider);
-        insert.Parameters.AddWithValue(deliveryId);
-        insert.Parameters.AddWithValue(eventName);
-        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        insert.Parameters.AddWithValue(payload);
-        insert.Parameters.AddWithValue(status);
-        insert.Parameters.Add(new NpgsqlParameter { Value = outcome is null ? DBNull.Value : outcome, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = verifiedProjectId.HasValue ? verifiedProjectId.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken))
-        {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                return new StoreResult(reader.GetGuid(0), Duplicate: reader.GetBoolean(2), reader.GetString(1));
-            }
-        }
-
-        // The conflicting copy was committed after this statement's snapshot (concurrent copies): read it now.
-        await using var existing = database.DataSource.CreateCommand("SELECT id, status FROM webhook_deliveries WHERE provider = $1 AND delivery_id = $2");
-        existing.Parameters.AddWithValue(provider);
-        existing.Parameters.AddWithValue(deliveryId);
-        await using var again = await existing.ExecuteReaderAsync(cancellationToken);
-        await again.ReadAsync(cancellationToken);
-        return new StoreResult(again.GetGuid(0), Duplicate: true, again.GetString(1));
-    }
+    /// <summary>Stores a new delivery, or reports the one already stored under the same delivery id; durable when it returns.</summary>
+    /// <remarks>Concurrent deliveries share one commit: see <see cref="WebhookIntakeWriter"/>.</remarks>
+    public Task<StoreResult> StoreAsync(string provider, string deliveryId, string eventName, IReadOnlyDictionary<string, string> headers, byte[] payload, string? initialStatus, string? outcome, Guid? verifiedProjectId, CancellationToken cancellationToken) =>
+        intake.StoreAsync(new NewDelivery(
+            Guid.CreateVersion7(clock.GetUtcNow()), provider, deliveryId, eventName,
+            JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), payload, initialStatus ?? "received", outcome, verifiedProjectId));
 
     /// <summary>
     /// Takes up to <paramref name="limit"/> waiting deliveries (never started, or their processor's
