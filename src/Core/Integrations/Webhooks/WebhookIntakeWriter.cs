@@ -72,7 +72,21 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
 
             try
             {
-                var results = await WriteAsync(batch.Select(p => p.Delivery).ToList());
+                var deliveries = batch.Select(p => p.Delivery).ToList();
+                WebhookDeliveryStore.StoreResult[] results;
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        results = await WriteAsync(deliveries);
+                        break;
+                    }
+                    catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 3)
+                    {
+                        // Rare (a redelivery racing the processor's update of the same row); the statement was rolled back whole.
+                    }
+                }
+
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Result.SetResult(results[i]);
@@ -91,6 +105,10 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
         }
     }
 
+    /// <remarks>
+    /// Rows go in in key order: two batches holding copies of the same deliveries then wait for one
+    /// another in one direction only, never in a cycle (a deadlock would fail both batches).
+    /// </remarks>
     private async Task<WebhookDeliveryStore.StoreResult[]> WriteAsync(List<NewDelivery> deliveries)
     {
         var inserted = new HashSet<Guid>();
@@ -99,8 +117,8 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
             SELECT id, provider, delivery_id, event, headers, payload, status, outcome,
                    CASE WHEN status = 'received' THEN NULL ELSE now() END, project_id::uuid
             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::text[], $9::text[])
-                 WITH ORDINALITY AS d (id, provider, delivery_id, event, headers, payload, status, outcome, project_id, n)
-            ORDER BY n
+                 AS d (id, provider, delivery_id, event, headers, payload, status, outcome, project_id)
+            ORDER BY provider, delivery_id
             ON CONFLICT (provider, delivery_id) DO NOTHING
             RETURNING id
             """))
