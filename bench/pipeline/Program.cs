@@ -135,11 +135,14 @@ static async Task<TimeSpan> DrainAsync(PipelineEngine engine, PipelineDefinition
     {
         while (Volatile.Read(ref completed) < totalSteps)
         {
-            var step = await engine.ClaimAsync($"bench/{w}", ["linux"], TimeSpan.FromMilliseconds(100), CancellationToken.None);
-            if (step is not null)
+            // What StepWorker does: claim, then complete each step claiming the next in the same commit.
+            var claim = new ClaimRequest($"bench/{w}", ["linux"]);
+            var step = await engine.ClaimAsync(claim.Owner, claim.Labels, TimeSpan.FromMilliseconds(100), CancellationToken.None);
+            while (step is not null)
             {
-                await engine.CompleteAsync(step.StepId, step.Attempt, $"bench/{w}", StepResult.Success(), CancellationToken.None);
+                var done = await engine.CompleteAsync(step.StepId, step.Attempt, claim.Owner, StepResult.Success(), claim, CancellationToken.None);
                 Interlocked.Increment(ref completed);
+                step = done?.Next;
             }
         }
     })));

@@ -1,7 +1,9 @@
 -- Posts one signed GitHub push payload with a unique X-GitHub-Delivery per request.
 -- The body (and so its signature) is the same each time; only the delivery id varies.
+-- thread_id must stay a global: setup() sets it per thread with thread:set, which a chunk-level
+-- local would shadow (every thread then sent the same ids, so half the requests were duplicates).
 local counter = 0
-local thread_id = 0
+thread_id = 0
 local threads = {}
 
 function setup(thread)

@@ -14,8 +14,9 @@ public interface IPipelineStore
     Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken);
 
     /// <param name="owner">The lease owner the caller claims to be; null for the sweeper, which only completes expired leases.</param>
+    /// <param name="claimNext">When set and the completion is accepted, claims the runner's next step in the same transaction.</param>
     /// <returns>Null when the step does not exist.</returns>
-    Task<(CompletionOutcome Outcome, bool StepQueued)?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, CancellationToken cancellationToken);
+    Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, ClaimRequest? claimNext, CancellationToken cancellationToken);
 
     Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken);
 
@@ -33,3 +34,10 @@ public interface IPipelineStore
 
     Task<int> PromoteAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>Who claims: the lease owner and the labels its steps may require.</summary>
+public sealed record ClaimRequest(string Owner, IReadOnlyList<string> Labels);
+
+/// <param name="StepQueued">Whether a step became claimable for other runners (wake idle workers).</param>
+/// <param name="Next">The caller's next step, claimed in the completion's transaction.</param>
+public sealed record StepCompletion(CompletionOutcome Outcome, bool StepQueued, ClaimedStep? Next);

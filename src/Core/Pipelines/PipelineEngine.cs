@@ -94,9 +94,16 @@ public sealed partial class PipelineEngine(
         store.HeartbeatAsync(stepId, attempt, owner, cancellationToken);
 
     /// <returns>Null when the step does not exist; <see cref="CompletionOutcome.Accepted"/> false for a stale attempt.</returns>
-    public async Task<CompletionOutcome?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, CancellationToken cancellationToken)
+    public async Task<CompletionOutcome?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, CancellationToken cancellationToken) =>
+        (await CompleteAsync(stepId, attempt, owner, result, claimNext: null, cancellationToken))?.Outcome;
+
+    /// <summary>
+    /// Completes a step and, when <paramref name="claimNext"/> is set and the completion was
+    /// accepted, claims the runner's next step in the same transaction (see <see cref="StepCompletion.Next"/>).
+    /// </summary>
+    public async Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, ClaimRequest? claimNext, CancellationToken cancellationToken)
     {
-        var completed = await store.CompleteAsync(stepId, attempt, owner, result, Backoff, cancellationToken);
+        var completed = await store.CompleteAsync(stepId, attempt, owner, result, Backoff, claimNext, cancellationToken);
         if (completed is not { } done)
         {
             return null;
@@ -106,7 +113,7 @@ public sealed partial class PipelineEngine(
         {
             StaleCompletions.Add(1);
             LogStaleCompletion(logger, stepId, attempt, owner ?? "sweeper", done.Outcome.StepStatus.ToWire());
-            return done.Outcome;
+            return done;
         }
 
         StepsCompleted.Add(1, new KeyValuePair<string, object?>("status", done.Outcome.StepStatus.ToWire()));
@@ -121,7 +128,7 @@ public sealed partial class PipelineEngine(
             availability.Pulse();
         }
 
-        return done.Outcome;
+        return done;
     }
 
     public async Task<CancelResult> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)

@@ -129,40 +129,45 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
 
     public async Task<ClaimedStep?> ClaimAsync(string owner, IReadOnlyList<string> labels, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand("""
-            WITH next AS (
-                SELECT id FROM pipeline_steps
-                WHERE status = 'queued' AND due_at <= now() AND requires <@ $2::text[]
-                ORDER BY due_at, id
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED),
-            claimed AS (
-                UPDATE pipeline_steps s
-                SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_expires_at = now() + $3,
-                    started_at = coalesce(s.started_at, now()), attempt_started_at = now(), due_at = NULL
-                FROM next WHERE s.id = next.id
-                RETURNING s.id, s.run_id, s.name, s.position, s.attempt, s.timeout_seconds, s.lease_expires_at),
-            event AS (
-                INSERT INTO pipeline_run_events (run_id, type, step, data)
-                SELECT run_id, 'step.started', name, jsonb_build_object('attempt', attempt, 'runner', $1::text) FROM claimed)
-            SELECT c.id, c.run_id, r.project_id, r.number, c.name, c.position, c.attempt, c.timeout_seconds, c.lease_expires_at,
-                   r.branch, r.commit_sha, r.definition::text
-            FROM claimed c JOIN pipeline_runs r ON r.id = c.run_id
-            """);
-        command.Parameters.AddWithValue(owner);
-        command.Parameters.AddWithValue(labels.ToArray());
-        command.Parameters.AddWithValue(options.LeaseDuration);
+        await using var command = database.DataSource.CreateCommand(ClaimSql);
+        AddClaimParameters(command.Parameters, new ClaimRequest(owner, labels));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new ClaimedStep(
-            reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
-            reader.GetFieldValue<DateTimeOffset>(8), NullableString(reader, 9), NullableString(reader, 10),
-            JsonSerializer.Deserialize(reader.GetString(11), PipelineJsonContext.Default.PipelineDefinition)!);
+        return await reader.ReadAsync(cancellationToken) ? ReadClaimed(reader) : null;
     }
+
+    /// <summary>Takes the oldest due step this runner's labels allow, with a lease and a started event, in one statement.</summary>
+    private const string ClaimSql = """
+        WITH next AS (
+            SELECT id FROM pipeline_steps
+            WHERE status = 'queued' AND due_at <= now() AND requires <@ $2::text[]
+            ORDER BY due_at, id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED),
+        claimed AS (
+            UPDATE pipeline_steps s
+            SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_expires_at = now() + $3,
+                started_at = coalesce(s.started_at, now()), attempt_started_at = now(), due_at = NULL
+            FROM next WHERE s.id = next.id
+            RETURNING s.id, s.run_id, s.name, s.position, s.attempt, s.timeout_seconds, s.lease_expires_at),
+        event AS (
+            INSERT INTO pipeline_run_events (run_id, type, step, data)
+            SELECT run_id, 'step.started', name, jsonb_build_object('attempt', attempt, 'runner', $1::text) FROM claimed)
+        SELECT c.id AS claimed_step_id, c.run_id, r.project_id, r.number, c.name, c.position, c.attempt, c.timeout_seconds, c.lease_expires_at,
+               r.branch, r.commit_sha, r.definition::text
+        FROM claimed c JOIN pipeline_runs r ON r.id = c.run_id
+        """;
+
+    private void AddClaimParameters(NpgsqlParameterCollection parameters, ClaimRequest claim)
+    {
+        parameters.AddWithValue(claim.Owner);
+        parameters.AddWithValue(claim.Labels.ToArray());
+        parameters.AddWithValue(options.LeaseDuration);
+    }
+
+    private static ClaimedStep ReadClaimed(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
+        reader.GetFieldValue<DateTimeOffset>(8), NullableString(reader, 9), NullableString(reader, 10),
+        JsonSerializer.Deserialize(reader.GetString(11), PipelineJsonContext.Default.PipelineDefinition)!);
 
     public async Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken)
     {
@@ -195,13 +200,15 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         return new HeartbeatResult(stillMine && status.IsTerminal() ? HeartbeatAction.Cancel : HeartbeatAction.Lost, null);
     }
 
-    public async Task<(CompletionOutcome Outcome, bool StepQueued)?> CompleteAsync(
-        Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, CancellationToken cancellationToken)
+    public async Task<StepCompletion?> CompleteAsync(
+        Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, ClaimRequest? claimNext, CancellationToken cancellationToken)
     {
         // The hot path of every step: two round trips. BEGIN rides with the locking read, COMMIT
         // with the writes (an NpgsqlTransaction would add a third for COMMIT). A connection given
         // back to the pool inside a transaction is rolled back by Npgsql, so an exception in
-        // between leaves nothing half-written.
+        // between leaves nothing half-written. With claimNext, the runner's next claim rides in
+        // the same commit: one commit per step instead of two, and the run's next step usually
+        // stays on the runner that has its workspace.
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
 
         Guid runId;
@@ -259,7 +266,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         if (!holdsLease)
         {
             await RollbackAsync(connection);
-            return (new CompletionOutcome(false, stepStatus, runStatus, null), false);
+            return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus, null), false, null);
         }
 
         var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext,
@@ -313,7 +320,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         }
         else if (decision.StepStatus == StepStatus.Succeeded)
         {
-            var next = new NpgsqlBatchCommand("""
+            var queueNext = new NpgsqlBatchCommand("""
                 WITH queued AS (
                     UPDATE pipeline_steps SET status = 'queued', due_at = now()
                     WHERE run_id = $1 AND position = $2 AND status = 'pending'
@@ -322,9 +329,9 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                     UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1)
                 INSERT INTO pipeline_run_events (run_id, type, step) SELECT $1, 'step.queued', name FROM queued
                 """);
-            next.Parameters.AddWithValue(runId);
-            next.Parameters.AddWithValue(position + 1);
-            batch.BatchCommands.Add(next);
+            queueNext.Parameters.AddWithValue(runId);
+            queueNext.Parameters.AddWithValue(position + 1);
+            batch.BatchCommands.Add(queueNext);
             stepQueued = true;
         }
         else
@@ -332,10 +339,26 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             batch.BatchCommands.Add(Progressed(runId));
         }
 
+        if (claimNext is not null)
+        {
+            var claim = new NpgsqlBatchCommand(ClaimSql);
+            AddClaimParameters(claim.Parameters, claimNext);
+            batch.BatchCommands.Add(claim);
+        }
+
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        ClaimedStep? next = null;
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            do
+            {
+                if (reader.FieldCount > 0 && reader.GetName(0) == "claimed_step_id" && await reader.ReadAsync(cancellationToken))
+                {
+                    next = ReadClaimed(reader);
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
         }
         catch
         {
@@ -343,7 +366,13 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             throw;
         }
 
-        return (new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued);
+        // The step this completion queued went to the same runner: nobody else needs waking.
+        if (next is not null && decision.RunEnds is null && next.RunId == runId && next.Position == position + 1)
+        {
+            stepQueued = false;
+        }
+
+        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued, next);
     }
 
     private static async Task RollbackAsync(NpgsqlConnection connection)

@@ -28,9 +28,10 @@ public sealed record ProjectRepository(string Provider, string? FullName, string
 /// Branch names or globs (<c>release/*</c>) whose pushes start builds; empty means the repository's
 /// default branch, whatever it is called.
 /// </param>
-public sealed record ProjectSettings(IReadOnlyList<string> BuildBranches, IReadOnlyList<DeployEnvironment> DeployEnvironments)
+/// <param name="BuildTags">Tag names or globs (<c>v*</c>) whose pushes start builds; empty (the default) means tag pushes start nothing.</param>
+public sealed record ProjectSettings(IReadOnlyList<string> BuildBranches, IReadOnlyList<DeployEnvironment> DeployEnvironments, IReadOnlyList<string>? BuildTags = null)
 {
-    public static readonly ProjectSettings Default = new([], []);
+    public static readonly ProjectSettings Default = new([], [], []);
 }
 
 /// <param name="Branch">Pushes to this branch deploy here after a green build; none means deploys are started by hand.</param>

@@ -196,6 +196,7 @@ public static partial class ProjectInput
             branches.AddRange(ProjectSettings.Default.BuildBranches);
         }
 
+        var tags = ReadGlobs(settings, "buildTags", "tag", errors);
         var environments = new List<DeployEnvironment>();
         if (settings.TryGetPropertyValue("deployEnvironments", out var environmentsNode) && environmentsNode is not null)
         {
@@ -238,7 +239,42 @@ public static partial class ProjectInput
             }
         }
 
-        return new ProjectSettings(branches, environments);
+        return new ProjectSettings(branches, environments, tags);
+    }
+
+    /// <summary>A list of ref names or globs (tags follow git's branch-name rules).</summary>
+    private static List<string> ReadGlobs(JsonObject settings, string property, string what, Errors errors)
+    {
+        var globs = new List<string>();
+        if (!settings.TryGetPropertyValue(property, out var node) || node is null)
+        {
+            return globs;
+        }
+
+        if (node is not JsonArray array || array.Count > MaxBranches)
+        {
+            errors.Add($"settings.{property}", $"must be an array of at most {MaxBranches} {what} names or globs.");
+            return globs;
+        }
+
+        for (var i = 0; i < array.Count; i++)
+        {
+            var path = $"settings.{property}[{i}]";
+            if (AsString(array[i]) is not { } glob)
+            {
+                errors.Add(path, "must be a string.");
+            }
+            else if (BranchProblem(glob, allowGlob: true) is { } problem)
+            {
+                errors.Add(path, problem.Replace("branch", what, StringComparison.Ordinal));
+            }
+            else
+            {
+                globs.Add(glob);
+            }
+        }
+
+        return globs;
     }
 
     private static string? ReadString(JsonObject parent, string property, Errors errors, bool required, string? path = null)

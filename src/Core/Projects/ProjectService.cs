@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using DevMentor.Core.Data;
 using DevMentor.Core.Idempotency;
 using DevMentor.Core.Security;
+using Npgsql;
 
 namespace DevMentor.Core.Projects;
 
@@ -16,7 +17,13 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
 
     public static string LocationOf(Guid id) => $"/projects/{id}";
 
-    public async Task<Outcome<CreatedProject>> CreateAsync(Caller caller, JsonNode? body, string requestHash, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <param name="alsoInTransaction">
+    /// Further rows another feature stores with the project, atomically (e.g. a remote repository to
+    /// provision); not called when an idempotent request is replayed.
+    /// </param>
+    public async Task<Outcome<CreatedProject>> CreateAsync(
+        Caller caller, JsonNode? body, string requestHash, string? idempotencyKey, CancellationToken cancellationToken,
+        Func<NpgsqlConnection, NpgsqlTransaction, Project, CancellationToken, Task>? alsoInTransaction = null)
     {
         var (draft, errors) = ProjectInput.Validate(body);
         if (draft is null)
@@ -67,6 +74,11 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
             {
                 await transaction.RollbackAsync(cancellationToken);
                 return Outcome<CreatedProject>.Fail(OutcomeKind.Conflict, $"The slug '{e.Slug}' is already used by another project.");
+            }
+
+            if (alsoInTransaction is not null)
+            {
+                await alsoInTransaction(connection, transaction, project, cancellationToken);
             }
 
             if (idempotencyKey is not null)

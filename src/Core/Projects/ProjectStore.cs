@@ -198,7 +198,7 @@ public sealed class ProjectStore(Database database)
     private static ProjectSettings ReadSettings(string json)
     {
         var settings = JsonSerializer.Deserialize(json, ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default;
-        return new ProjectSettings(settings.BuildBranches ?? [], settings.DeployEnvironments ?? []);
+        return new ProjectSettings(settings.BuildBranches ?? [], settings.DeployEnvironments ?? [], settings.BuildTags ?? []);
     }
 
     private static Project Read(NpgsqlDataReader reader) => new(

@@ -133,6 +133,7 @@ public static partial class DevMentorApp
         app.MapMetricsFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();
+        app.MapProjectIntegrationFunctions();
         app.MapCollaboratorFunctions();
         app.MapApiKeyFunctions();
         app.MapRunnerFunctions();

@@ -1,5 +1,7 @@
 using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Integrations.GitLab;
+using DevMentor.Core.Integrations.Remotes;
+using DevMentor.Core.Integrations.Secrets;
 using DevMentor.Core.Integrations.Statuses;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Scheduling;
@@ -33,6 +35,7 @@ public static class WebhookComposition
         }
 
         services.AddSingleton(new WebhookOptions(string.IsNullOrWhiteSpace(processOnReceipt) || bool.Parse(processOnReceipt)));
+        services.AddSingleton<WebhookIntakeWriter>();
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<RepositoryPushStore>();
         services.AddSingleton<ProjectTaskStore>();
@@ -40,7 +43,16 @@ public static class WebhookComposition
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
         services.AddSingleton<ITimerFunction, WebhookRedeliveryTimer>();
-        services.AddSingleton<IWebhookSecretSource, NoProjectWebhookSecrets>();
+        // Per-project secrets (encrypted at rest), the hook URLs they belong to, and createRemote.
+        var secretKey = configuration["Webhooks:SecretKey"];
+        services.AddSingleton(sp => new WebhookSecretCipher(SecretKey(secretKey, sp.GetRequiredService<ServiceSettings>().DataDirectory)));
+        services.AddSingleton<ProjectWebhookSecretStore>();
+        services.AddSingleton<IWebhookSecretSource>(sp => sp.GetRequiredService<ProjectWebhookSecretStore>());
+        services.AddSingleton<ProjectWebhookSecretService>();
+        services.AddSingleton(new WebhookHookUrls(PublicBaseUrl(configuration)));
+        services.AddSingleton<ProjectRemoteStore>();
+        services.AddSingleton<GitHubRepositoryClient>();
+        services.AddSingleton<RemoteProvisioning>();
         services.AddSingleton<WebhookInbox>();
         services.AddSingleton<RepositoryEvents>();
         services.AddSingleton<GitHubWebhookIntake>();
@@ -54,7 +66,7 @@ public static class WebhookComposition
         services.AddSingleton<CommitStatusStore>();
         services.AddSingleton<ICommitStatusClient, GitHubStatusClient>();
         services.AddSingleton<ICommitStatusClient, GitLabStatusClient>();
-        services.AddSingleton(new RunLinks(ApiBase(configuration, "Service:PublicBaseUrl") ?? new Uri($"http://127.0.0.1:{ServiceSettings.DefaultPort}/")));
+        services.AddSingleton(new RunLinks(PublicBaseUrl(configuration)));
         services.AddSingleton<CommitStatusReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<CommitStatusReporter>());
 
@@ -96,6 +108,50 @@ public static class WebhookComposition
         }
 
         return problems.Count > 0 ? throw new InvalidConfigurationException(problems) : new GitHubAppCredentials(appId!, pem!, installationId);
+    }
+
+    private static Uri PublicBaseUrl(IConfiguration configuration) =>
+        ApiBase(configuration, "Service:PublicBaseUrl") ?? new Uri($"http://127.0.0.1:{ServiceSettings.DefaultPort}/");
+
+    /// <summary>
+    /// Webhooks:SecretKey (base64 of 32 bytes), or a key generated once into the data dir (0600).
+    /// Instances sharing a database must share the key: set Webhooks:SecretKey for them.
+    /// </summary>
+    private static byte[] SecretKey(string? configured, string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var key = new byte[WebhookSecretCipher.KeyBytes];
+            return Convert.TryFromBase64String(configured.Trim(), key, out var written) && written == WebhookSecretCipher.KeyBytes
+                ? key
+                : throw new InvalidConfigurationException([$"Webhooks:SecretKey: must be {WebhookSecretCipher.KeyBytes} bytes in base64 (e.g. openssl rand -base64 32)."]);
+        }
+
+        var file = Path.Combine(dataDirectory, "webhook-secrets.key");
+        if (!File.Exists(file))
+        {
+            Directory.CreateDirectory(dataDirectory);
+            try
+            {
+                using var created = new FileStream(file, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                created.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(WebhookSecretCipher.KeyBytes))));
+                created.Flush(flushToDisk: true);
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                // Another instance on the same data dir wrote it first: use theirs.
+            }
+        }
+
+        var stored = new byte[WebhookSecretCipher.KeyBytes];
+        return Convert.TryFromBase64String(File.ReadAllText(file).Trim(), stored, out var length) && length == WebhookSecretCipher.KeyBytes
+            ? stored
+            : throw new InvalidConfigurationException([$"{file}: not a {WebhookSecretCipher.KeyBytes}-byte base64 key; restore it (or delete it and set the project secrets again)."]);
     }
 
     /// <summary>An API base URL with a trailing slash, so relative paths resolve below it.</summary>

@@ -14,4 +14,8 @@ namespace DevMentor.Functions.Json;
 [JsonSerializable(typeof(TimerInvocationResponse))]
 [JsonSerializable(typeof(WebhookAnswer))]
 [JsonSerializable(typeof(WebhookDeliveryView))]
+[JsonSerializable(typeof(DevMentor.Core.Integrations.Remotes.RemoteState))]
+[JsonSerializable(typeof(DevMentor.Core.Integrations.Secrets.IssuedWebhookSecret))]
+[JsonSerializable(typeof(DevMentor.Core.Integrations.Secrets.WebhookSecretStatus))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
+using DevMentor.Functions.Webhooks;
 
 namespace DevMentor.Functions.Projects;
 
@@ -26,7 +28,7 @@ public static class ProjectFunctions
         return routes;
     }
 
-    public static async Task<IResult> CreateAsync(HttpContext context, ProjectService projects, CancellationToken cancellationToken)
+    public static async Task<IResult> CreateAsync(HttpContext context, RemoteProvisioning projects, CancellationToken cancellationToken)
     {
         var key = context.Request.Headers[IdempotencyKeyHeader].ToString();
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
@@ -47,14 +49,8 @@ public static class ProjectFunctions
             return OutcomeResults.Problem(outcome);
         }
 
-        var created = outcome.Value!;
-        context.Response.Headers.ETag = created.Project.ETag;
-        if (created.Replayed)
-        {
-            context.Response.Headers["Idempotent-Replayed"] = "true";
-        }
-
-        return TypedResults.Created(created.Location, created.Project);
+        // createRemote (repository and webhook on GitHub) is handled there; without it this is the plain create.
+        return ProjectIntegrationFunctions.Created(context, outcome.Value!);
     }
 
     public static async Task<IResult> ListAsync(HttpContext context, ProjectService projects, CancellationToken cancellationToken)

@@ -62,11 +62,34 @@ public static class WebhookFunctions
 
     public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitHubAsync(
         HttpRequest request, GitHubWebhookIntake intake, CancellationToken cancellationToken) =>
-        Map(await intake.AcceptAsync(Header(request), await ReadBodyAsync(request, cancellationToken), cancellationToken));
+        ProjectHint(request, out var project) is { } bad
+            ? bad
+            : Map(await intake.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
 
     public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitLabAsync(
         HttpRequest request, GitLabWebhookIntake intake, CancellationToken cancellationToken) =>
-        Map(await intake.AcceptAsync(Header(request), await ReadBodyAsync(request, cancellationToken), cancellationToken));
+        ProjectHint(request, out var project) is { } bad
+            ? bad
+            : Map(await intake.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
+
+    /// <summary>A project's own hook URL ends in <c>?project=&lt;id&gt;</c>: it says which project secret to try.</summary>
+    private static ProblemHttpResult? ProjectHint(HttpRequest request, out Guid? project)
+    {
+        project = null;
+        if (!request.Query.TryGetValue("project", out var values))
+        {
+            return null;
+        }
+
+        if (values.Count == 1 && Guid.TryParse(values[0], out var id))
+        {
+            project = id;
+            return null;
+        }
+
+        return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.BadRequest,
+            title: "Malformed webhook URL", detail: "?project= must be one project id (a UUID), as in the hook URL the project's webhook-secret endpoint gives.");
+    }
 
     private static Func<string, string?> Header(HttpRequest request) =>
         name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;

@@ -23,7 +23,7 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
 
     public ConcurrentQueue<Call> Calls { get; } = new();
 
-    /// <summary>Canned answers by path prefix (e.g. an installation token); anything else gets 201 {"id":1}.</summary>
+    /// <summary>Canned answers by path prefix, longest first (e.g. an installation token); anything else gets 201 {"id":1}.</summary>
     public ConcurrentDictionary<string, (int Status, string Json)> Responses { get; } = new();
     public Uri BaseAddress => new(_app.Urls.First() + "/");
 
@@ -53,7 +53,9 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
                 return;
             }
 
-            var canned = host.Responses.FirstOrDefault(r => context.Request.Path.Value!.StartsWith(r.Key, StringComparison.Ordinal)).Value;
+            // The longest matching prefix wins, so "/user" and "/user/repos" can answer differently.
+            var canned = host.Responses.Where(r => context.Request.Path.Value!.StartsWith(r.Key, StringComparison.Ordinal))
+                .OrderByDescending(r => r.Key.Length).FirstOrDefault().Value;
             context.Response.StatusCode = canned.Status == 0 ? (int)HttpStatusCode.Created : canned.Status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(canned.Json ?? """{"id":1}""");

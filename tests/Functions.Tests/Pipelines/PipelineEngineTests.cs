@@ -126,6 +126,40 @@ public sealed class PipelineEngineTests
     }
 
     [Fact]
+    public async Task A_completion_can_claim_the_runners_next_step_in_the_same_commit()
+    {
+        await using var app = await PipelineTestKit.StartAppAsync("engineclaimnext");
+        var engine = app.Engine();
+        var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone", "test"));
+        var runnerA = new ClaimRequest("runner-a", Linux);
+
+        var clone = (await engine.TryClaimAsync(runnerA.Owner, runnerA.Labels, CancellationToken.None))!;
+        var done = await engine.CompleteAsync(clone.StepId, clone.Attempt, runnerA.Owner, StepResult.Success(), runnerA, CancellationToken.None);
+
+        // The run's next step went straight to the runner that has its workspace, leased to it.
+        Assert.True(done!.Outcome.Accepted);
+        var test = done.Next!;
+        Assert.Equal((run.RunId, "test", 1, 1), (test.RunId, test.StepName, test.Position, test.Attempt));
+        Assert.False(done.StepQueued); // nothing left for other runners to wake up for
+        Assert.Null(await engine.TryClaimAsync("runner-b", Linux, CancellationToken.None));
+        Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(test.StepId, test.Attempt, runnerA.Owner, CancellationToken.None)).Action);
+        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        Assert.Equal([StepStatus.Succeeded, StepStatus.Running], view.Steps.Select(s => s.Status));
+        Assert.Equal(["step.succeeded", "step.queued", "step.started"], view.Events.Skip(view.Events.Count - 3).Select(e => e.Type));
+
+        // A completion that is refused (not this runner's lease) claims nothing.
+        var refused = await engine.CompleteAsync(test.StepId, test.Attempt, "runner-b", StepResult.Success(), new ClaimRequest("runner-b", Linux), CancellationToken.None);
+        Assert.False(refused!.Outcome.Accepted);
+        Assert.Null(refused.Next);
+
+        // The last step: the run ends; with another run waiting, the claim takes that run's step.
+        var other = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
+        var last = await engine.CompleteAsync(test.StepId, test.Attempt, runnerA.Owner, StepResult.Success(), runnerA, CancellationToken.None);
+        Assert.Equal(RunStatus.Succeeded, last!.Outcome.RunStatus);
+        Assert.Equal((other.RunId, "build"), (last.Next!.RunId, last.Next.StepName));
+    }
+
+    [Fact]
     public async Task A_non_zero_exit_fails_the_run_at_once_and_skips_the_rest()
     {
         await using var app = await PipelineTestKit.StartAppAsync("enginefail");

@@ -191,6 +191,6 @@ public sealed class StepExecutionTests
         var executor = new StepExecutor(new RunnerOptions { WorkDirectory = workDirectory, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, ProcessLauncher.Shared, NullLogger.Instance);
         var step = await source.ClaimAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.NotNull(step);
-        await executor.RunAsync(step, source, CancellationToken.None);
+        await executor.RunAsync(step, source, claimNext: false, CancellationToken.None);
     }
 }

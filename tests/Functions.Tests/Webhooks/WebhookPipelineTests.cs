@@ -111,6 +111,33 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tag_push_starts_a_run_only_when_the_tag_matches_settings_buildTags()
+    {
+        var release = GitHubFixtures.Payload("push.with-new-branch.payload.json", ("refs/heads/master", "refs/tags/v1.2.0"));
+        var nightly = GitHubFixtures.Payload("push.with-new-branch.payload.json", ("refs/heads/master", "refs/tags/nightly"));
+        var after = JsonDocument.Parse(release).RootElement.GetProperty("after").GetString()!;
+
+        Assert.Equal("ignored", await DeliverGitHubAsync("push", release));
+        Assert.Empty(await RunsAsync(_githubProject));
+
+        Assert.Equal(HttpStatusCode.BadRequest, await PatchSettingsAsync("""{"buildTags":["bad tag"]}"""));
+        Assert.Equal(HttpStatusCode.OK, await PatchSettingsAsync("""{"buildTags":["v*"]}"""));
+        Assert.Equal("ignored", await DeliverGitHubAsync("push", nightly));
+        Assert.Equal("processed", await DeliverGitHubAsync("push", release));
+
+        var run = Assert.Single(await RunsAsync(_githubProject));
+        Assert.Equal((after, "v1.2.0", "tag"), (run.Commit, run.Branch, run.Trigger));
+    }
+
+    private async Task<HttpStatusCode> PatchSettingsAsync(string settingsJson)
+    {
+        using var request = TestAuth.Request(HttpMethod.Patch, $"/projects/{_githubProject}", "alice");
+        request.Content = new StringContent($$"""{"settings":{{settingsJson}}}""", Encoding.UTF8, "application/merge-patch+json");
+        using var response = await _app.Client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task A_deleted_branch_starts_nothing()
     {
         var payload = GitHubFixtures.Payload("push.with-new-branch.payload.json",

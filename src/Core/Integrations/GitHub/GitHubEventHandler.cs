@@ -24,7 +24,7 @@ public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProje
             {
                 "push" => await PushAsync(delivery, Parse(delivery, GitHubJsonContext.Default.GitHubPushEvent), cancellationToken),
                 "pull_request" => await PullRequestAsync(delivery, Parse(delivery, GitHubJsonContext.Default.GitHubPullRequestEvent), cancellationToken),
-                "issues" => await IssuesAsync(Parse(delivery, GitHubJsonContext.Default.GitHubIssuesEvent), cancellationToken),
+                "issues" => await IssuesAsync(delivery, Parse(delivery, GitHubJsonContext.Default.GitHubIssuesEvent), cancellationToken),
                 _ => WebhookOutcome.Ignored($"event '{delivery.Event}' is not handled"),
             };
         }
@@ -45,14 +45,14 @@ public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProje
                 Provider, pr.Repository.FullName, pr.Number, pr.PullRequest.Head.Ref, pr.PullRequest.Head.Sha, $"PR #{pr.Number}"), cancellationToken)
             : WebhookOutcome.Ignored($"pull_request action '{pr.Action}' starts nothing");
 
-    private async Task<WebhookOutcome> IssuesAsync(GitHubIssuesEvent issues, CancellationToken cancellationToken)
+    private async Task<WebhookOutcome> IssuesAsync(WebhookDelivery delivery, GitHubIssuesEvent issues, CancellationToken cancellationToken)
     {
         if (!MirroredIssueActions.Contains(issues.Action))
         {
             return WebhookOutcome.Ignored($"issues action '{issues.Action}' is not mirrored");
         }
 
-        var linked = await projects.FindAsync(Provider, issues.Repository.FullName, cancellationToken);
+        var linked = (await projects.FindAsync(Provider, issues.Repository.FullName, cancellationToken)).VisibleTo(delivery);
         foreach (var project in linked)
         {
             await tasks.UpsertAsync(project.ProjectId, "github", issues.Issue.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), issues.Issue.Number,

@@ -9,7 +9,7 @@ namespace DevMentor.Core.Integrations.GitHub;
 /// POST /repos/{owner}/{repo}/statuses/{sha} over plain HttpClient (Octokit does not restore
 /// here). The base URL is configurable so tests talk to a local fake.
 /// </summary>
-public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOptions options, GitHubAppTokens appTokens) : ICommitStatusClient
+public sealed partial class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOptions options, GitHubAppTokens appTokens) : ICommitStatusClient
 {
     public const string HttpClientName = "github";
 
@@ -32,6 +32,20 @@ public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOpt
                 status.Description,
                 CommitStatusContext.Name), GitHubApiJsonContext.Default.GitHubStatusRequest),
         };
+        await AuthorizeAsync(request, options, appTokens, cancellationToken);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new CommitStatusException($"GitHub answered {(int)response.StatusCode} {response.ReasonPhrase} for {status.Repository}@{status.Sha}.");
+        }
+    }
+}
+
+public sealed partial class GitHubStatusClient
+{
+    /// <summary>GitHub's API headers and the service's credentials: a token when set, else the GitHub App's installation token.</summary>
+    public static async Task AuthorizeAsync(HttpRequestMessage request, GitHubOptions options, GitHubAppTokens appTokens, CancellationToken cancellationToken)
+    {
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
         request.Headers.Add("X-GitHub-Api-Version", "2022-11-28");
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("DevMentor-Project-Service", "1.0"));
@@ -42,12 +56,6 @@ public sealed class GitHubStatusClient(IHttpClientFactory httpClients, GitHubOpt
         else if (options.App is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await appTokens.GetInstallationTokenAsync(cancellationToken));
-        }
-
-        using var response = await http.SendAsync(request, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new CommitStatusException($"GitHub answered {(int)response.StatusCode} {response.ReasonPhrase} for {status.Repository}@{status.Sha}.");
         }
     }
 }

@@ -17,7 +17,8 @@ public sealed class GitHubWebhookIntake(GitHubOptions options, IWebhookSecretSou
         "X-GitHub-Hook-Installation-Target-Type", "X-Hub-Signature-256", "User-Agent", "Content-Type",
     ];
 
-    public async Task<WebhookIntakeResult> AcceptAsync(Func<string, string?> header, byte[] body, CancellationToken cancellationToken)
+    /// <param name="projectHint">The hook URL's ?project= (see <see cref="WebhookSecretCandidates.CollectAsync"/>).</param>
+    public async Task<WebhookIntakeResult> AcceptAsync(Func<string, string?> header, Guid? projectHint, byte[] body, CancellationToken cancellationToken)
     {
         var signature = header("X-Hub-Signature-256");
         if (string.IsNullOrEmpty(signature))
@@ -30,27 +31,17 @@ public sealed class GitHubWebhookIntake(GitHubOptions options, IWebhookSecretSou
             return new WebhookIntakeResult.Unauthorized("X-Hub-Signature-256 must be sha256=<hex>.");
         }
 
-        var secrets = new List<string>();
-        if (!string.IsNullOrEmpty(options.WebhookSecret))
+        var candidates = await WebhookSecretCandidates.CollectAsync(Provider, options.WebhookSecret, projectHint, projectSecrets, cancellationToken);
+        if (candidates.Count == 0)
         {
-            secrets.Add(options.WebhookSecret);
+            return new WebhookIntakeResult.Unauthorized(projectHint is null
+                ? "No webhook secret is configured (GitHub:WebhookSecret), so no delivery can be verified."
+                : "Neither GitHub:WebhookSecret nor a secret of the project named by ?project= is configured, so no delivery can be verified.");
         }
 
-        secrets.AddRange(await projectSecrets.SecretsForHookAsync(Provider, header("X-GitHub-Hook-ID"), cancellationToken));
-        if (secrets.Count == 0)
-        {
-            return new WebhookIntakeResult.Unauthorized("No webhook secret is configured (GitHub:WebhookSecret), so no delivery can be verified.");
-        }
-
-        // Every candidate is checked, so timing does not reveal which secret (if any) matched.
-        var valid = false;
-        foreach (var secret in secrets)
-        {
-            valid |= GitHubSignature.IsValid(signature, secret, body);
-        }
-
+        var (valid, projectId) = WebhookSecretCandidates.Match(candidates, secret => GitHubSignature.IsValid(signature, secret, body));
         return valid
-            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-GitHub-Event", "X-GitHub-Delivery", KeptHeaders, body, cancellationToken)
+            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-GitHub-Event", "X-GitHub-Delivery", KeptHeaders, body, projectId, cancellationToken)
             : new WebhookIntakeResult.Unauthorized("The signature does not match the payload.");
     }
 }

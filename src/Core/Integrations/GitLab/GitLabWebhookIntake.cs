@@ -11,7 +11,8 @@ public sealed class GitLabWebhookIntake(GitLabOptions options, IWebhookSecretSou
 
     private static readonly string[] KeptHeaders = ["X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "X-Gitlab-Instance", "User-Agent", "Content-Type"];
 
-    public async Task<WebhookIntakeResult> AcceptAsync(Func<string, string?> header, byte[] body, CancellationToken cancellationToken)
+    /// <param name="projectHint">The hook URL's ?project= (see <see cref="WebhookSecretCandidates.CollectAsync"/>).</param>
+    public async Task<WebhookIntakeResult> AcceptAsync(Func<string, string?> header, Guid? projectHint, byte[] body, CancellationToken cancellationToken)
     {
         var token = header("X-Gitlab-Token");
         if (string.IsNullOrEmpty(token))
@@ -19,28 +20,20 @@ public sealed class GitLabWebhookIntake(GitLabOptions options, IWebhookSecretSou
             return new WebhookIntakeResult.Unauthorized("X-Gitlab-Token is missing.");
         }
 
-        var candidates = new List<string>();
-        if (!string.IsNullOrEmpty(options.WebhookToken))
-        {
-            candidates.Add(options.WebhookToken);
-        }
-
-        candidates.AddRange(await projectSecrets.SecretsForHookAsync(Provider, header("X-Gitlab-Webhook-UUID"), cancellationToken));
+        var candidates = await WebhookSecretCandidates.CollectAsync(Provider, options.WebhookToken, projectHint, projectSecrets, cancellationToken);
         if (candidates.Count == 0)
         {
-            return new WebhookIntakeResult.Unauthorized("No webhook token is configured (GitLab:WebhookToken), so no delivery can be verified.");
+            return new WebhookIntakeResult.Unauthorized(projectHint is null
+                ? "No webhook token is configured (GitLab:WebhookToken), so no delivery can be verified."
+                : "Neither GitLab:WebhookToken nor a token of the project named by ?project= is configured, so no delivery can be verified.");
         }
 
         // Hashing both sides first makes the comparison constant-time whatever the lengths.
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var valid = false;
-        foreach (var candidate in candidates)
-        {
-            valid |= CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
-        }
-
+        var (valid, projectId) = WebhookSecretCandidates.Match(candidates,
+            candidate => CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(candidate))));
         return valid
-            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-Gitlab-Event", "X-Gitlab-Event-UUID", KeptHeaders, body, cancellationToken)
+            ? await inbox.AcceptVerifiedAsync(Provider, header, "X-Gitlab-Event", "X-Gitlab-Event-UUID", KeptHeaders, body, projectId, cancellationToken)
             : new WebhookIntakeResult.Unauthorized("X-Gitlab-Token does not match.");
     }
 }

@@ -1,18 +1,14 @@
 namespace DevMentor.Core.Integrations.Webhooks;
 
+/// <summary>A project's own webhook secret (GitHub) or token (GitLab).</summary>
+public sealed record ProjectWebhookSecret(Guid ProjectId, string Secret);
+
 /// <summary>
-/// Project-specific webhook secrets, found from request headers only (GitHub's X-GitHub-Hook-ID,
-/// GitLab's token itself), so a signature is checked before any byte of the payload is parsed.
-/// The global secret from configuration is always tried as well.
+/// Project-specific webhook secrets. The candidate project comes from the hook URL's
+/// <c>?project=</c> query, never from the payload, so a signature is checked before any byte of
+/// the payload is parsed. The global secret from configuration is always tried as well.
 /// </summary>
 public interface IWebhookSecretSource
 {
-    Task<IReadOnlyList<string>> SecretsForHookAsync(string provider, string? hookId, CancellationToken cancellationToken);
-}
-
-/// <summary>Until projects register their own hooks, only the global secret applies.</summary>
-public sealed class NoProjectWebhookSecrets : IWebhookSecretSource
-{
-    public Task<IReadOnlyList<string>> SecretsForHookAsync(string provider, string? hookId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
+    Task<ProjectWebhookSecret?> ForProjectAsync(string provider, Guid projectId, CancellationToken cancellationToken);
 }

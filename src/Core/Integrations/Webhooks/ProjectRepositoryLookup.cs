@@ -21,7 +21,7 @@ public sealed class ProjectRepositoryLookup(Database database) : IRepositoryProj
         while (await reader.ReadAsync(cancellationToken))
         {
             var settings = JsonSerializer.Deserialize(reader.GetString(2), ProjectsJsonContext.Default.ProjectSettings) ?? ProjectSettings.Default;
-            projects.Add(new LinkedProject(reader.GetGuid(0), reader.IsDBNull(1) ? "main" : reader.GetString(1), settings.BuildBranches, BuildTags: false, WebhookSecret: null));
+            projects.Add(new LinkedProject(reader.GetGuid(0), reader.IsDBNull(1) ? "main" : reader.GetString(1), settings.BuildBranches ?? [], settings.BuildTags ?? []));
         }
 
         return projects;

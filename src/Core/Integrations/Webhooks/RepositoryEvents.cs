@@ -18,7 +18,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
 {
     public async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, RepositoryPush push, CancellationToken cancellationToken)
     {
-        var linked = await projects.FindAsync(push.Provider, push.FullName, cancellationToken);
+        var linked = (await projects.FindAsync(push.Provider, push.FullName, cancellationToken)).VisibleTo(delivery);
         if (linked.Count == 0)
         {
             return WebhookOutcome.Ignored($"no project tracks {push.FullName}");
@@ -37,7 +37,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
         foreach (var project in linked)
         {
             await pushes.RecordAsync(delivery.Id, project.ProjectId, push.Ref, push.Before, push.After, push.CommitsJson, cancellationToken);
-            if (isTag ? project.BuildTags : BuildsBranch(project, name))
+            if (isTag ? project.BuildTags.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, name)) : BuildsBranch(project, name))
             {
                 var runId = await buildStarter.StartAsync(
                     new WebhookBuildRequest(project.ProjectId, name, push.After, isTag ? "tag" : "push", null, IdempotencyKey(delivery, project)),
@@ -54,7 +54,7 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
 
     public async Task<WebhookOutcome> ChangeRequestAsync(WebhookDelivery delivery, ChangeRequest change, CancellationToken cancellationToken)
     {
-        var linked = await projects.FindAsync(change.Provider, change.FullName, cancellationToken);
+        var linked = (await projects.FindAsync(change.Provider, change.FullName, cancellationToken)).VisibleTo(delivery);
         if (linked.Count == 0)
         {
             return WebhookOutcome.Ignored($"no project tracks {change.FullName}");

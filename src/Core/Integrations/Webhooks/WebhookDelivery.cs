@@ -1,6 +1,7 @@
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>A delivery as received: raw bytes kept so processing (and re-processing) sees exactly what was signed.</summary>
+/// <param name="VerifiedProjectId">Set when the delivery was verified with that project's own secret (not the global one): it may affect that project only.</param>
 public sealed record WebhookDelivery(
     Guid Id,
     string Provider,
@@ -11,7 +12,8 @@ public sealed record WebhookDelivery(
     DateTimeOffset ReceivedAt,
     string Status,
     int Attempts,
-    string? Outcome);
+    string? Outcome,
+    Guid? VerifiedProjectId = null);
 
 /// <summary>How handling a delivery ended; <see cref="Status"/> is stored as the delivery's status.</summary>
 public sealed record WebhookOutcome(string Status, string Summary)

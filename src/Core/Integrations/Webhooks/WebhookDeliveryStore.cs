@@ -6,73 +6,104 @@ using NpgsqlTypes;
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>webhook_deliveries: stored before the answer, claimed under a lease for processing.</summary>
-public sealed class WebhookDeliveryStore(Database database, TimeProvider clock)
+public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter intake, TimeProvider clock)
 {
     /// <summary>How long a processor may hold a delivery before another may take it over.</summary>
     public static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(2);
 
     public sealed record StoreResult(Guid Id, bool Duplicate, string Status);
 
-    /// <summary>Stores a new delivery, or reports the one already stored under the same delivery id.</summary>
-    public async Task<StoreResult> StoreAsync(string provider, string deliveryId, string eventName, IReadOnlyDictionary<string, string> headers, byte[] payload, string? initialStatus, string? outcome, CancellationToken cancellationToken)
-    {
-        var id = Guid.CreateVersion7(clock.GetUtcNow());
-        await using var insert = database.DataSource.CreateCommand("""
-            INSERT INTO webhook_deliveries (id, provider, delivery_id, event, headers, payload, status, outcome, processed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 = 'received' THEN NULL ELSE now() END)
-            ON CONFLICT (provider, delivery_id) DO NOTHING
-            """);
-        insert.Parameters.AddWithValue(id);
-        insert.Parameters.AddWithValue(provider);
-        insert.Parameters.AddWithValue(deliveryId);
-        insert.Parameters.AddWithValue(eventName);
-        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        insert.Parameters.AddWithValue(payload);
-        insert.Parameters.AddWithValue(initialStatus ?? "received");
-        insert.Parameters.AddWithValue(outcome is null ? DBNull.Value : outcome);
-        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
-        {
-            return new StoreResult(id, Duplicate: false, initialStatus ?? "received");
-        }
+    /// <summary>Stores a new delivery, or reports the one already stored under the same delivery id; durable when it returns.</summary>
+    /// <remarks>Concurrent deliveries share one commit: see <see cref="WebhookIntakeWriter"/>.</remarks>
+    public Task<StoreResult> StoreAsync(string provider, string deliveryId, string eventName, IReadOnlyDictionary<string, string> headers, byte[] payload, string? initialStatus, string? outcome, Guid? verifiedProjectId, CancellationToken cancellationToken) =>
+        intake.StoreAsync(new NewDelivery(
+            Guid.CreateVersion7(clock.GetUtcNow()), provider, deliveryId, eventName,
+            JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), payload, initialStatus ?? "received", outcome, verifiedProjectId));
 
-        await using var existing = database.DataSource.CreateCommand("SELECT id, status FROM webhook_deliveries WHERE provider = $1 AND delivery_id = $2");
-        existing.Parameters.AddWithValue(provider);
-        existing.Parameters.AddWithValue(deliveryId);
-        await using var reader = await existing.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new StoreResult(reader.GetGuid(0), Duplicate: true, reader.GetString(1));
-    }
-
-    /// <summary>Takes a specific delivery, or the oldest one waiting (never started, or its processor's lease ran out).</summary>
-    public async Task<WebhookDelivery?> ClaimAsync(Guid? id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> waiting deliveries (never started, or their processor's
+    /// lease ran out), or the given one. Committed without waiting for the WAL flush
+    /// (synchronous_commit off): a claim lost in a database crash leaves the delivery waiting, and
+    /// processing it again is harmless (runs carry the delivery's idempotency key).
+    /// </summary>
+    public async Task<IReadOnlyList<WebhookDelivery>> ClaimAsync(Guid? id, int limit, CancellationToken cancellationToken)
     {
-        await using var claim = database.DataSource.CreateCommand("""
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        var claim = new NpgsqlBatchCommand("""
             UPDATE webhook_deliveries d
             SET status = 'processing', lease_until = now() + $2, attempts = attempts + 1
-            WHERE d.id = (
+            WHERE d.id IN (
                 SELECT id FROM webhook_deliveries
                 WHERE (status = 'received' OR (status = 'processing' AND lease_until < now()))
                   AND ($1::uuid IS NULL OR id = $1)
                 ORDER BY received_at
-                FOR UPDATE SKIP LOCKED
-                LIMIT 1)
-            RETURNING id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id
             """);
         claim.Parameters.Add(new NpgsqlParameter { Value = id.HasValue ? id.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         claim.Parameters.AddWithValue(ProcessingLease);
-        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        claim.Parameters.AddWithValue(limit);
+        batch.BatchCommands.Add(claim);
+        var claimed = new List<WebhookDelivery>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            // Whether the SET's empty result is exposed depends on the driver: take the result that has columns.
+            do
+            {
+                while (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
+                {
+                    claimed.Add(Read(reader));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        claimed.Sort((a, b) => a.ReceivedAt.CompareTo(b.ReceivedAt));
+        return claimed;
     }
 
-    public async Task CompleteAsync(Guid id, WebhookOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>Records the outcomes of a batch in one statement; not waiting for the WAL flush, for the reason given at <see cref="ClaimAsync"/>.</summary>
+    public async Task CompleteAsync(IReadOnlyList<(Guid Id, WebhookOutcome Outcome)> outcomes, CancellationToken cancellationToken)
     {
-        await using var complete = database.DataSource.CreateCommand("""
-            UPDATE webhook_deliveries SET status = $2, outcome = $3, processed_at = now(), lease_until = NULL WHERE id = $1
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        var complete = new NpgsqlBatchCommand("""
+            UPDATE webhook_deliveries d SET status = o.status, outcome = o.outcome, processed_at = now(), lease_until = NULL
+            FROM unnest($1::uuid[], $2::text[], $3::text[]) AS o (id, status, outcome)
+            WHERE d.id = o.id
             """);
-        complete.Parameters.AddWithValue(id);
-        complete.Parameters.AddWithValue(outcome.Status);
-        complete.Parameters.AddWithValue(outcome.Summary);
-        await complete.ExecuteNonQueryAsync(cancellationToken);
+        complete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = outcomes.Select(o => o.Id).ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = outcomes.Select(o => o.Outcome.Status).ToArray() });
+        complete.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = outcomes.Select(o => o.Outcome.Summary).ToArray() });
+        batch.BatchCommands.Add(complete);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Hands claimed deliveries that were not processed (the process is stopping) back to the queue at once, instead of after the lease.</summary>
+    public async Task ReleaseAsync(IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await using var release = database.DataSource.CreateCommand(
+            "UPDATE webhook_deliveries SET status = 'received', lease_until = NULL WHERE id = ANY($1) AND status = 'processing'");
+        release.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids.ToArray() });
+        await release.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Puts a finished delivery back in the queue (the admin "re-process" action).</summary>
@@ -88,7 +119,7 @@ public sealed class WebhookDeliveryStore(Database database, TimeProvider clock)
     public async Task<WebhookDelivery?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var get = database.DataSource.CreateCommand("""
-            SELECT id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome
+            SELECT id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id
             FROM webhook_deliveries WHERE id = $1
             """);
         get.Parameters.AddWithValue(id);
@@ -96,7 +127,7 @@ public sealed class WebhookDeliveryStore(Database database, TimeProvider clock)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    private static WebhookDelivery Read(NpgsqlDataReader reader) => new(
+    private static WebhookDelivery Read(System.Data.Common.DbDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
         reader.GetString(2),
@@ -106,5 +137,6 @@ public sealed class WebhookDeliveryStore(Database database, TimeProvider clock)
         new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero),
         reader.GetString(7),
         reader.GetInt32(8),
-        reader.IsDBNull(9) ? null : reader.GetString(9));
+        reader.IsDBNull(9) ? null : reader.GetString(9),
+        reader.IsDBNull(10) ? null : reader.GetGuid(10));
 }

@@ -4,7 +4,7 @@ namespace DevMentor.Core.Integrations.Webhooks;
 public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker worker)
 {
     public async Task<WebhookIntakeResult> AcceptVerifiedAsync(
-        string provider, Func<string, string?> header, string eventHeader, string deliveryHeader, IReadOnlyList<string> keptHeaders, byte[] body, CancellationToken cancellationToken)
+        string provider, Func<string, string?> header, string eventHeader, string deliveryHeader, IReadOnlyList<string> keptHeaders, byte[] body, Guid? verifiedProjectId, CancellationToken cancellationToken)
     {
         if (header("Content-Type") is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -21,11 +21,11 @@ public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker 
         var headers = keptHeaders.Select(h => (Name: h, Value: header(h))).Where(x => x.Value is not null).ToDictionary(x => x.Name, x => x.Value!);
         if (provider == "github" && eventName == "ping")
         {
-            var ping = await deliveries.StoreAsync(provider, deliveryId, eventName, headers, body, "processed", "pong", cancellationToken);
+            var ping = await deliveries.StoreAsync(provider, deliveryId, eventName, headers, body, "processed", "pong", verifiedProjectId, cancellationToken);
             return new WebhookIntakeResult.Pong(ping.Id);
         }
 
-        var stored = await deliveries.StoreAsync(provider, deliveryId, eventName, headers, body, null, null, cancellationToken);
+        var stored = await deliveries.StoreAsync(provider, deliveryId, eventName, headers, body, null, null, verifiedProjectId, cancellationToken);
         if (!stored.Duplicate)
         {
             worker.Signal(stored.Id);

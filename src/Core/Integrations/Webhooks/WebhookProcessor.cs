@@ -13,14 +13,17 @@ public sealed partial class WebhookProcessor(
 {
     private readonly Dictionary<string, IWebhookEventHandler> _handlers = handlers.ToDictionary(h => h.Provider, StringComparer.Ordinal);
 
+    /// <summary>How many deliveries one claim (and one completion) takes: one commit each per batch instead of per delivery.</summary>
+    public const int BatchSize = 64;
+
     /// <summary>Processes waiting deliveries until none is left; returns how many were processed.</summary>
     public async Task<int> ProcessWaitingAsync(CancellationToken cancellationToken)
     {
         var count = 0;
-        while (await deliveries.ClaimAsync(null, cancellationToken) is { } delivery)
+        while (await deliveries.ClaimAsync(null, BatchSize, cancellationToken) is { Count: > 0 } batch)
         {
-            await ProcessClaimedAsync(delivery, cancellationToken);
-            count++;
+            await ProcessClaimedAsync(batch, cancellationToken);
+            count += batch.Count;
         }
 
         return count;
@@ -29,32 +32,51 @@ public sealed partial class WebhookProcessor(
     /// <summary>Processes one delivery if it is waiting; false when it was not (done already, or being processed).</summary>
     public async Task<bool> ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await deliveries.ClaimAsync(id, cancellationToken) is not { } delivery)
+        var claimed = await deliveries.ClaimAsync(id, 1, cancellationToken);
+        if (claimed.Count == 0)
         {
             return false;
         }
 
-        await ProcessClaimedAsync(delivery, cancellationToken);
+        await ProcessClaimedAsync(claimed, cancellationToken);
         return true;
     }
 
-    private async Task ProcessClaimedAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    private async Task ProcessClaimedAsync(IReadOnlyList<WebhookDelivery> batch, CancellationToken cancellationToken)
     {
-        WebhookOutcome outcome;
+        var outcomes = new List<(Guid Id, WebhookOutcome Outcome)>(batch.Count);
         try
         {
-            outcome = _handlers.TryGetValue(delivery.Provider, out var handler)
+            foreach (var delivery in batch)
+            {
+                var outcome = await HandleAsync(delivery, cancellationToken);
+                outcomes.Add((delivery.Id, outcome));
+                LogProcessed(logger, delivery.Provider, delivery.Event, delivery.DeliveryId, outcome.Status, outcome.Summary);
+            }
+        }
+        finally
+        {
+            await deliveries.CompleteAsync(outcomes, CancellationToken.None);
+            if (outcomes.Count < batch.Count)
+            {
+                await deliveries.ReleaseAsync(batch.Skip(outcomes.Count).Select(d => d.Id).ToList(), CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<WebhookOutcome> HandleAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _handlers.TryGetValue(delivery.Provider, out var handler)
                 ? await handler.HandleAsync(delivery, cancellationToken)
                 : WebhookOutcome.Ignored($"no handler for provider {delivery.Provider}");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogFailed(logger, e, delivery.Provider, delivery.DeliveryId);
-            outcome = WebhookOutcome.Failed($"{e.GetType().Name}: {e.Message}");
+            return WebhookOutcome.Failed($"{e.GetType().Name}: {e.Message}");
         }
-
-        await deliveries.CompleteAsync(delivery.Id, outcome, CancellationToken.None);
-        LogProcessed(logger, delivery.Provider, delivery.Event, delivery.DeliveryId, outcome.Status, outcome.Summary);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {Provider} {Event} {DeliveryId}: {Status} ({Summary})")]

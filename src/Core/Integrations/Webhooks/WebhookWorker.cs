@@ -17,7 +17,7 @@ public sealed record WebhookOptions(bool ProcessOnReceipt = true);
 /// </summary>
 public sealed partial class WebhookWorker(WebhookProcessor processor, WebhookOptions options, ILogger<WebhookWorker> logger) : BackgroundService
 {
-    private readonly Channel<Guid> _accepted = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Guid> _accepted = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     public void Signal(Guid deliveryId)
     {
@@ -36,9 +36,15 @@ public sealed partial class WebhookWorker(WebhookProcessor processor, WebhookOpt
         }
 
         await RunSafelyAsync(() => processor.ProcessWaitingAsync(stoppingToken), stoppingToken);
-        await foreach (var id in _accepted.Reader.ReadAllAsync(stoppingToken))
+        // Signals only wake the worker: it then takes every waiting delivery in batches, so a burst
+        // of deliveries costs a few claim and completion commits rather than two per delivery.
+        while (await _accepted.Reader.WaitToReadAsync(stoppingToken))
         {
-            await RunSafelyAsync(async () => await processor.ProcessAsync(id, stoppingToken) ? 1 : 0, stoppingToken);
+            while (_accepted.Reader.TryRead(out _))
+            {
+            }
+
+            await RunSafelyAsync(() => processor.ProcessWaitingAsync(stoppingToken), stoppingToken);
         }
     }
 

@@ -16,6 +16,14 @@ public interface IJobSource
 
     /// <returns>Null when the server rejected the completion (stale attempt).</returns>
     Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes the step and claims this runner's next one in the same round trip where the
+    /// source can (the embedded engine); otherwise completes and leaves the claim to the next
+    /// <see cref="ClaimAsync"/>.
+    /// </summary>
+    async Task<(CompletionOutcome? Outcome, ClaimedStep? Next)> CompleteAndClaimNextAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
+        (await CompleteAsync(step, result, cancellationToken), null);
 }
 
 /// <summary>The embedded runner's source: the engine in this process.</summary>
@@ -34,4 +42,9 @@ public sealed class EngineJobSource(PipelineEngine engine, string owner, IReadOn
 
     public async Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
         await engine.CompleteAsync(step.StepId, step.Attempt, owner, result, cancellationToken) is { Accepted: true } outcome ? outcome : null;
+
+    public async Task<(CompletionOutcome? Outcome, ClaimedStep? Next)> CompleteAndClaimNextAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
+        await engine.CompleteAsync(step.StepId, step.Attempt, owner, result, new ClaimRequest(owner, labels), cancellationToken) is { Outcome.Accepted: true } done
+            ? (done.Outcome, done.Next)
+            : (null, null);
 }

@@ -16,7 +16,9 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
 
     public Workspaces Workspaces => _workspaces;
 
-    public async Task RunAsync(ClaimedStep step, IJobSource source, CancellationToken stopping)
+    /// <param name="claimNext">Claim this runner's next step together with the report (a worker that goes on).</param>
+    /// <returns>The next step, when <paramref name="claimNext"/> got one: run it next.</returns>
+    public async Task<ClaimedStep?> RunAsync(ClaimedStep step, IJobSource source, bool claimNext, CancellationToken stopping)
     {
         var log = new StepLogWriter(source, step, options.MaxLogBytes);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -68,20 +70,25 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             await log.FlushAsync(reporting.Token);
             if (heard == HeartbeatAction.Lost)
             {
-                return; // another attempt owns the step now; a report would be rejected anyway
+                return null; // another attempt owns the step now; a report would be rejected anyway
             }
 
-            var outcome = await source.CompleteAsync(step, result, reporting.Token);
+            var (outcome, next) = claimNext && !stopping.IsCancellationRequested
+                ? await source.CompleteAndClaimNextAsync(step, result, reporting.Token)
+                : (await source.CompleteAsync(step, result, reporting.Token), null);
             LogStepEnded(logger, step.StepName, step.RunId, step.Attempt, result.Kind.ToString(), outcome is null ? "rejected" : outcome.StepStatus.ToWire());
             if (outcome is { RunFinished: true })
             {
                 _workspaces.Delete(step.RunId);
             }
+
+            return next;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or Npgsql.NpgsqlException)
         {
             // The lease expires and the sweeper retries the step: nothing is lost.
             LogReportFailed(logger, e, step.StepName, step.RunId, step.Attempt);
+            return null;
         }
     }
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Pipelines.Execution;
 
-/// <summary>One worker: claim a step, run it, report, repeat until stopped.</summary>
+/// <summary>One worker: claim a step, run it, report (claiming the next one), repeat until stopped.</summary>
 public sealed partial class StepWorker(IJobSource source, StepExecutor executor, TimeSpan claimWait, ILogger logger)
 {
     public async Task RunAsync(CancellationToken stopping)
@@ -33,9 +33,10 @@ public sealed partial class StepWorker(IJobSource source, StepExecutor executor,
                 continue;
             }
 
-            if (step is not null)
+            // A completion can hand back the next step (claimed in the same commit): run it at once.
+            while (step is not null)
             {
-                await executor.RunAsync(step, source, stopping);
+                step = await executor.RunAsync(step, source, claimNext: true, stopping);
             }
         }
     }
