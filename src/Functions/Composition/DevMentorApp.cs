@@ -135,6 +135,7 @@ public static partial class DevMentorApp
         app.MapApiKeyFunctions();
         app.MapRunnerFunctions();
         app.MapBuildFunctions();
+        app.MapBuildOutputFunctions();
         if (security.BenchEnabled)
         {
             app.MapBenchFunctions();

@@ -61,6 +61,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
             HeartbeatInterval = heartbeat,
             MaxLogBytes = SettingValues.Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
+            Secrets = Core.Builds.Runs.BuildStepConfiguration.Secrets(configuration),
         };
 
         // Under the Functions host there is no long-lived process to run steps in: runners do it.
