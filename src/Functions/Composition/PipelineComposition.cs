@@ -22,7 +22,11 @@ public static class PipelineComposition
         services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
         services.AddSingleton<IStepLogStore, PostgresStepLogStore>();
         services.AddSingleton<PipelineEngine>();
-        services.AddSingleton<IRunDefinitionSource, RepositoryRunDefinitions>();
+        if (settings.CloneRepositories)
+        {
+            services.AddSingleton<IRunDefinitionSource, RepositoryRunDefinitions>();
+        }
+
         services.AddSingleton<TestResultStore>();
         services.AddSingleton<IArtifactStore, PostgresArtifactStore>();
         services.AddSingleton<BuildResults>();

@@ -81,8 +81,9 @@ public sealed class CloneStep(GitCheckout git, BuildStepSettings settings) : IBu
             outputs[DeployEnvironmentsOutput] = System.Text.Json.JsonSerializer.Serialize(plan.Deploy, BuildRunJsonContext.Default.IReadOnlyListDeployEnvironment);
         }
 
-        // While restoring a later step's workspace the plan is already pinned: only the checkout counts.
-        var planning = context.Step.Position == 0 && context.Step.StepName == context.Step.Definition.Steps[0].Name;
+        // Only a run that has nothing but clone gets a plan: a retried run keeps the steps pinned in
+        // its definition, and restoring a later step's workspace needs only the checkout.
+        var planning = context.Step.Definition.Steps.Count == 1;
         return StepResult.Success(outputs) with { Plan = planning && mapped.Definition.Steps.Count > 0 ? mapped.Definition : null };
     }
 }
