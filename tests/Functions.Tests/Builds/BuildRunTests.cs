@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using DevMentor.Core.Pipelines;
 using DevMentor.Functions.Tests.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DevMentor.Functions.Tests.Builds;
 
@@ -150,6 +152,16 @@ public sealed class BuildRunTests(BuildRunFixture fixture) : IClassFixture<Build
                 timeout: 2s
                 commands:
                   - [sh, -c, "sleep {{marker}} & sleep {{marker}} & sleep {{marker}}"]
+              - name: docs
+                when: {branches: [release]}
+                commands:
+                  - [echo, never]
+            deploy:
+              environments:
+                - name: staging
+                  type: local
+                  start: node server.js
+                  health: /health
             """, ("secret.txt", BuildRunFixture.ConfiguredSecret + "\n"));
         var status = await fixture.StartBuildAsync(await fixture.CreateProjectAsync(repository));
 
@@ -163,10 +175,35 @@ public sealed class BuildRunTests(BuildRunFixture fixture) : IClassFixture<Build
         Assert.Contains("env-has-secret=0", leak, StringComparison.Ordinal);
         Assert.DoesNotContain(BuildRunFixture.ConfiguredSecret, leak, StringComparison.Ordinal);
 
+        // The clone step left out the step for another branch and handed the deploy settings on.
+        Assert.Equal(["clone", "leak", "slow", "hang"], BuildRunFixture.StepNames(run));
+        Assert.Contains("left out docs: its when does not match branch main", await fixture.TextAsync($"{status}/steps/clone/logs"), StringComparison.Ordinal);
+        using (var deploy = JsonDocument.Parse(BuildRunFixture.Step(run, "clone").GetProperty("outputs").GetProperty("deploy.environments").GetString()!))
+        {
+            var staging = deploy.RootElement.EnumerateArray().Single();
+            Assert.Equal(("staging", "Local", "/health"), (staging.GetProperty("name").GetString(), staging.GetProperty("type").GetString(), staging.GetProperty("healthPath").GetString()));
+            Assert.Equal(["node", "server.js"], staging.GetProperty("start").EnumerateArray().Select(a => a.GetString()));
+        }
+
         Assert.Equal("timed_out", run.GetProperty("status").GetString());
         Assert.Equal("timed_out", BuildRunFixture.Step(run, "hang").GetProperty("status").GetString());
         await ProcessTable.WaitUntilGoneAsync(marker, TimeSpan.FromSeconds(10));
         Assert.Empty(ProcessTable.WithArgument(marker));
+    }
+
+    [Fact]
+    public async Task A_step_using_an_unknown_built_in_fails_with_a_message_naming_it_and_what_the_runner_has()
+    {
+        var engine = fixture.App.Services.GetRequiredService<PipelineEngine>();
+        var run = await engine.StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("publish", [], Uses: "no-such-step"), new StepDefinition("after", [["true"]])]));
+
+        var view = await engine.WaitForEndAsync(run, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(RunStatus.Failed, view.Status);
+        Assert.Equal((StepStatus.Failed, 1, 1), (view.Steps[0].Status, view.Steps[0].ExitCode, view.Steps[0].Attempt));
+        Assert.StartsWith("unknown built-in step 'no-such-step' (this runner has: ", view.Steps[0].Error, StringComparison.Ordinal);
+        Assert.Contains("clone", view.Steps[0].Error, StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Skipped, view.Steps[1].Status);
     }
 
     private async Task<string> FollowWhenPlannedAsync(string status, string step)
