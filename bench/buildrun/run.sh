@@ -97,7 +97,9 @@ now() { python3 -c 'import time; print(time.monotonic())'; }
 shell_build() {
   local dir="$work/shell-$1"
   git clone --quiet --depth 1 "file://$repo" "$dir"
-  (cd "$dir" && CI=true npm ci --no-audit --no-fund >/dev/null 2>&1 && npm test >/dev/null 2>&1 &&
+  # The environment the runner gives these commands (CI, and the detector's npm settings: no
+  # update check, fund or audit), so both sides do the same work.
+  (cd "$dir" && export CI=true NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false && npm ci >/dev/null 2>&1 && npm test >/dev/null 2>&1 &&
     npm run build >/dev/null 2>&1 && mkdir -p .devmentor-out/packages && npm pack --pack-destination .devmentor-out/packages >/dev/null 2>&1)
   rm -rf "$dir"
 }
