@@ -271,7 +271,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         await using var batch = new NpgsqlBatch(connection);
         if (plan is not null)
         {
-            foreach (var command in AppendSteps(runId, plan))
+            foreach (var command in AppendSteps(runId, plan, result.Outputs?.GetValueOrDefault("commit")))
             {
                 batch.BatchCommands.Add(command);
             }
@@ -356,15 +356,23 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         return (new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued);
     }
 
-    /// <summary>Pins <paramref name="plan"/>'s steps at the end of the run's definition and inserts their (pending) rows after the last step.</summary>
-    private IEnumerable<NpgsqlBatchCommand> AppendSteps(Guid runId, PipelineDefinition plan)
+    /// <summary>
+    /// Pins <paramref name="plan"/>'s steps at the end of the run's definition and inserts their
+    /// (pending) rows after the last step. A run started for a branch also gets the commit the
+    /// planning step checked out, so every later step (and a workspace restored elsewhere, and a
+    /// retry) builds that commit, not whatever the branch points at by then.
+    /// </summary>
+    private IEnumerable<NpgsqlBatchCommand> AppendSteps(Guid runId, PipelineDefinition plan, string? commit)
     {
         var pin = new NpgsqlBatchCommand("""
-            UPDATE pipeline_runs SET definition = jsonb_set(definition, '{steps}', (definition->'steps') || ($2::jsonb->'steps'))
+            UPDATE pipeline_runs SET definition = jsonb_set(definition, '{steps}', (definition->'steps') || ($2::jsonb->'steps')),
+                commit_sha = coalesce(commit_sha, $3)
             WHERE id = $1
             """);
         pin.Parameters.AddWithValue(runId);
         pin.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(plan, PipelineJsonContext.Default.PipelineDefinition), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        var sha = commit is { Length: >= 7 and <= 64 } && commit.All(char.IsAsciiHexDigitLower) ? commit : null;
+        pin.Parameters.Add(new NpgsqlParameter { Value = (object?)sha ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         yield return pin;
         foreach (var step in plan.Steps)
         {

@@ -27,6 +27,7 @@ public sealed class BuildRunTests(BuildRunFixture fixture) : IClassFixture<Build
         Assert.Equal(["clone", "install", "test", "build", "package"], BuildRunFixture.StepNames(run));
         var clone = BuildRunFixture.Step(run, "clone");
         Assert.Equal(fixture.Samples.Node.HeadSha, clone.GetProperty("outputs").GetProperty("commit").GetString());
+        Assert.Equal(fixture.Samples.Node.HeadSha, run.GetProperty("commit").GetString()); // started for the branch, pinned to what clone checked out
         var cloneLog = await fixture.TextAsync($"{status}/steps/clone/logs");
         Assert.Contains("[devmentor] detected node: ", cloneLog, StringComparison.Ordinal);
         Assert.Contains("(package-lock.json)", cloneLog, StringComparison.Ordinal);
