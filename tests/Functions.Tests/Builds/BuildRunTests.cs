@@ -98,15 +98,16 @@ public sealed class BuildRunTests(BuildRunFixture fixture) : IClassFixture<Build
         var passed = await fixture.WaitForEndAsync(passing, TimeSpan.FromMinutes(8));
         var failed = await fixture.WaitForEndAsync(failing, TimeSpan.FromMinutes(8));
 
-        Assert.True(passed.GetProperty("status").GetString() == "succeeded", passed.ToString());
+        Assert.True(passed.GetProperty("status").GetString() == "succeeded", $"{passed}\n{await fixture.TextAsync($"{passing}/logs")}");
         Assert.Equal(["clone", "install", "test", "build"], BuildRunFixture.StepNames(passed));
         var summary = passed.GetProperty("tests");
         // Cobertura over the library: Add and Divide are covered, IsEven only by the failing sample's test.
         Assert.Equal((SampleRepositories.DotnetPassing, 0, 0, 66.67),
             (summary.GetProperty("passed").GetInt32(), summary.GetProperty("failed").GetInt32(), summary.GetProperty("skipped").GetInt32(), summary.GetProperty("coverage").GetDouble()));
 
-        Assert.Equal("failed", failed.GetProperty("status").GetString());
         var test = BuildRunFixture.Step(failed, "test");
+        Assert.True(failed.GetProperty("tests").ValueKind == JsonValueKind.Object, $"{failed}\n{await fixture.TextAsync($"{failing}/logs")}");
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(("failed", 1), (test.GetProperty("status").GetString(), test.GetProperty("attempt").GetInt32()));
         Assert.Equal("skipped", BuildRunFixture.Step(failed, "build").GetProperty("status").GetString());
         Assert.StartsWith("step test: ", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
