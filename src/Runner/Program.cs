@@ -24,6 +24,10 @@ builder.Logging.AddSimpleConsole(o =>
 });
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 builder.Services.AddSingleton(settings);
+// The same built-in steps as the embedded runner (the image step registers here too).
+builder.Services.AddSingleton(DevMentor.Core.Builds.Runs.BuildStepConfiguration.Settings(builder.Configuration));
+builder.Services.AddSingleton<DevMentor.Core.Builds.Git.GitCheckout>();
+builder.Services.AddSingleton<DevMentor.Core.Pipelines.Execution.IBuiltInStep, DevMentor.Core.Builds.Runs.CloneStep>();
 builder.Services.AddHostedService<RemoteRunner>();
 using var host = builder.Build();
 await host.RunAsync();

@@ -4,7 +4,7 @@ using DevMentor.Core.Pipelines.Runners;
 namespace DevMentor.Runner;
 
 /// <summary>Registers with the service (unless given a token) and runs its workers until SIGTERM.</summary>
-public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerFactory loggers, IHostApplicationLifetime lifetime) : BackgroundService
+public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerFactory loggers, IHostApplicationLifetime lifetime, IEnumerable<IBuiltInStep> builtIns) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<RemoteRunner>();
 
@@ -37,7 +37,7 @@ public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerF
         }
 
         var source = new RunnerApiClient(http, token);
-        var executor = new StepExecutor(settings.Options, ProcessLauncher.Shared, loggers.CreateLogger<StepExecutor>());
+        var executor = new StepExecutor(settings.Options, ProcessLauncher.Shared, loggers.CreateLogger<StepExecutor>(), builtIns);
         var wait = TimeSpan.FromSeconds(RunnerFunctionsLimits.MaxWaitSeconds - 5);
         LogRunning(_logger, settings.Options.Workers, settings.Server, settings.Options.WorkDirectory);
         await Task.WhenAll(Enumerable.Range(0, settings.Options.Workers)

@@ -54,6 +54,7 @@ public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? Reg
             WorkDirectory = Path.GetFullPath(Empty(configuration["Runner:WorkDirectory"]) ?? Path.Combine(Path.GetTempPath(), "devmentor-runner")),
             Isolate = isolate,
             HeartbeatInterval = TimeSpan.FromSeconds(heartbeat),
+            Secrets = Core.Builds.Runs.BuildStepConfiguration.Secrets(configuration),
         };
         return new RemoteRunnerSettings(server!, token, registration, Empty(configuration["Runner:Name"]) ?? Environment.MachineName, options);
     }

@@ -148,6 +148,64 @@ public sealed partial class BuildService(ProjectAccess access, PipelineEngine en
         return Outcome<string>.Ok(all.ToString());
     }
 
+    /// <summary>
+    /// A step's log as it grows: what is there now, then new chunks every <paramref name="poll"/>
+    /// until the step has ended (its last chunk is written before its end is recorded).
+    /// </summary>
+    public async Task<Outcome<IAsyncEnumerable<string>>> FollowLogsAsync(Caller caller, string idOrSlug, Guid runId, string step, TimeSpan poll, CancellationToken cancellationToken)
+    {
+        var allowed = await access.AuthorizeAsync(caller, idOrSlug, ProjectPermission.Read, cancellationToken);
+        if (Denied<IAsyncEnumerable<string>>(allowed, idOrSlug, "read build logs") is { } denied)
+        {
+            return denied;
+        }
+
+        var projectId = allowed.Project!.Id;
+        var first = await engine.Logs.ReadAfterAsync(projectId, runId, step, 0, cancellationToken);
+        return first is null
+            ? Outcome<IAsyncEnumerable<string>>.Fail(OutcomeKind.NotFound, $"Build {runId} has no step '{step}'.")
+            : Outcome<IAsyncEnumerable<string>>.Ok(FollowAsync(projectId, runId, step, first, poll, cancellationToken));
+    }
+
+    private async IAsyncEnumerable<string> FollowAsync(Guid projectId, Guid runId, string step, StepLogChunks first, TimeSpan poll,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var chunks = first;
+        long last = 0;
+        var attempt = 0;
+        while (true)
+        {
+            foreach (var (id, chunkAttempt, text) in chunks.Chunks)
+            {
+                if (chunkAttempt != attempt)
+                {
+                    attempt = chunkAttempt;
+                    yield return $"==> attempt {attempt}\n";
+                }
+
+                last = id;
+                yield return text;
+            }
+
+            if (chunks.Chunks.Count == 0 && chunks.Status.IsTerminal())
+            {
+                yield break;
+            }
+
+            if (chunks.Chunks.Count == 0)
+            {
+                await Task.Delay(poll, cancellationToken);
+            }
+
+            if (await engine.Logs.ReadAfterAsync(projectId, runId, step, last, cancellationToken) is not { } next)
+            {
+                yield break;
+            }
+
+            chunks = next;
+        }
+    }
+
     /// <summary>Keys are the caller's own: two users picking the same key never see each other's run.</summary>
     private static string? Scoped(Caller caller, string? key) => key is null ? null : $"{caller.PartitionKey}:{key}";
 

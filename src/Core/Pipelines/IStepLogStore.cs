@@ -11,4 +11,10 @@ public interface IStepLogStore
 
     /// <summary>The whole log of a run's step, every attempt in order; null when there is no such step.</summary>
     Task<string?> ReadAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken);
+
+    /// <summary>The chunks after <paramref name="afterId"/> and the step's status; null when there is no such step.</summary>
+    Task<StepLogChunks?> ReadAfterAsync(Guid projectId, Guid runId, string stepName, long afterId, CancellationToken cancellationToken);
 }
+
+/// <param name="Chunks">Id, attempt and text of each chunk, in order.</param>
+public sealed record StepLogChunks(StepStatus Status, IReadOnlyList<(long Id, int Attempt, string Text)> Chunks);

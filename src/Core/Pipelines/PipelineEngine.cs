@@ -16,7 +16,8 @@ public sealed partial class PipelineEngine(
     IStepLogStore logs,
     StepAvailability availability,
     PipelineOptions options,
-    ILogger<PipelineEngine> logger)
+    ILogger<PipelineEngine> logger,
+    IRunDefinitionSource? definitions = null)
 {
     public const string MeterName = "DevMentor.Pipelines";
     private static readonly Meter Meter = new(MeterName);
@@ -31,7 +32,9 @@ public sealed partial class PipelineEngine(
 
     public async Task<StartedRun> StartAsync(StartRunRequest request, CancellationToken cancellationToken)
     {
-        var definition = request.Definition ?? options.DefaultDefinition;
+        var definition = request.Definition
+            ?? (definitions is null ? null : await definitions.DefinitionForAsync(request, cancellationToken))
+            ?? options.DefaultDefinition;
         PipelineDefinitionValidator.EnsureValid(definition);
         var (run, queued) = await store.StartRunAsync(request, definition, RequestHash(request, definition), cancellationToken);
         if (!run.Replayed)
@@ -103,6 +106,11 @@ public sealed partial class PipelineEngine(
     /// </summary>
     public async Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, ClaimRequest? claimNext, CancellationToken cancellationToken)
     {
+        if (result.Plan is { } plan && PipelineDefinitionValidator.Validate(plan) is { Count: > 0 } problems)
+        {
+            result = new StepResult(StepResultKind.Failed, result.ExitCode is null or 0 ? 1 : result.ExitCode, $"the planned steps are invalid: {string.Join(" ", problems)}", result.Outputs);
+        }
+
         var completed = await store.CompleteAsync(stepId, attempt, owner, result, Backoff, claimNext, cancellationToken);
         if (completed is not { } done)
         {

@@ -5,7 +5,7 @@ using DevMentor.Core.Pipelines.Runners;
 namespace DevMentor.Core.Pipelines;
 
 /// <summary>Source-generated JSON for pinned definitions and the runner API (shared by service and DevMentor.Runner).</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PipelineDefinition))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
@@ -16,4 +16,6 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(LogRequest))]
 [JsonSerializable(typeof(CompleteRequest))]
 [JsonSerializable(typeof(CompleteResponse))]
+[JsonSerializable(typeof(TestsRequest))]
+[JsonSerializable(typeof(DevMentor.Core.Builds.Artifacts.ArtifactInfo))]
 public sealed partial class PipelineJsonContext : JsonSerializerContext;

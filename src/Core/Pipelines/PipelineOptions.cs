@@ -42,4 +42,8 @@ public sealed record RunnerOptions
     /// <summary>The only variables of the runner's own environment a step sees; the service's settings never leak.</summary>
     public IReadOnlyList<string> PassEnvironment { get; init; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM"];
     public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>Values replaced by *** in step logs (configured secrets, git and registry credentials); never put into a step's environment.</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+    /// <summary>Files above this are not kept as artifacts (the step's log says so).</summary>
+    public long MaxArtifactBytes { get; init; } = 256L * 1024 * 1024;
 }

@@ -269,11 +269,21 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus, null), false, null);
         }
 
-        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext,
+        // A step that planned the rest of the run (clone) appends it in this same transaction.
+        var plan = result is { Kind: StepResultKind.Succeeded, Plan.Steps.Count: > 0 } ? result.Plan : null;
+        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext || plan is not null,
             failed => backoff(failed, TimeSpan.FromMilliseconds(retryFirstMs), retryFactor));
         PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
 
         await using var batch = new NpgsqlBatch(connection);
+        if (plan is not null)
+        {
+            foreach (var command in AppendSteps(runId, plan, result.Outputs?.GetValueOrDefault("commit")))
+            {
+                batch.BatchCommands.Add(command);
+            }
+        }
+
         var outputs = result.Outputs is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(result.Outputs), PipelineJsonContext.Default.DictionaryStringString);
         if (decision.StepStatus == StepStatus.Queued)
         {
@@ -373,6 +383,44 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         }
 
         return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued, next);
+    }
+
+    /// <summary>
+    /// Pins <paramref name="plan"/>'s steps at the end of the run's definition and inserts their
+    /// (pending) rows after the last step. A run started for a branch also gets the commit the
+    /// planning step checked out, so every later step (and a workspace restored elsewhere, and a
+    /// retry) builds that commit, not whatever the branch points at by then.
+    /// </summary>
+    private IEnumerable<NpgsqlBatchCommand> AppendSteps(Guid runId, PipelineDefinition plan, string? commit)
+    {
+        var pin = new NpgsqlBatchCommand("""
+            UPDATE pipeline_runs SET definition = jsonb_set(definition, '{steps}', (definition->'steps') || ($2::jsonb->'steps')),
+                commit_sha = coalesce(commit_sha, $3)
+            WHERE id = $1
+            """);
+        pin.Parameters.AddWithValue(runId);
+        pin.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(plan, PipelineJsonContext.Default.PipelineDefinition), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        var sha = commit is { Length: >= 7 and <= 64 } && commit.All(char.IsAsciiHexDigitLower) ? commit : null;
+        pin.Parameters.Add(new NpgsqlParameter { Value = (object?)sha ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        yield return pin;
+        foreach (var step in plan.Steps)
+        {
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO pipeline_steps (id, run_id, position, name, status, max_attempts, retry_first_ms, retry_factor, timeout_seconds, requires)
+                SELECT $1, $2, max(position) + 1, $3, 'pending', $4, $5, $6, $7, $8 FROM pipeline_steps WHERE run_id = $2
+                """);
+            insert.Parameters.AddWithValue(Guid.CreateVersion7());
+            insert.Parameters.AddWithValue(runId);
+            insert.Parameters.AddWithValue(step.Name);
+            insert.Parameters.AddWithValue(step.Retry?.MaxAttempts ?? options.DefaultMaxAttempts);
+            insert.Parameters.AddWithValue((int)((step.Retry?.FirstDelaySeconds * 1000) ?? options.DefaultFirstRetryDelay.TotalMilliseconds));
+            insert.Parameters.AddWithValue(step.Retry?.Factor ?? options.DefaultRetryFactor);
+            insert.Parameters.AddWithValue(step.TimeoutSeconds ?? (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds));
+            insert.Parameters.AddWithValue((step.Requires ?? []).ToArray());
+            yield return insert;
+        }
+
+        yield return Event(runId, "run.planned", null, EventData.Of(("steps", string.Join(",", plan.Steps.Select(s => s.Name)))));
     }
 
     private static async Task RollbackAsync(NpgsqlConnection connection)

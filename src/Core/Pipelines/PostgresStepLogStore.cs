@@ -56,4 +56,34 @@ public sealed class PostgresStepLogStore(Database database) : IStepLogStore
 
         return found ? log.ToString() : null;
     }
+
+    public async Task<StepLogChunks?> ReadAfterAsync(Guid projectId, Guid runId, string stepName, long afterId, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT s.status, l.id, l.attempt, l.text
+            FROM pipeline_steps s
+            JOIN pipeline_runs r ON r.id = s.run_id AND r.project_id = $1
+            LEFT JOIN pipeline_step_logs l ON l.step_id = s.id AND l.id > $4
+            WHERE s.run_id = $2 AND s.name = $3
+            ORDER BY l.id
+            LIMIT 1000
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(stepName);
+        command.Parameters.AddWithValue(afterId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        StepStatus? status = null;
+        var chunks = new List<(long, int, string)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            status = PipelineStatusNames.ParseStep(reader.GetString(0));
+            if (!reader.IsDBNull(1))
+            {
+                chunks.Add((reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3)));
+            }
+        }
+
+        return status is { } found ? new StepLogChunks(found, chunks) : null;
+    }
 }

@@ -14,7 +14,11 @@ public enum StepResultKind
     InfrastructureError,
 }
 
-public sealed record StepResult(StepResultKind Kind, int? ExitCode = null, string? Error = null, IReadOnlyDictionary<string, string>? Outputs = null)
+/// <param name="Plan">
+/// Steps to append to the run when this step succeeds (the clone step's plan of install, test,
+/// build…): pinned in the run's definition and inserted in the completion's transaction.
+/// </param>
+public sealed record StepResult(StepResultKind Kind, int? ExitCode = null, string? Error = null, IReadOnlyDictionary<string, string>? Outputs = null, PipelineDefinition? Plan = null)
 {
     public static StepResult Success(IReadOnlyDictionary<string, string>? outputs = null) => new(StepResultKind.Succeeded, 0, null, outputs);
 }

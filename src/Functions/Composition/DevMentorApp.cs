@@ -139,6 +139,7 @@ public static partial class DevMentorApp
         app.MapRunnerFunctions();
         app.MapBuildFunctions();
         app.MapDeploymentFunctions();
+        app.MapBuildOutputFunctions();
         if (security.BenchEnabled)
         {
             app.MapBenchFunctions();

@@ -1,3 +1,7 @@
+using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Builds.Git;
+using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Builds.Runs;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Execution;
 using DevMentor.Core.Pipelines.Runners;
@@ -18,6 +22,18 @@ public static class PipelineComposition
         services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
         services.AddSingleton<IStepLogStore, PostgresStepLogStore>();
         services.AddSingleton<PipelineEngine>();
+        if (settings.CloneRepositories)
+        {
+            services.AddSingleton<IRunDefinitionSource, RepositoryRunDefinitions>();
+        }
+
+        services.AddSingleton<TestResultStore>();
+        services.AddSingleton<IArtifactStore, PostgresArtifactStore>();
+        services.AddSingleton<BuildResults>();
+        services.AddSingleton<BuildOutputService>();
+        services.AddSingleton(BuildStepConfiguration.Settings(configuration));
+        services.AddSingleton<GitCheckout>();
+        services.AddSingleton<IBuiltInStep, CloneStep>();
         services.AddSingleton<RunnerRegistry>();
         services.AddSingleton<BuildService>();
         services.AddSingleton<ITimerFunction, PipelineSweeper>();

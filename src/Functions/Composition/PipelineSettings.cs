@@ -8,7 +8,8 @@ namespace DevMentor.Functions.Composition;
 /// Pipelines:* and Runners:* settings, validated at start like <see cref="ServiceSettings"/>:
 /// every problem collected, each naming its key.
 /// </summary>
-public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runner, bool EmbeddedRunnerEnabled, string? RegistrationToken)
+/// <param name="CloneRepositories">Runs of projects with a repository start with the clone step that plans them (false: every run uses the default definition).</param>
+public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runner, bool EmbeddedRunnerEnabled, string? RegistrationToken, bool CloneRepositories = true)
 {
     public static PipelineSettings Load(IConfiguration configuration, ServiceSettings service)
     {
@@ -61,10 +62,12 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
             HeartbeatInterval = heartbeat,
             MaxLogBytes = SettingValues.Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
+            Secrets = Core.Builds.Runs.BuildStepConfiguration.Secrets(configuration),
         };
 
         // Under the Functions host there is no long-lived process to run steps in: runners do it.
         var embedded = SettingValues.Bool(configuration, "Pipelines:Runner:Enabled", !service.UnderFunctionsHost, problems) && runner.Workers > 0;
+        var cloneRepositories = SettingValues.Bool(configuration, "Pipelines:CloneRepositories", true, problems);
         var registration = configuration["Runners:RegistrationToken"] is { Length: > 0 } token ? token : null;
         if (registration is { Length: < 16 })
         {
@@ -76,7 +79,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             throw new InvalidConfigurationException(problems);
         }
 
-        return new PipelineSettings(engine, runner, embedded, registration);
+        return new PipelineSettings(engine, runner, embedded, registration, cloneRepositories);
     }
 
     private static TimeSpan Seconds(IConfiguration configuration, string key, TimeSpan fallback, double min, double max, List<string> problems) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
@@ -132,11 +133,11 @@ public static class BuildFunctions
             : OutcomeResults.Problem(outcome);
     }
 
-    public static async Task<IResult> GetAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAsync(string id, Guid runId, HttpContext context, BuildService builds, TestResultStore tests, CancellationToken cancellationToken)
     {
         var outcome = await builds.GetAsync(Caller.From(context.User), id, runId, cancellationToken);
         return outcome.Succeeded
-            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run), BuildsJsonContext.Default.BuildRun)
+            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run, await tests.SummaryAsync(runId, cancellationToken)), BuildsJsonContext.Default.BuildRun)
             : OutcomeResults.Problem(outcome);
     }
 
@@ -168,8 +169,43 @@ public static class BuildFunctions
     public static Task<IResult> LogsAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
         TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, null, cancellationToken));
 
-    public static Task<IResult> StepLogsAsync(string id, Guid runId, string step, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
-        TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, step, cancellationToken));
+    public static async Task<IResult> StepLogsAsync(string id, Guid runId, string step, bool? follow, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    {
+        if (follow != true)
+        {
+            return await TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, step, cancellationToken));
+        }
+
+        var outcome = await builds.FollowLogsAsync(Caller.From(context.User), id, runId, step, FollowPoll, cancellationToken);
+        return outcome.Succeeded ? new StreamedText(outcome.Value!) : OutcomeResults.Problem(outcome);
+    }
+
+    private static readonly TimeSpan FollowPoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Writes and flushes each piece as it comes (chunked text/plain): a client sees a running step's log live.</summary>
+    private sealed class StreamedText(IAsyncEnumerable<string> pieces) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = "text/plain; charset=utf-8";
+            httpContext.Response.Headers.CacheControl = "no-cache";
+            httpContext.Response.Headers["X-Accel-Buffering"] = "no";
+            var aborted = httpContext.RequestAborted;
+            try
+            {
+                await httpContext.Response.StartAsync(aborted);
+                await foreach (var piece in pieces.WithCancellation(aborted))
+                {
+                    await httpContext.Response.WriteAsync(piece, aborted);
+                    await httpContext.Response.Body.FlushAsync(aborted);
+                }
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                // The client went away: nothing to answer.
+            }
+        }
+    }
 
     private static async Task<IResult> TextAsync(Task<Outcome<string>> read)
     {

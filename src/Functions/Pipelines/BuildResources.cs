@@ -16,7 +16,18 @@ public sealed record BuildRun(
     Guid RunId, Guid ProjectId, int Number, string Status, string Trigger, string? Branch, string? Commit, bool Deploy, string? Environment, Guid? RetryOf,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string StatusUri, string CancelUri, string RetryUri, string LogsUri,
-    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events);
+    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events, string? Error = null, BuildTestSummary? Tests = null, string? TestsUri = null, string? ArtifactsUri = null);
+
+/// <summary>The run view's test summary: counts and coverage in percent.</summary>
+public sealed record BuildTestSummary(int Passed, int Failed, int Skipped, double? Coverage, double? BranchCoverage);
+
+public sealed record BuildTestItem(string Step, string Suite, string Name, string Outcome, long DurationMs, string? Message);
+
+public sealed record BuildTests(int Passed, int Failed, int Skipped, double? Coverage, double? BranchCoverage, IReadOnlyList<BuildTestItem> Items, string? NextCursor);
+
+public sealed record BuildArtifact(string Name, long Size, string Sha256, string ContentType, string Step, DateTimeOffset CreatedAt, string DownloadUri);
+
+public sealed record BuildArtifacts(IReadOnlyList<BuildArtifact> Items);
 
 public sealed record BuildListItem(Guid RunId, int Number, string Status, string Trigger, string? Branch, string? Commit, Guid? RetryOf,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string StatusUri);
@@ -32,6 +43,8 @@ public sealed record BuildBody(string? Branch, string? Commit, bool? Deploy, str
 [JsonSerializable(typeof(BuildRun))]
 [JsonSerializable(typeof(BuildPage))]
 [JsonSerializable(typeof(BuildBody))]
+[JsonSerializable(typeof(BuildTests))]
+[JsonSerializable(typeof(BuildArtifacts))]
 public sealed partial class BuildsJsonContext : JsonSerializerContext;
 
 public static class BuildUris
@@ -44,15 +57,26 @@ public static class BuildUris
         return new BuildStarted(run.RunId, run.Number, run.Status.ToWire(), status, status + "/cancel", status + "/logs");
     }
 
-    public static BuildRun Run(RunView run)
+    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null)
     {
         var status = Status(run.ProjectId, run.RunId);
         return new BuildRun(run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), run.Trigger, run.Branch, run.Commit, run.Deploy, run.Environment, run.RetryOf,
             run.CreatedAt, run.StartedAt, run.FinishedAt, status, status + "/cancel", status + "/retry", status + "/logs",
             run.Steps.Select(s => new BuildStep(s.Name, s.Status.ToWire(), s.Attempt, s.MaxAttempts, s.StartedAt, s.FinishedAt, s.ExitCode, s.Error,
                 s.Status == StepStatus.Queued && s.Attempt > 0 ? s.DueAt : null, $"{status}/steps/{Uri.EscapeDataString(s.Name)}/logs", s.Outputs)).ToList(),
-            run.Events.Select(e => new BuildEvent(e.At, e.Type, e.Step, e.Data)).ToList());
+            run.Events.Select(e => new BuildEvent(e.At, e.Type, e.Step, e.Data)).ToList(),
+            Error(run),
+            tests is null ? null : new BuildTestSummary(tests.Passed, tests.Failed, tests.Skipped, tests.Coverage, tests.BranchCoverage),
+            status + "/tests", status + "/artifacts");
     }
+
+    /// <summary>Why a run failed or timed out: the reason its final event carries.</summary>
+    private static string? Error(RunView run) =>
+        run.Status is RunStatus.Failed or RunStatus.TimedOut &&
+        run.Events.LastOrDefault(e => e.Type.StartsWith("run.", StringComparison.Ordinal)) is { Data: { ValueKind: JsonValueKind.Object } data } &&
+        data.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String
+            ? reason.GetString()
+            : null;
 
     public static BuildPage Page(Guid projectId, RunPage page) => new(
         page.Items.Select(r => new BuildListItem(r.RunId, r.Number, r.Status.ToWire(), r.Trigger, r.Branch, r.Commit, r.RetryOf, r.CreatedAt, r.StartedAt, r.FinishedAt,

@@ -1,3 +1,5 @@
+using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Runners;
 using DevMentor.Functions.Composition;
@@ -25,6 +27,9 @@ public static class RunnerFunctions
         group.MapPost("/jobs/{stepId:guid}/heartbeat", HeartbeatAsync).WithName("RunnerJobHeartbeat");
         group.MapPost("/jobs/{stepId:guid}/log", LogAsync).WithName("RunnerJobLog");
         group.MapPost("/jobs/{stepId:guid}/complete", CompleteAsync).WithName("RunnerJobComplete");
+        group.MapPost("/jobs/{stepId:guid}/tests", TestsAsync).WithName("RunnerJobTests");
+        group.MapPut("/jobs/{stepId:guid}/artifacts", ArtifactAsync).WithName("RunnerJobArtifact")
+            .WithRequestBodyLimit(BuildResults.MaxArtifactBytes);
         return routes;
     }
 
@@ -127,7 +132,7 @@ public static class RunnerFunctions
             return Problem(StatusCodes.Status400BadRequest, "Invalid outcome", "a failed step needs its non-zero exitCode.", ProblemTypes.ValidationFailed);
         }
 
-        var outcome = await engine.CompleteAsync(stepId, request.Attempt, runner.Owner, new StepResult(kind, request.ExitCode, request.Error, request.Outputs), cancellationToken);
+        var outcome = await engine.CompleteAsync(stepId, request.Attempt, runner.Owner, new StepResult(kind, request.ExitCode, request.Error, request.Outputs, request.Plan), cancellationToken);
         if (outcome is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such step", $"Step {stepId} does not exist.");
@@ -136,6 +141,42 @@ public static class RunnerFunctions
         return outcome.Accepted
             ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, outcome.RetryIn is { } r ? (long)r.TotalMilliseconds : null))
             : LeaseLost(stepId, request.Attempt);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> TestsAsync(
+        HttpContext context, Guid stepId, TestsRequest request, RunnerRegistry registry, BuildResults results, CancellationToken cancellationToken)
+    {
+        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        {
+            return Unauthorized();
+        }
+
+        if (request.Summary?.Items is null || request.Summary.Items.Any(t => t is null || t.Suite is null || t.Name is null))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid test results", "summary with items [{suite, name, outcome, durationMs, message}] is required.", ProblemTypes.ValidationFailed);
+        }
+
+        return await results.RecordTestsAsync(stepId, request.Attempt, runner.Owner, request.Summary, cancellationToken)
+            ? TypedResults.NoContent()
+            : LeaseLost(stepId, request.Attempt);
+    }
+
+    public static async Task<Results<Ok<ArtifactInfo>, ProblemHttpResult>> ArtifactAsync(
+        HttpContext context, Guid stepId, int? attempt, string? name, RunnerRegistry registry, BuildResults results, CancellationToken cancellationToken)
+    {
+        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        {
+            return Unauthorized();
+        }
+
+        var problem = attempt is null ? "attempt is required." : ArtifactNames.Check(name);
+        if (problem is not null || attempt is not { } fence)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid artifact upload", problem ?? "attempt is required.", ProblemTypes.ValidationFailed);
+        }
+
+        var stored = await results.StoreArtifactAsync(stepId, fence, runner.Owner, name!, context.Request.Body, cancellationToken);
+        return stored is null ? LeaseLost(stepId, fence) : TypedResults.Ok(stored);
     }
 
     private static async Task<RegisteredRunner?> AuthenticateAsync(HttpContext context, RunnerRegistry registry, CancellationToken cancellationToken)

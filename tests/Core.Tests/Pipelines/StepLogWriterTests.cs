@@ -62,3 +62,59 @@ public sealed class StepLogWriterTests
         Assert.Equal(400 * 1001, chunks.Sum(c => c.Length));
     }
 }
+
+public sealed class StepLogWriterRedactionTests
+{
+    private static readonly ClaimedStep Step = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 1, "build", 0, 1, 60, DateTimeOffset.UtcNow, null, null,
+        new PipelineDefinition([new StepDefinition("build", [])]));
+
+    private static (StepLogWriter Writer, List<string> Chunks) Create(long maxBytes, params string[] secrets)
+    {
+        var chunks = new List<string>();
+        var source = new Mock<IJobSource>();
+        source.Setup(s => s.AppendLogAsync(Step, It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback<ClaimedStep, string, CancellationToken>((_, text, _) => chunks.Add(text))
+            .ReturnsAsync(true);
+        return (new StepLogWriter(source.Object, Step, maxBytes, secrets), chunks);
+    }
+
+    [Fact]
+    public async Task Configured_secrets_are_masked_longest_first()
+    {
+        var (writer, chunks) = Create(1024, "hunter22", "hunter22-extended", "abc");
+        writer.WriteLine("token hunter22-extended and hunter22, abc stays (too short to mask)");
+
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal("token *** and ***, abc stays (too short to mask)\n", string.Concat(chunks));
+    }
+
+    [Fact]
+    public async Task A_secret_on_a_chunk_boundary_is_masked_before_the_log_is_cut_into_chunks()
+    {
+        const string Secret = "SECRET-VALUE-0123456789";
+        var (writer, chunks) = Create(10_000_000, Secret);
+        // The secret would straddle the first chunk boundary if it were still there when chunking.
+        writer.WriteLine(new string('x', StepLogWriter.MaxChunkChars - 5) + Secret + new string('y', 100));
+
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.True(chunks.Count >= 2);
+        var all = string.Concat(chunks);
+        Assert.DoesNotContain("SECRET", all, StringComparison.Ordinal);
+        Assert.Contains("xxxxx***yyy", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cap_counts_the_redacted_text_and_ends_with_the_truncation_marker()
+    {
+        var (writer, chunks) = Create(12, "0123456789");
+        writer.WriteLine("0123456789"); // *** + newline = 4 bytes
+        writer.WriteLine("abcdef");     // 7 more: 11
+        writer.WriteLine("past the cap");
+
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal("***\nabcdef\n[devmentor] log truncated at 12 bytes\n", string.Concat(chunks));
+    }
+}

@@ -1,6 +1,8 @@
+using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Execution;
 using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DevMentor.Functions.Tests.Pipelines;
@@ -148,9 +150,9 @@ public sealed class StepExecutionTests
         var run = await engine.StartAsync(Guid.NewGuid(), definition);
 
         // Runner A clones and lints; runner B, with its own disk, takes the test step.
-        await RunOneAsync(engine, "runner-a", PipelineTestKit.NewScratchDirectory("work-a"));
-        await RunOneAsync(engine, "runner-a", PipelineTestKit.NewScratchDirectory("work-a2"));
-        await RunOneAsync(engine, "runner-b", PipelineTestKit.NewScratchDirectory("work-b"));
+        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a"));
+        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a2"));
+        await RunOneAsync(app, "runner-b", PipelineTestKit.NewScratchDirectory("work-b"));
 
         var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
         Assert.Equal(RunStatus.Succeeded, view.Status);
@@ -175,8 +177,8 @@ public sealed class StepExecutionTests
             ("test", [["cat", "repo.txt"]])));
         var work = PipelineTestKit.NewScratchDirectory("work");
 
-        await RunOneAsync(engine, "runner-a", work);
-        await RunOneAsync(engine, "runner-a", work);
+        await RunOneAsync(app, "runner-a", work);
+        await RunOneAsync(app, "runner-a", work);
 
         var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
         Assert.Equal(RunStatus.Succeeded, view.Status);
@@ -185,9 +187,9 @@ public sealed class StepExecutionTests
         Assert.False(Directory.Exists(Path.Combine(work, run.RunId.ToString("N"))), "a finished run's workspace is removed");
     }
 
-    private static async Task RunOneAsync(PipelineEngine engine, string owner, string workDirectory)
+    private static async Task RunOneAsync(TestApp app, string owner, string workDirectory)
     {
-        var source = new EngineJobSource(engine, owner, ["linux"]);
+        var source = new EngineJobSource(app.Engine(), owner, ["linux"], app.Services.GetRequiredService<BuildResults>());
         var executor = new StepExecutor(new RunnerOptions { WorkDirectory = workDirectory, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, ProcessLauncher.Shared, NullLogger.Instance);
         var step = await source.ClaimAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.NotNull(step);

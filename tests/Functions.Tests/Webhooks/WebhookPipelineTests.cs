@@ -35,6 +35,8 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
             ("Pipelines:Runner:Workers", "2"),
             ("Pipelines:Runner:WorkDirectory", Path.Combine(TestPostgres.ScratchRoot, "webhook-work-" + Guid.NewGuid().ToString("N")[..6])),
             ("Pipelines:PollIntervalSeconds", "0.1"),
+            // The projects point at github.com and gitlab.com: no real clone here.
+            ("Pipelines:CloneRepositories", "false"),
             ("Pipelines:DefaultDefinition", """{"steps":[{"name":"build","commands":[["true"]]}]}""")));
         _githubProject = await CreateProjectAsync("hello-github", """{"provider":"github","fullName":"Codertocat/Hello-World","cloneUrl":"https://github.com/Codertocat/Hello-World.git","defaultBranch":"master"}""");
         _gitlabProject = await CreateProjectAsync("hello-gitlab", """{"provider":"gitlab","fullName":"mike/diaspora","cloneUrl":"https://gitlab.com/mike/diaspora.git","defaultBranch":"main"}""");

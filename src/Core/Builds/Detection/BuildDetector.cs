@@ -17,6 +17,11 @@ public sealed partial class BuildDetector(Toolchains toolchains)
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_NOLOGO"] = "1",
         ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+        // A step's processes die with it (its PID namespace is killed at the end): a compiler
+        // server or MSBuild node it left behind would die mid-build under another run sharing it.
+        ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["UseSharedCompilation"] = "false",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
     };
 
     private static readonly IReadOnlyDictionary<string, string> NpmEnv = new Dictionary<string, string>

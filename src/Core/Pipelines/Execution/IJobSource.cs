@@ -1,3 +1,7 @@
+using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Builds.Results;
+
 namespace DevMentor.Core.Pipelines.Execution;
 
 /// <summary>
@@ -24,10 +28,18 @@ public interface IJobSource
     /// </summary>
     async Task<(CompletionOutcome? Outcome, ClaimedStep? Next)> CompleteAndClaimNextAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
         (await CompleteAsync(step, result, cancellationToken), null);
+
+    /// <summary>The step's test results (replacing any it sent before).</summary>
+    /// <returns>False when the lease is gone (nothing stored).</returns>
+    Task<bool> ReportTestsAsync(ClaimedStep step, TestSummary summary, CancellationToken cancellationToken);
+
+    /// <summary>Keeps one file as the run's artifact <paramref name="name"/> (workspace-relative).</summary>
+    /// <returns>Null when the lease is gone (nothing stored).</returns>
+    Task<ArtifactInfo?> UploadArtifactAsync(ClaimedStep step, string name, Stream content, long length, CancellationToken cancellationToken);
 }
 
 /// <summary>The embedded runner's source: the engine in this process.</summary>
-public sealed class EngineJobSource(PipelineEngine engine, string owner, IReadOnlyList<string> labels) : IJobSource
+public sealed class EngineJobSource(PipelineEngine engine, string owner, IReadOnlyList<string> labels, BuildResults results) : IJobSource
 {
     public string Owner => owner;
 
@@ -47,4 +59,10 @@ public sealed class EngineJobSource(PipelineEngine engine, string owner, IReadOn
         await engine.CompleteAsync(step.StepId, step.Attempt, owner, result, new ClaimRequest(owner, labels), cancellationToken) is { Outcome.Accepted: true } done
             ? (done.Outcome, done.Next)
             : (null, null);
+
+    public Task<bool> ReportTestsAsync(ClaimedStep step, TestSummary summary, CancellationToken cancellationToken) =>
+        results.RecordTestsAsync(step.StepId, step.Attempt, owner, summary, cancellationToken);
+
+    public Task<ArtifactInfo?> UploadArtifactAsync(ClaimedStep step, string name, Stream content, long length, CancellationToken cancellationToken) =>
+        results.StoreArtifactAsync(step.StepId, step.Attempt, owner, name, content, cancellationToken);
 }

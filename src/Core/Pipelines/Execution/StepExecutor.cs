@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DevMentor.Core.Builds.Reports;
 using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Pipelines.Execution;
@@ -10,9 +11,10 @@ namespace DevMentor.Core.Pipelines.Execution;
 /// lease and bring back a cancel, a size-capped log shipped while the step runs.
 /// The embedded runner and DevMentor.Runner both run steps through this class.
 /// </summary>
-public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher launcher, ILogger logger)
+public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher launcher, ILogger logger, IEnumerable<IBuiltInStep>? builtIns = null)
 {
     private readonly Workspaces _workspaces = new(options.WorkDirectory);
+    private readonly Dictionary<string, IBuiltInStep> _builtIns = (builtIns ?? []).ToDictionary(b => b.Name, StringComparer.Ordinal);
 
     public Workspaces Workspaces => _workspaces;
 
@@ -20,7 +22,7 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
     /// <returns>The next step, when <paramref name="claimNext"/> got one: run it next.</returns>
     public async Task<ClaimedStep?> RunAsync(ClaimedStep step, IJobSource source, bool claimNext, CancellationToken stopping)
     {
-        var log = new StepLogWriter(source, step, options.MaxLogBytes);
+        var log = new StepLogWriter(source, step, options.MaxLogBytes, options.Secrets);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var heard = HeartbeatAction.Continue;
         using var pumpStop = new CancellationTokenSource();
@@ -34,7 +36,19 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         StepResult result;
         try
         {
-            result = await ExecuteAsync(step, log, abort.Token);
+            result = await ExecuteAsync(step, source, log, abort.Token);
+            if (!abort.IsCancellationRequested)
+            {
+                try
+                {
+                    await KeepOutputsAsync(step, source, log, result, abort.Token);
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException or ArgumentException)
+                {
+                    log.WriteLine($"[devmentor] could not keep the step's test results or artifacts: {e.Message}");
+                    LogKeepFailed(logger, e, step.StepName, step.RunId);
+                }
+            }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -92,7 +106,7 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         }
     }
 
-    private async Task<StepResult> ExecuteAsync(ClaimedStep step, StepLogWriter log, CancellationToken abort)
+    private async Task<StepResult> ExecuteAsync(ClaimedStep step, IJobSource source, StepLogWriter log, CancellationToken abort)
     {
         var deadline = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(step.TimeoutSeconds);
@@ -108,6 +122,18 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             log.WriteLine($"[devmentor] restoring the workspace: this runner does not have it; re-running {(restore.Count == 0 ? "nothing" : string.Join(", ", restore.Select(s => s.Name)))} into a fresh workspace");
             foreach (var earlier in restore)
             {
+                if (earlier.Uses is not null)
+                {
+                    log.WriteLine($"[devmentor] restore {earlier.Name}: uses {earlier.Uses}");
+                    var restored = await RunBuiltInAsync(step, earlier, source, log, timeout - deadline.Elapsed, abort);
+                    if (restored.Kind != StepResultKind.Succeeded)
+                    {
+                        return new StepResult(StepResultKind.InfrastructureError, Error: $"workspace restore failed: {earlier.Name}: {restored.Error}");
+                    }
+
+                    continue;
+                }
+
                 foreach (var argv in earlier.Commands)
                 {
                     log.WriteLine($"[devmentor] restore {earlier.Name}: $ {Display(argv)}");
@@ -128,6 +154,17 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         if (File.Exists(outputsFile))
         {
             File.Delete(outputsFile);
+        }
+
+        if (step.Step.Uses is not null)
+        {
+            var builtIn = await RunBuiltInAsync(step, step.Step, source, log, timeout - deadline.Elapsed, abort);
+            if (builtIn.Kind == StepResultKind.Succeeded)
+            {
+                _workspaces.CompleteStep(step.RunId, step.Position);
+            }
+
+            return builtIn;
         }
 
         foreach (var argv in step.Step.Commands)
@@ -152,6 +189,93 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         var outputs = ReadOutputs(outputsFile);
         _workspaces.CompleteStep(step.RunId, step.Position);
         return StepResult.Success(outputs);
+    }
+
+    /// <summary>A <see cref="StepDefinition.Uses"/> step: the registered built-in under the step's timeout.</summary>
+    private async Task<StepResult> RunBuiltInAsync(ClaimedStep step, StepDefinition definition, IJobSource source, StepLogWriter log, TimeSpan timeLeft, CancellationToken abort)
+    {
+        if (!_builtIns.TryGetValue(definition.Uses!, out var builtIn))
+        {
+            var known = _builtIns.Count == 0 ? "none" : string.Join(", ", _builtIns.Keys.Order(StringComparer.Ordinal));
+            var message = $"unknown built-in step '{definition.Uses}' (this runner has: {known})";
+            log.WriteLine($"[devmentor] {message}");
+            return new StepResult(StepResultKind.Failed, 1, message);
+        }
+
+        if (timeLeft <= TimeSpan.Zero)
+        {
+            return new StepResult(StepResultKind.TimedOut, Error: $"timed out after {step.TimeoutSeconds} s");
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        limit.CancelAfter(timeLeft);
+        // Restoring runs an earlier built-in for a later step: it sees itself at its own position.
+        var position = Math.Max(0, step.Definition.Steps.ToList().IndexOf(definition));
+        var context = new BuiltInStepContext(step with { Position = position, StepName = definition.Name }, _workspaces.PathFor(step.RunId), source, log.WriteLine, Environment(step, definition));
+        try
+        {
+            return await builtIn.RunAsync(context, limit.Token);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !abort.IsCancellationRequested)
+        {
+            log.WriteLine($"[devmentor] timed out after {step.TimeoutSeconds} s");
+            return new StepResult(StepResultKind.TimedOut, Error: $"timed out after {step.TimeoutSeconds} s");
+        }
+    }
+
+    /// <summary>
+    /// Test reports after the step ended (also when it failed: the failures are the point), and
+    /// artifacts after it succeeded. Trouble here is logged, never turns the step's result around.
+    /// </summary>
+    private async Task KeepOutputsAsync(ClaimedStep step, IJobSource source, StepLogWriter log, StepResult result, CancellationToken abort)
+    {
+        var workspace = _workspaces.PathFor(step.RunId);
+        if (step.Step.Reports is { Count: > 0 } reports && result.Kind is StepResultKind.Succeeded or StepResultKind.Failed && Directory.Exists(workspace))
+        {
+            var collected = TestReportCollector.Collect(workspace, reports, []);
+            foreach (var problem in collected.Problems)
+            {
+                log.WriteLine($"[devmentor] test report {problem.Message}");
+            }
+
+            if (collected.Tests.Count > 0 || collected.Coverage.Count > 0)
+            {
+                var summary = collected.Summary;
+                await source.ReportTestsAsync(step, summary, abort);
+                log.WriteLine($"[devmentor] tests: {summary.Passed} passed, {summary.Failed} failed, {summary.Skipped} skipped" +
+                    (summary.Coverage is { } line ? $"; line coverage {line.ToString(CultureInfo.InvariantCulture)} %" : "") +
+                    (summary.BranchCoverage is { } branch ? $", branch coverage {branch.ToString(CultureInfo.InvariantCulture)} %" : ""));
+            }
+            else
+            {
+                log.WriteLine($"[devmentor] no test reports matched {string.Join(", ", reports)}");
+            }
+        }
+
+        if (step.Step.Artifacts is { Count: > 0 } artifacts && result.Kind == StepResultKind.Succeeded && Directory.Exists(workspace))
+        {
+            var found = TestReportCollector.Find(workspace, artifacts);
+            if (found.Count == 0)
+            {
+                log.WriteLine($"[devmentor] no artifacts matched {string.Join(", ", artifacts)}");
+            }
+
+            foreach (var name in found)
+            {
+                var file = new FileInfo(Path.Combine(workspace, name));
+                if (file.Length > options.MaxArtifactBytes)
+                {
+                    log.WriteLine($"[devmentor] artifact {name} is {file.Length} bytes, over the {options.MaxArtifactBytes}-byte limit; not kept");
+                    continue;
+                }
+
+                await using var content = file.OpenRead();
+                var kept = await source.UploadArtifactAsync(step, name, content, file.Length, abort);
+                log.WriteLine(kept is null
+                    ? $"[devmentor] artifact {name} not kept: this runner lost the step's lease"
+                    : $"[devmentor] artifact {name} ({kept.Size} bytes, sha256 {kept.Sha256})");
+            }
+        }
     }
 
     private Dictionary<string, string> Environment(ClaimedStep step, StepDefinition definition)
@@ -363,6 +487,9 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report step {Step} of run {RunId} attempt {Attempt}; its lease will expire and it will be retried")]
     private static partial void LogReportFailed(ILogger logger, Exception exception, string step, Guid runId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not keep the test results or artifacts of step {Step} of run {RunId}")]
+    private static partial void LogKeepFailed(ILogger logger, Exception exception, string step, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat or log shipping for step {Step} of run {RunId} failed; trying again")]
     private static partial void LogPumpFailed(ILogger logger, Exception exception, string step, Guid runId);

@@ -4,16 +4,30 @@ namespace DevMentor.Core.Pipelines.Execution;
 
 /// <summary>
 /// Buffers a step's output and ships it in chunks (readable while the step runs), capped at a
-/// size after which one truncation notice is written and the rest dropped.
+/// size after which one truncation notice is written and the rest dropped. Known secrets are
+/// replaced by <c>***</c> line by line before anything is buffered, so no chunk boundary can
+/// split one past the redaction.
 /// </summary>
-public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxBytes)
+public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxBytes, IReadOnlyList<string>? secrets = null)
 {
+    public const string Mask = "***";
+
+    /// <summary>Shorter values would mask ordinary words and make every log unreadable.</summary>
+    public const int MinSecretLength = 4;
+
+    private readonly string[] _secrets = (secrets ?? [])
+        .Where(s => s is { Length: >= MinSecretLength })
+        .Distinct(StringComparer.Ordinal)
+        .OrderByDescending(s => s.Length)
+        .ToArray();
+
     private readonly StringBuilder _buffer = new();
     private long _written;
     private bool _truncated;
 
     public void WriteLine(string line)
     {
+        line = Redact(line);
         lock (_buffer)
         {
             if (_truncated)
@@ -32,6 +46,19 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
             _written += size;
             _buffer.Append(line).Append('\n');
         }
+    }
+
+    public string Redact(string text)
+    {
+        foreach (var secret in _secrets)
+        {
+            if (text.Contains(secret, StringComparison.Ordinal))
+            {
+                text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     /// <summary>Characters per shipped chunk: well under the service's request size limit even as UTF-8.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Builds.Reports;
 using DevMentor.Core.Pipelines.Execution;
 
 namespace DevMentor.Core.Pipelines.Runners;
@@ -56,7 +58,7 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
     public async Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken)
     {
         var request = new CompleteRequest(step.Attempt, RunnerOutcomes.ToWire(result.Kind), result.ExitCode, result.Error,
-            result.Outputs is null ? null : new Dictionary<string, string>(result.Outputs));
+            result.Outputs is null ? null : new Dictionary<string, string>(result.Outputs), result.Plan);
         using var response = await SendAsync($"/runners/jobs/{step.StepId}/complete", JsonContent.Create(request, PipelineJsonContext.Default.CompleteRequest), cancellationToken);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
@@ -69,9 +71,37 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
             body.RetryInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent? content, CancellationToken cancellationToken)
+    public async Task<bool> ReportTestsAsync(ClaimedStep step, TestSummary summary, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        using var response = await SendAsync($"/runners/jobs/{step.StepId}/tests", JsonContent.Create(new TestsRequest(step.Attempt, summary), PipelineJsonContext.Default.TestsRequest), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, cancellationToken);
+        return true;
+    }
+
+    public async Task<ArtifactInfo?> UploadArtifactAsync(ClaimedStep step, string name, Stream content, long length, CancellationToken cancellationToken)
+    {
+        var body = new StreamContent(content);
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        body.Headers.ContentLength = length;
+        using var response = await SendAsync(
+            $"/runners/jobs/{step.StepId}/artifacts?attempt={step.Attempt}&name={Uri.EscapeDataString(name)}", body, cancellationToken, HttpMethod.Put);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync(PipelineJsonContext.Default.ArtifactInfo, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, HttpContent? content, CancellationToken cancellationToken, HttpMethod? method = null)
+    {
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Post, path) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.SendAsync(request, cancellationToken);
     }

@@ -34,7 +34,10 @@ public sealed record HeartbeatResponse(string Action, DateTimeOffset? LeaseExpir
 public sealed record LogRequest(int Attempt, string Text);
 
 /// <param name="Outcome">succeeded, failed, timed_out, canceled or error (runner-side trouble: retried).</param>
-public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode, string? Error, Dictionary<string, string>? Outputs);
+/// <param name="Plan">Steps to append to the run when the step succeeded (the clone step's plan).</param>
+public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode, string? Error, Dictionary<string, string>? Outputs, PipelineDefinition? Plan = null);
+
+public sealed record TestsRequest(int Attempt, DevMentor.Core.Builds.Reports.TestSummary Summary);
 
 public sealed record CompleteResponse(string StepStatus, string RunStatus, bool RunFinished, long? RetryInMs);
 
