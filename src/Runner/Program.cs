@@ -15,6 +15,13 @@ catch (ArgumentException e)
     return 2;
 }
 
+var (registry, registryProblems) = DevMentor.Core.Builds.Images.RegistryConfiguration.Read(builder.Configuration, Path.Combine(settings.Options.WorkDirectory, ".buildah"));
+if (registryProblems.Count > 0)
+{
+    await Console.Error.WriteLineAsync($"devmentor-runner: invalid configuration: {string.Join(" ", registryProblems)}");
+    return 2;
+}
+
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o =>
 {
@@ -24,10 +31,12 @@ builder.Logging.AddSimpleConsole(o =>
 });
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 builder.Services.AddSingleton(settings);
-// The same built-in steps as the embedded runner (the image step registers here too).
+// The same built-in steps as the embedded runner: clone (plans the run) and image (buildah, Registry:*).
 builder.Services.AddSingleton(DevMentor.Core.Builds.Runs.BuildStepConfiguration.Settings(builder.Configuration));
 builder.Services.AddSingleton<DevMentor.Core.Builds.Git.GitCheckout>();
 builder.Services.AddSingleton<DevMentor.Core.Pipelines.Execution.IBuiltInStep, DevMentor.Core.Builds.Runs.CloneStep>();
+builder.Services.AddSingleton(registry);
+builder.Services.AddSingleton<DevMentor.Core.Pipelines.Execution.IBuiltInStep, DevMentor.Core.Builds.Images.ImageBuildStep>();
 builder.Services.AddHostedService<RemoteRunner>();
 using var host = builder.Build();
 await host.RunAsync();

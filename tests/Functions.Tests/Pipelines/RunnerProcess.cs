@@ -43,7 +43,8 @@ internal sealed class RunnerProcess : IAsyncDisposable
         }
     }
 
-    public static RunnerProcess Start(Uri server, string registrationToken, string name, string workDirectory, int workers = 1)
+    /// <param name="settings">More command-line settings, e.g. <c>--Registry:Url=…</c>.</param>
+    public static RunnerProcess Start(Uri server, string registrationToken, string name, string workDirectory, int workers = 1, params string[] settings)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -51,8 +52,8 @@ internal sealed class RunnerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             ExecutablePath,
             $"--Runner:Server={server}",
             $"--Runner:RegistrationToken={registrationToken}",
@@ -60,7 +61,9 @@ internal sealed class RunnerProcess : IAsyncDisposable
             $"--Runner:Workers={workers}",
             $"--Runner:WorkDirectory={workDirectory}",
             "--Runner:HeartbeatSeconds=0.5",
-        })
+            ..settings,
+        ];
+        foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
