@@ -320,13 +320,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         {
             PipelineStateMachine.EnsureMove(runStatus, runEnds);
             batch.BatchCommands.Add(FinishRun(runId, runEnds, decision.Error is null ? null : $"step {stepName}: {decision.Error}"));
-            foreach (var command in PromotionCommands())
-            {
-                batch.BatchCommands.Add(command);
-            }
-
             runStatus = runEnds;
-            stepQueued = true; // a freed slot may have started a waiting run
         }
         else if (decision.StepStatus == StepStatus.Succeeded)
         {
@@ -380,6 +374,15 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         if (next is not null && decision.RunEnds is null && next.RunId == runId && next.Position == position + 1)
         {
             stepQueued = false;
+        }
+
+        if (decision.RunEnds is not null)
+        {
+            // The freed slot starts a waiting run in a transaction of its own: the promotion lock
+            // is then never held across the completion's durable commit, which serialised every
+            // run end behind one fsync. Losing it in a crash loses nothing: the sweeper's
+            // promotion does the same a few seconds later, so it may commit asynchronously.
+            stepQueued = await PromoteAfterRunEndAsync(connection, cancellationToken) > 0;
         }
 
         return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued, next);
@@ -547,6 +550,40 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         return reader.GetInt32(0);
     }
 
+    private async Task<int> PromoteAfterRunEndAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new NpgsqlBatchCommand("BEGIN"), new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off") },
+        };
+        foreach (var command in PromotionCommands())
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var promoted = 0;
+            do
+            {
+                if (reader.FieldCount == 1 && reader.GetName(0) == "promoted" && await reader.ReadAsync(cancellationToken))
+                {
+                    promoted = reader.GetInt32(0);
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+            return promoted;
+        }
+        catch (NpgsqlException)
+        {
+            // The completion is committed and must be reported as such; the sweeper promotes.
+            await RollbackAsync(connection);
+            return 0;
+        }
+    }
+
     /// <summary>The promotion, under an advisory lock that serialises it so the limits hold; the last command returns how many runs started.</summary>
     private IEnumerable<NpgsqlBatchCommand> PromotionCommands()
     {
@@ -579,7 +616,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                     SELECT 0 AS ord, id AS run_id, 'run.started' AS type, NULL AS step FROM promoted
                     UNION ALL SELECT 1, run_id, 'step.queued', name FROM first_steps) e
                 ORDER BY run_id, ord)
-            SELECT count(*)::int FROM promoted
+            SELECT count(*)::int AS promoted FROM promoted
             """);
         promote.Parameters.AddWithValue((long)options.MaxRunningRunsPerProject);
         promote.Parameters.AddWithValue((long)options.MaxRunningRuns);
