@@ -169,9 +169,16 @@ public static class BuildFunctions
     public static Task<IResult> LogsAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
         TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, null, cancellationToken));
 
-    public static async Task<IResult> StepLogsAsync(string id, Guid runId, string step, bool? follow, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    public static async Task<IResult> StepLogsAsync(string id, Guid runId, string step, string? follow, HttpContext context, BuildService builds, CancellationToken cancellationToken)
     {
-        if (follow != true)
+        // Read as text so a wrong value gets a problem naming the parameter, not the binder's bare 400.
+        var following = false;
+        if (follow is not null && !bool.TryParse(follow, out following))
+        {
+            return OutcomeResults.Problem(Outcome<string>.Invalid(new Dictionary<string, string[]> { ["follow"] = ["true or false."] }));
+        }
+
+        if (!following)
         {
             return await TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, step, cancellationToken));
         }

@@ -120,6 +120,12 @@ public sealed class BuildFunctionsTests : IAsyncLifetime
         Assert.Contains("cloning", all, StringComparison.Ordinal);
         using var missingStep = await SendAsync(HttpMethod.Get, statusUri + "/steps/deploy/logs", Viewer);
         Assert.Equal(HttpStatusCode.NotFound, missingStep.StatusCode);
+        using var finishedFollow = await SendAsync(HttpMethod.Get, statusUri + "/steps/test/logs?follow=true", Viewer);
+        Assert.Contains("tested", await finishedFollow.Content.ReadAsStringAsync(), StringComparison.Ordinal); // a finished step's stream ends by itself
+        using var badFollow = await SendAsync(HttpMethod.Get, statusUri + "/steps/test/logs?follow=maybe", Viewer);
+        Assert.Equal(HttpStatusCode.BadRequest, badFollow.StatusCode);
+        Assert.Equal("application/problem+json", badFollow.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("follow", await badFollow.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
