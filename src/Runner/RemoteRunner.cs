@@ -41,7 +41,8 @@ public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerF
         var wait = TimeSpan.FromSeconds(RunnerFunctionsLimits.MaxWaitSeconds - 5);
         LogRunning(_logger, settings.Options.Workers, settings.Server, settings.Options.WorkDirectory);
         await Task.WhenAll(Enumerable.Range(0, settings.Options.Workers)
-            .Select(_ => new StepWorker(source, executor, wait, loggers.CreateLogger<StepWorker>()).RunAsync(stoppingToken)));
+            .Select(_ => new StepWorker(source, executor, wait, loggers.CreateLogger<StepWorker>()).RunAsync(stoppingToken))
+            .Append(executor.CleanWorkspacesAsync(stoppingToken)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered as runner {RunnerId} ({Name}, labels {Labels})")]

@@ -42,6 +42,8 @@ public sealed record RunnerOptions
     /// <summary>The only variables of the runner's own environment a step sees; the service's settings never leak.</summary>
     public IReadOnlyList<string> PassEnvironment { get; init; } = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TERM"];
     public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>Workspaces no step has begun in for this long are deleted; longer than the longest step timeout (24 h).</summary>
+    public TimeSpan WorkspaceMaxIdle { get; init; } = TimeSpan.FromHours(25);
     /// <summary>Values replaced by *** in step logs (configured secrets, git and registry credentials); never put into a step's environment.</summary>
     public IReadOnlyList<string> Secrets { get; init; } = [];
     /// <summary>Files above this are not kept as artifacts (the step's log says so).</summary>

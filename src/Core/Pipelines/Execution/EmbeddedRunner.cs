@@ -24,7 +24,7 @@ public sealed partial class EmbeddedRunner(
             var source = new EngineJobSource(engine, $"embedded:{TimerExecutor.InstanceId}/{i}", options.Labels, results);
             return new StepWorker(source, executor, options.ClaimWait, loggers.CreateLogger<StepWorker>()).RunAsync(stoppingToken);
         });
-        await Task.WhenAll(workers);
+        await Task.WhenAll(workers.Append(executor.CleanWorkspacesAsync(stoppingToken)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded runner: {Workers} workers, labels {Labels}, workspaces in {WorkDirectory}")]

@@ -18,6 +18,28 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
 
     public Workspaces Workspaces => _workspaces;
 
+    /// <summary>Prunes idle workspaces at start and then every hour until stopped.</summary>
+    public async Task CleanWorkspacesAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var pruned = _workspaces.PruneIdle(options.WorkspaceMaxIdle, DateTime.UtcNow);
+            if (pruned > 0)
+            {
+                LogPruned(logger, pruned, options.WorkspaceMaxIdle.TotalHours);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromHours(1), stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     /// <param name="claimNext">Claim this runner's next step together with the report (a worker that goes on).</param>
     /// <returns>The next step, when <paramref name="claimNext"/> got one: run it next.</returns>
     public async Task<ClaimedStep?> RunAsync(ClaimedStep step, IJobSource source, bool claimNext, CancellationToken stopping)
@@ -478,6 +500,9 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
 
     private static string Display(IReadOnlyList<string> argv) =>
         string.Join(' ', argv.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$') ? "'" + a.Replace("'", "'\\''", StringComparison.Ordinal) + "'" : a));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} workspaces no step had used for {Hours} h")]
+    private static partial void LogPruned(ILogger logger, int count, double hours);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Step {Step} of run {RunId} attempt {Attempt} starting")]
     private static partial void LogStepStarted(ILogger logger, string step, Guid runId, int attempt);

@@ -31,6 +31,45 @@ public sealed class Workspaces(string root)
         Directory.CreateDirectory(root);
         DeleteFile(StateFile(runId));
         Directory.CreateDirectory(PathFor(runId));
+        Directory.SetLastWriteTimeUtc(PathFor(runId), DateTime.UtcNow); // activity, for PruneIdle
+    }
+
+    /// <summary>
+    /// Deletes workspaces no step has begun in for <paramref name="maxIdle"/>: what a killed runner
+    /// or an abandoned run left behind (a finished run's workspace is deleted at once). Only age
+    /// decides, so runners sharing the directory never lose a workspace in use; a run that comes
+    /// back after longer restores its workspace like any runner that does not have it.
+    /// </summary>
+    /// <returns>How many workspaces were deleted.</returns>
+    public int PruneIdle(TimeSpan maxIdle, DateTime nowUtc)
+    {
+        if (!Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var pruned = 0;
+        foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos())
+        {
+            var name = Path.GetFileNameWithoutExtension(entry.Name);
+            if (!Guid.TryParseExact(name, "N", out var runId) || nowUtc - entry.LastWriteTimeUtc < maxIdle ||
+                (entry is FileInfo && Directory.Exists(PathFor(runId)))) // a state file goes with its workspace
+            {
+                continue;
+            }
+
+            try
+            {
+                Delete(runId);
+                pruned += entry is DirectoryInfo ? 1 : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use or not ours to delete: the next pass tries again.
+            }
+        }
+
+        return pruned;
     }
 
     public void Reset(Guid runId)
