@@ -53,6 +53,7 @@ public static class WebhookComposition
         services.AddSingleton<ProjectRemoteStore>();
         services.AddSingleton<GitHubRepositoryClient>();
         services.AddSingleton<RemoteProvisioning>();
+        services.AddSingleton<ITimerFunction, RemoteProvisioningTimer>();
         services.AddSingleton<WebhookInbox>();
         services.AddSingleton<RepositoryEvents>();
         services.AddSingleton<GitHubWebhookIntake>();

@@ -131,6 +131,52 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_remote_a_crash_left_pending_or_mid_provisioning_is_finished_by_the_timer_and_a_failed_one_is_left_to_the_user()
+    {
+        var (_, crashedBefore) = await CreateAsync("octo/before-crash");
+        var (_, crashedDuring) = await CreateAsync("octo/during-crash");
+        var (_, refused) = await CreateAsync("octo/refused");
+        var (_, fresh) = await CreateAsync("octo/fresh");
+        // What a crash leaves: a remote stored but never tried, one whose attempt died holding its
+        // lease after the repository was made, one GitHub refused, and one too new to touch.
+        await using (var crash = _app.Services.GetRequiredService<Database>().DataSource.CreateCommand("""
+            UPDATE project_remotes SET
+                status = CASE project_id WHEN $1 THEN 'pending' WHEN $2 THEN 'provisioning' WHEN $3 THEN 'failed' ELSE 'pending' END,
+                repository_url = CASE WHEN project_id = $2 THEN repository_url END,
+                hook_id = NULL,
+                lease_until = CASE WHEN project_id = $2 THEN now() - interval '1 second' END,
+                updated_at = CASE WHEN project_id = $4 THEN now() ELSE now() - interval '5 minutes' END
+            WHERE project_id IN ($1, $2, $3, $4)
+            """))
+        {
+            foreach (var body in new[] { crashedBefore, crashedDuring, refused, fresh })
+            {
+                crash.Parameters.AddWithValue(body.GetProperty("id").GetGuid());
+            }
+
+            Assert.Equal(4, await crash.ExecuteNonQueryAsync());
+        }
+
+        _github.Calls.Clear();
+
+        var timer = _app.Services.GetServices<DevMentor.Core.Scheduling.ITimerFunction>().Single(t => t.Name == "RemoteProvisioningResume");
+        await timer.RunAsync(new DevMentor.Core.Scheduling.TimerInvocation(DateTimeOffset.UtcNow, false, "test"), CancellationToken.None);
+
+        async Task<string> StatusAsync(JsonElement project)
+        {
+            using var get = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{project.GetProperty("id").GetGuid()}/remote", "alice"));
+            return JsonDocument.Parse(await get.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString()!;
+        }
+
+        Assert.Equal(["created", "created", "failed", "pending"], [await StatusAsync(crashedBefore), await StatusAsync(crashedDuring), await StatusAsync(refused), await StatusAsync(fresh)]);
+        var calls = Calls().Select(c => $"{c.Method} {c.PathAndQuery}").ToList();
+        Assert.Contains("POST /repos/octo/before-crash/hooks", calls);
+        Assert.Contains("POST /repos/octo/during-crash/hooks", calls);
+        Assert.DoesNotContain(calls, c => c.Contains("refused", StringComparison.Ordinal) || c.Contains("fresh", StringComparison.Ordinal));
+        Assert.Single(calls, c => c == "POST /user/repos"); // the one whose repository was never made; the other only needed its hook
+    }
+
+    [Fact]
     public async Task A_name_github_already_has_fails_with_githubs_reason_and_no_webhook_is_attempted()
     {
         _github.Responses["/user/repos"] = (422, """{"message":"Repository creation failed.","errors":[{"resource":"Repository","code":"custom","field":"name","message":"name already exists on this account"}]}""");

@@ -50,6 +50,31 @@ public sealed class ProjectRemoteStore(Database database)
         return await ReadOneAsync(claim, cancellationToken);
     }
 
+    /// <summary>
+    /// Remotes a crash left half-done: still pending after <paramref name="pendingFor"/> (the
+    /// create's own attempt never ran) or provisioning past the lease of the attempt that died.
+    /// Failed ones are left to the user: GitHub refused them for a reason a retry alone won't fix.
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>> FindInterruptedAsync(TimeSpan pendingFor, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT project_id FROM project_remotes
+            WHERE (status = 'pending' AND updated_at < now() - $1) OR (status = 'provisioning' AND lease_until < now())
+            ORDER BY updated_at
+            LIMIT $2
+            """);
+        command.Parameters.AddWithValue(pendingFor);
+        command.Parameters.AddWithValue(limit);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
     public Task RecordRepositoryAsync(Guid projectId, string repositoryUrl, CancellationToken cancellationToken) =>
         UpdateAsync("repository_url = $2", projectId, repositoryUrl, cancellationToken);
 

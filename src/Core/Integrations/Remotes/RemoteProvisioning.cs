@@ -23,6 +23,7 @@ public sealed partial class RemoteProvisioning(
     ProjectService projects,
     ProjectAccess access,
     ProjectRemoteStore remotes,
+    ProjectStore projectStore,
     ProjectWebhookSecretStore secrets,
     GitHubRepositoryClient github,
     WebhookHookUrls hookUrls,
@@ -129,6 +130,26 @@ public sealed partial class RemoteProvisioning(
         return attempted
             ? Outcome<RemoteState>.Ok(state)
             : Outcome<RemoteState>.Fail(OutcomeKind.Conflict, $"Another attempt is creating the repository right now (status {state.Status}); look again shortly.");
+    }
+
+    /// <summary>Finishes remotes a crash interrupted (see <see cref="ProjectRemoteStore.FindInterruptedAsync"/>); the timer's pass.</summary>
+    /// <returns>How many were attempted.</returns>
+    public async Task<int> ResumeInterruptedAsync(TimeSpan pendingFor, CancellationToken cancellationToken)
+    {
+        var attempted = 0;
+        foreach (var projectId in await remotes.FindInterruptedAsync(pendingFor, 20, cancellationToken))
+        {
+            if (await projectStore.LoadSnapshotAsync(projectId, cancellationToken) is not { Project: { ArchivedAt: null, Repository: { Provider: "github", FullName: { } fullName } } project } ||
+                fullName.Count(c => c == '/') != 1)
+            {
+                continue; // archived, or no longer a GitHub owner/name: the user decides
+            }
+
+            var (_, tried) = await ProvisionAsync(project, cancellationToken);
+            attempted += tried ? 1 : 0;
+        }
+
+        return attempted;
     }
 
     private async Task<(RemoteState State, bool Attempted)> ProvisionAsync(Project project, CancellationToken cancellationToken)
