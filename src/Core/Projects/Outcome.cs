@@ -10,6 +10,8 @@ public enum OutcomeKind
     PreconditionFailed,
     Invalid,
     Unprocessable,
+    /// <summary>A service this call depends on (GitHub) refused or failed; nothing was changed.</summary>
+    UpstreamFailed,
 }
 
 // Factories on the generic type read best at call sites (Outcome<Project>.Ok(p)).

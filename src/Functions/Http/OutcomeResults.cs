@@ -23,6 +23,7 @@ public static class OutcomeResults
             OutcomeKind.Conflict => (StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Conflict"),
             OutcomeKind.PreconditionFailed => (StatusCodes.Status412PreconditionFailed, ProblemTypes.PreconditionFailed, "Precondition failed"),
             OutcomeKind.Unprocessable => (StatusCodes.Status422UnprocessableEntity, ProblemTypes.Unprocessable, "Unprocessable request"),
+            OutcomeKind.UpstreamFailed => (StatusCodes.Status502BadGateway, ProblemTypes.Unavailable, "GitHub refused or failed"),
             _ => (StatusCodes.Status500InternalServerError, ProblemTypes.Internal, "Unexpected outcome"),
         };
         return TypedResults.Problem(statusCode: status, type: type, title: title, detail: outcome.Detail);

@@ -81,6 +81,45 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rotating_the_secret_gives_githubs_hook_the_new_one_first_and_changes_nothing_when_github_fails()
+    {
+        var (_, body) = await CreateAsync("octo/widgets");
+        var id = body.GetProperty("id").GetGuid();
+        var original = body.GetProperty("webhookSecret").GetString()!;
+        _github.Calls.Clear();
+
+        async Task<HttpStatusCode> PingAsync(string secret)
+        {
+            using var delivery = GitHubFixtures.Delivery("ping", GitHubFixtures.Payload("ping.payload.json"), secret: secret);
+            delivery.RequestUri = new Uri($"/webhooks/github?project={id}", UriKind.Relative);
+            using var answer = await _app.Client.SendAsync(delivery);
+            return answer.StatusCode;
+        }
+
+        // GitHub down: 502 naming why, the hook and the stored secret both keep the old one.
+        _github.FailNext(1);
+        using (var failed = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/projects/{id}/webhook-secret", "alice", "{}")))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+            Assert.Contains("was not changed", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await PingAsync(original));
+
+        using var rotated = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/projects/{id}/webhook-secret", "alice", "{}"));
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        var issued = JsonDocument.Parse(await rotated.Content.ReadAsStringAsync()).RootElement;
+        var secret = issued.GetProperty("secret").GetString()!;
+        Assert.True(issued.GetProperty("remoteHookUpdated").GetBoolean());
+        var patch = Calls().Last();
+        Assert.Equal("PATCH /repos/octo/widgets/hooks/4242", $"{patch.Method} {patch.PathAndQuery}");
+        var config = JsonDocument.Parse(patch.Body).RootElement.GetProperty("config");
+        Assert.Equal((secret, $"https://devmentor.example/webhooks/github?project={id}"), (config.GetProperty("secret").GetString(), config.GetProperty("url").GetString()));
+        Assert.Equal(HttpStatusCode.OK, await PingAsync(secret));
+        Assert.Equal(HttpStatusCode.Unauthorized, await PingAsync(original));
+    }
+
+    [Fact]
     public async Task For_another_owner_it_creates_the_repository_in_that_organisation()
     {
         var (response, body) = await CreateAsync("acme/widgets");

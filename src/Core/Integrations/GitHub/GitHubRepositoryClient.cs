@@ -44,6 +44,12 @@ public sealed class GitHubRepositoryClient(IHttpClientFactory httpClients, GitHu
         return hook.Id;
     }
 
+    /// <summary>Gives an existing hook a new secret (PATCH /repos/{owner}/{repo}/hooks/{id}), keeping its events.</summary>
+    public async Task UpdateHookSecretAsync(string fullName, long hookId, Uri url, string secret, CancellationToken cancellationToken) =>
+        await SendAsync(new HttpMethod("PATCH"), $"repos/{fullName}/hooks/{hookId}",
+            JsonContent.Create(new GitHubUpdateHook(new GitHubHookConfig(url.ToString(), "json", secret, "0")), GitHubRepositoryJsonContext.Default.GitHubUpdateHook),
+            GitHubRepositoryJsonContext.Default.GitHubHookCreated, $"giving the webhook of {fullName} its new secret", cancellationToken);
+
     private async Task<bool> IsTokenUserAsync(string owner, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(options.Token))
@@ -150,6 +156,8 @@ public sealed record GitHubCreateHook(
     [property: JsonPropertyName("events")] IReadOnlyList<string> Events,
     [property: JsonPropertyName("config")] GitHubHookConfig Config);
 
+public sealed record GitHubUpdateHook([property: JsonPropertyName("config")] GitHubHookConfig Config);
+
 public sealed record GitHubHookCreated([property: JsonPropertyName("id")] long Id);
 
 public sealed record GitHubUser([property: JsonPropertyName("login")] string? Login);
@@ -158,5 +166,6 @@ public sealed record GitHubUser([property: JsonPropertyName("login")] string? Lo
 [JsonSerializable(typeof(GitHubRepositoryCreated))]
 [JsonSerializable(typeof(GitHubCreateHook))]
 [JsonSerializable(typeof(GitHubHookCreated))]
+[JsonSerializable(typeof(GitHubUpdateHook))]
 [JsonSerializable(typeof(GitHubUser))]
 internal sealed partial class GitHubRepositoryJsonContext : JsonSerializerContext;

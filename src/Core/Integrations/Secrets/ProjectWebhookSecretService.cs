@@ -5,7 +5,8 @@ using DevMentor.Core.Security;
 namespace DevMentor.Core.Integrations.Secrets;
 
 /// <summary>A secret as handed out once, when it is set or rotated, with the hook URL to configure it on.</summary>
-public sealed record IssuedWebhookSecret(Guid ProjectId, string Provider, string Secret, Uri HookUrl);
+/// <param name="RemoteHookUpdated">True when the GitHub webhook this service created (createRemote) was given the new secret too.</param>
+public sealed record IssuedWebhookSecret(Guid ProjectId, string Provider, string Secret, Uri HookUrl, bool RemoteHookUpdated = false);
 
 /// <summary>Whether a project has its own secret, without the secret.</summary>
 public sealed record WebhookSecretStatus(Guid ProjectId, string Provider, bool Configured, Uri HookUrl, DateTimeOffset? CreatedAt, DateTimeOffset? RotatedAt);
@@ -14,7 +15,8 @@ public sealed record WebhookSecretStatus(Guid ProjectId, string Provider, bool C
 /// Per-project webhook secrets for maintainers: set one (or have one generated) and see whether one
 /// is set. The secret is in the answer to the call that sets it and nowhere else afterwards.
 /// </summary>
-public sealed class ProjectWebhookSecretService(ProjectAccess access, ProjectWebhookSecretStore store, WebhookHookUrls urls)
+public sealed class ProjectWebhookSecretService(
+    ProjectAccess access, ProjectWebhookSecretStore store, WebhookHookUrls urls, Remotes.ProjectRemoteStore remotes, GitHub.GitHubRepositoryClient github)
 {
     public const int MinSecretLength = 16;
     public const int MaxSecretLength = 256;
@@ -38,8 +40,25 @@ public sealed class ProjectWebhookSecretService(ProjectAccess access, ProjectWeb
         }
 
         var secret = supplied ?? WebhookSecretCipher.NewSecret();
-        await store.SetAsync(result.Project!.Id, provider, secret, null, null, cancellationToken);
-        return Outcome<IssuedWebhookSecret>.Ok(new IssuedWebhookSecret(result.Project.Id, provider, secret, urls.For(provider, result.Project.Id)));
+        var hookUrl = urls.For(provider, result.Project!.Id);
+        var hookUpdated = false;
+        if (provider == "github" && await remotes.GetAsync(result.Project.Id, cancellationToken) is { Status: "created", HookId: { } hookId } remote)
+        {
+            // GitHub first: were the secret stored first and GitHub then failed, every delivery
+            // would be refused. A crash in between is mended by rotating again.
+            try
+            {
+                await github.UpdateHookSecretAsync(remote.FullName, hookId, hookUrl, secret, cancellationToken);
+                hookUpdated = true;
+            }
+            catch (GitHub.GitHubApiException e)
+            {
+                return Outcome<IssuedWebhookSecret>.Fail(OutcomeKind.UpstreamFailed, $"The secret was not changed: {e.Message}");
+            }
+        }
+
+        await store.SetAsync(result.Project.Id, provider, secret, null, null, cancellationToken);
+        return Outcome<IssuedWebhookSecret>.Ok(new IssuedWebhookSecret(result.Project.Id, provider, secret, hookUrl, hookUpdated));
     }
 
     public async Task<Outcome<WebhookSecretStatus>> GetStatusAsync(Caller caller, string idOrSlug, CancellationToken cancellationToken)
