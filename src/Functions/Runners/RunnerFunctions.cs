@@ -132,14 +132,17 @@ public static class RunnerFunctions
             return Problem(StatusCodes.Status400BadRequest, "Invalid outcome", "a failed step needs its non-zero exitCode.", ProblemTypes.ValidationFailed);
         }
 
-        var outcome = await engine.CompleteAsync(stepId, request.Attempt, runner.Owner, new StepResult(kind, request.ExitCode, request.Error, request.Outputs, request.Plan), cancellationToken);
-        if (outcome is null)
+        var claimNext = request.ClaimNext ? new ClaimRequest(runner.Owner, runner.Labels) : null;
+        var done = await engine.CompleteAsync(stepId, request.Attempt, runner.Owner, new StepResult(kind, request.ExitCode, request.Error, request.Outputs, request.Plan), claimNext, cancellationToken);
+        if (done is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such step", $"Step {stepId} does not exist.");
         }
 
+        var outcome = done.Outcome;
         return outcome.Accepted
-            ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, outcome.RetryIn is { } r ? (long)r.TotalMilliseconds : null))
+            ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, outcome.RetryIn is { } r ? (long)r.TotalMilliseconds : null,
+                done.Next is { } next ? RunnerJob.From(next) : null))
             : LeaseLost(stepId, request.Attempt);
     }
 

@@ -69,6 +69,33 @@ public sealed class RunnerFunctionsTests
     }
 
     [Fact]
+    public async Task A_completion_with_claimNext_hands_the_runner_its_next_step_leased_to_it()
+    {
+        await using var app = await StartAsync("runnerclaimnext");
+        var token = await RegisterAsync(app, "linux", "docker");
+        var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone", "build"));
+
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", token));
+        var clone = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement;
+        using var complete = await app.Client.SendAsync(Post($"/runners/jobs/{clone.GetProperty("stepId").GetGuid()}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0, claimNext = true }));
+
+        Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
+        var next = JsonDocument.Parse(await complete.Content.ReadAsStringAsync()).RootElement.GetProperty("next");
+        Assert.Equal(("build", 1), (next.GetProperty("stepName").GetString(), next.GetProperty("attempt").GetInt32()));
+        using var heartbeat = await app.Client.SendAsync(Post($"/runners/jobs/{next.GetProperty("stepId").GetGuid()}/heartbeat", token, new { attempt = 1 }));
+        Assert.Equal(HttpStatusCode.OK, heartbeat.StatusCode);
+        using var nothingLeft = await app.Client.SendAsync(Post("/runners/jobs/next?wait=0", token));
+        Assert.Equal(HttpStatusCode.NoContent, nothingLeft.StatusCode);
+
+        // Without claimNext the answer carries no step (an older runner never gets one it does not expect).
+        using var last = await app.Client.SendAsync(Post($"/runners/jobs/{next.GetProperty("stepId").GetGuid()}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0 }));
+        var body = JsonDocument.Parse(await last.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(body.GetProperty("runFinished").GetBoolean());
+        Assert.True(!body.TryGetProperty("next", out var none) || none.ValueKind == JsonValueKind.Null);
+        Assert.Equal(RunStatus.Succeeded, (await app.Engine().GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
     public async Task A_stale_runner_gets_409_and_cannot_complete()
     {
         await using var app = await StartAsync("runnerstale");

@@ -55,20 +55,26 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
         return true;
     }
 
-    public async Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken)
+    public async Task<CompletionOutcome?> CompleteAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
+        (await CompleteAsync(step, result, claimNext: false, cancellationToken)).Outcome;
+
+    public Task<(CompletionOutcome? Outcome, ClaimedStep? Next)> CompleteAndClaimNextAsync(ClaimedStep step, StepResult result, CancellationToken cancellationToken) =>
+        CompleteAsync(step, result, claimNext: true, cancellationToken);
+
+    private async Task<(CompletionOutcome? Outcome, ClaimedStep? Next)> CompleteAsync(ClaimedStep step, StepResult result, bool claimNext, CancellationToken cancellationToken)
     {
         var request = new CompleteRequest(step.Attempt, RunnerOutcomes.ToWire(result.Kind), result.ExitCode, result.Error,
-            result.Outputs is null ? null : new Dictionary<string, string>(result.Outputs), result.Plan);
+            result.Outputs is null ? null : new Dictionary<string, string>(result.Outputs), result.Plan, claimNext);
         using var response = await SendAsync($"/runners/jobs/{step.StepId}/complete", JsonContent.Create(request, PipelineJsonContext.Default.CompleteRequest), cancellationToken);
         if (response.StatusCode == HttpStatusCode.Conflict)
         {
-            return null;
+            return (null, null);
         }
 
         await EnsureSuccessAsync(response, cancellationToken);
         var body = (await response.Content.ReadFromJsonAsync(PipelineJsonContext.Default.CompleteResponse, cancellationToken))!;
-        return new CompletionOutcome(true, PipelineStatusNames.ParseStep(body.StepStatus), PipelineStatusNames.ParseRun(body.RunStatus),
-            body.RetryInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+        return (new CompletionOutcome(true, PipelineStatusNames.ParseStep(body.StepStatus), PipelineStatusNames.ParseRun(body.RunStatus),
+            body.RetryInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null), body.Next?.ToClaimedStep());
     }
 
     public async Task<bool> ReportTestsAsync(ClaimedStep step, TestSummary summary, CancellationToken cancellationToken)

@@ -35,11 +35,13 @@ public sealed record LogRequest(int Attempt, string Text);
 
 /// <param name="Outcome">succeeded, failed, timed_out, canceled or error (runner-side trouble: retried).</param>
 /// <param name="Plan">Steps to append to the run when the step succeeded (the clone step's plan).</param>
-public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode, string? Error, Dictionary<string, string>? Outputs, PipelineDefinition? Plan = null);
+/// <param name="ClaimNext">Also claim this runner's next step, in the completion's transaction (see <see cref="CompleteResponse.Next"/>).</param>
+public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode, string? Error, Dictionary<string, string>? Outputs, PipelineDefinition? Plan = null, bool ClaimNext = false);
 
 public sealed record TestsRequest(int Attempt, DevMentor.Core.Builds.Reports.TestSummary Summary);
 
-public sealed record CompleteResponse(string StepStatus, string RunStatus, bool RunFinished, long? RetryInMs);
+/// <param name="Next">With claimNext: the runner's next step, leased to it like one from /runners/jobs/next; null when none was waiting.</param>
+public sealed record CompleteResponse(string StepStatus, string RunStatus, bool RunFinished, long? RetryInMs, RunnerJob? Next = null);
 
 public static class RunnerOutcomes
 {
