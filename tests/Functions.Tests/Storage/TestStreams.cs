@@ -8,25 +8,13 @@ namespace DevMentor.Functions.Tests.Storage;
 /// never holds a large blob in memory), hashing what it hands out. The byte at any position can be
 /// recomputed with <see cref="Slice"/>.
 /// </summary>
-public sealed class GeneratedStream(long length, int seed) : Stream
+public sealed class GeneratedStream(long length, int seed) : ForwardOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private long _position;
     private string? _sha;
 
     /// <summary>The SHA-256 of everything read, once the stream has been read to its end.</summary>
     public string Sha256Hex => _sha ?? throw new InvalidOperationException("The stream has not been read to its end.");
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _position;
-        set => throw new NotSupportedException();
-    }
 
     public static byte[] Slice(int seed, long offset, int count)
     {
@@ -35,36 +23,19 @@ public sealed class GeneratedStream(long length, int seed) : Stream
         return bytes;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    protected override int ReadNext(Span<byte> buffer)
     {
-        var count = (int)Math.Min(buffer.Length, length - _position);
+        var count = (int)Math.Min(buffer.Length, length - Position);
         if (count <= 0)
         {
             _sha ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
             return 0;
         }
 
-        Fill(seed, _position, buffer[..count]);
+        Fill(seed, Position, buffer[..count]);
         _hash.AppendData(buffer[..count]);
-        _position += count;
         return count;
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -103,7 +74,41 @@ public sealed class GeneratedStream(long length, int seed) : Stream
 }
 
 /// <summary>Hands out <c>goodBytes</c> zero bytes, then fails as a broken upload source would.</summary>
-public sealed class FailingStream(long goodBytes) : Stream
+public sealed class FailingStream(long goodBytes) : ForwardOnlyStream
+{
+    protected override int ReadNext(Span<byte> buffer)
+    {
+        if (Position >= goodBytes)
+        {
+            throw new IOException("The source failed midway.");
+        }
+
+        var count = (int)Math.Min(buffer.Length, goodBytes - Position);
+        buffer[..count].Clear();
+        return count;
+    }
+}
+
+/// <summary>A byte array behind a stream that cannot seek (like a request body).</summary>
+public sealed class NonSeekableStream(byte[] bytes) : ForwardOnlyStream
+{
+    private readonly MemoryStream _inner = new(bytes, writable: false);
+
+    protected override int ReadNext(Span<byte> buffer) => _inner.Read(buffer);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>What the test streams share: read-only, forward-only, no length (like a request body); reads are synchronous.</summary>
+public abstract class ForwardOnlyStream : Stream
 {
     private long _position;
 
@@ -122,13 +127,7 @@ public sealed class FailingStream(long goodBytes) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (_position >= goodBytes)
-        {
-            throw new IOException("The source failed midway.");
-        }
-
-        var count = (int)Math.Min(buffer.Length, goodBytes - _position);
-        buffer[..count].Clear();
+        var count = ReadNext(buffer);
         _position += count;
         return count;
     }
@@ -146,43 +145,7 @@ public sealed class FailingStream(long goodBytes) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}
 
-/// <summary>A byte array behind a stream that cannot seek (like a request body).</summary>
-public sealed class NonSeekableStream(byte[] bytes) : Stream
-{
-    private readonly MemoryStream _inner = new(bytes, writable: false);
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => _inner.Position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    /// <summary>Fills the start of <paramref name="buffer"/> from <see cref="Position"/> on; 0 at the end.</summary>
+    protected abstract int ReadNext(Span<byte> buffer);
 }
