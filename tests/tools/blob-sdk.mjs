@@ -4,6 +4,8 @@
 //   node blob-sdk.mjs upload   CONNECTION_STRING CONTAINER BLOB FILE [CONTENT_TYPE] [METADATA_JSON]
 //   node blob-sdk.mjs download CONNECTION_STRING CONTAINER BLOB FILE
 //     → {"length":N,"sha256":"…","contentType":"…","metadata":{…},"blobType":"…"}
+//   node blob-sdk.mjs blocks   CONNECTION_STRING CONTAINER BLOB
+//     → {"committed":[size,…],"uncommitted":N}  (Get Block List: how a block blob was uploaded)
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -19,6 +21,14 @@ const sha256 = (path) =>
 try {
   const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName);
   const blob = container.getBlockBlobClient(blobName);
+  if (command === "blocks") {
+    const list = await blob.getBlockList("all");
+    console.log(JSON.stringify({
+      committed: (list.committedBlocks ?? []).map((b) => b.size),
+      uncommitted: (list.uncommittedBlocks ?? []).length,
+    }));
+    process.exit(0);
+  }
   if (command === "upload") {
     await container.createIfNotExists();
     // Small blocks and a small single-shot limit, so a file of a few MiB goes up as staged blocks.

@@ -1,8 +1,8 @@
 namespace DevMentor.Core.Pipelines;
 
 /// <summary>
-/// Where step logs go. PostgreSQL for now; the blob store takes over behind this same port, so
-/// the swap is one adapter.
+/// Where step logs go: the blob store (<see cref="BlobStepLogStore"/>), one append blob per attempt,
+/// with the lease that fences writers in PostgreSQL.
 /// </summary>
 public interface IStepLogStore
 {

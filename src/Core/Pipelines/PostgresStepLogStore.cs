@@ -3,6 +3,10 @@ using DevMentor.Core.Data;
 
 namespace DevMentor.Core.Pipelines;
 
+/// <summary>
+/// Step logs as rows of <c>pipeline_step_logs</c>: the first adapter, before logs moved to the blob
+/// store (<see cref="BlobStepLogStore"/>, what the service uses). bench/pipeline still measures the engine with it.
+/// </summary>
 public sealed class PostgresStepLogStore(Database database) : IStepLogStore
 {
     public async Task<bool> AppendAsync(Guid stepId, int attempt, string owner, string text, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Identity;
 using DevMentor.Core.Caching;
 using DevMentor.Core.RateLimiting;
@@ -18,8 +19,8 @@ internal static partial class BackendRegistration
 {
     /// <summary>
     /// Azure Blob Storage when ConnectionStrings:Blob (SharedKey or SAS; UseDevelopmentStorage=true
-    /// is Azurite) or Blob:ServiceUri (Azure.Identity tokens) is set; the filesystem under the data
-    /// dir otherwise. Readiness fails (503) when the store cannot be used.
+    /// is Azurite) or Blob:ServiceUri / AzureWebJobsStorage:blobServiceUri (Azure.Identity tokens) is
+    /// set; the filesystem under the data dir otherwise. Readiness fails (503) when the store cannot be used.
     /// </summary>
     public static IServiceCollection AddBlobStore(this IServiceCollection services, ServiceSettings settings)
     {
@@ -31,8 +32,14 @@ internal static partial class BackendRegistration
         }
         else if (settings.BlobServiceUri is { } serviceUri)
         {
+            // Registered, not built inline, so a test can hand in its own credential (DefaultAzureCredential
+            // would go looking for a managed identity endpoint that only exists in Azure).
+            services.TryAddSingleton<TokenCredential>(new DefaultAzureCredential(new DefaultAzureCredentialOptions
+            {
+                ManagedIdentityClientId = settings.BlobManagedIdentityClientId,
+            }));
             services.AddSingleton<IBlobStore>(sp => new AzureBlobStore(
-                AzureBlobStoreOptions.FromServiceUri(serviceUri, settings.BlobContainer, new DefaultAzureCredential()),
+                AzureBlobStoreOptions.FromServiceUri(serviceUri, settings.BlobContainer, sp.GetRequiredService<TokenCredential>()),
                 logger: sp.GetRequiredService<ILogger<AzureBlobStore>>()));
         }
         else
@@ -81,7 +88,8 @@ internal static partial class BackendRegistration
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            LogBlobStore(logger, services.GetRequiredService<IBlobStore>().Description);
+            var store = services.GetRequiredService<IBlobStore>().Description;
+            LogBlobStore(logger, services.GetService<ServiceSettings>()?.BlobServiceUriKey is { } key ? $"{store}, from {key}" : store);
             if (services.GetService<RedisConnection>() is { } redis)
             {
                 LogCache(logger, redis.Description);

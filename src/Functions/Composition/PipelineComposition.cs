@@ -20,7 +20,7 @@ public static class PipelineComposition
         services.AddSingleton(settings.Runner);
         services.AddSingleton<StepAvailability>();
         services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
-        services.AddSingleton<IStepLogStore, PostgresStepLogStore>();
+        services.AddSingleton<IStepLogStore, BlobStepLogStore>();
         services.AddSingleton<PipelineEngine>();
         if (settings.CloneRepositories)
         {

@@ -23,8 +23,15 @@ public sealed record ServiceSettings
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>ConnectionStrings:Blob: an Azure Storage connection string; null = no connection string.</summary>
     public string? BlobConnectionString { get; init; }
-    /// <summary>Blob:ServiceUri: the account's blob endpoint, reached with Azure.Identity tokens (managed identity).</summary>
+    /// <summary>
+    /// Blob:ServiceUri (or, with neither it nor ConnectionStrings:Blob set, the Functions host's own
+    /// AzureWebJobsStorage:blobServiceUri): the account's blob endpoint, reached with Azure.Identity tokens.
+    /// </summary>
     public Uri? BlobServiceUri { get; init; }
+    /// <summary>The setting <see cref="BlobServiceUri"/> came from, for the start-up log.</summary>
+    public string? BlobServiceUriKey { get; init; }
+    /// <summary>Blob:ClientId (or AzureWebJobsStorage:clientId): a user-assigned managed identity; null = the system-assigned one.</summary>
+    public string? BlobManagedIdentityClientId { get; init; }
     public string BlobContainer { get; init; } = "devmentor";
     /// <summary>ConnectionStrings:Redis; null = in-process cache and rate-limit counters.</summary>
     public string? RedisConnectionString { get; init; }
@@ -91,12 +98,18 @@ public sealed record ServiceSettings
             }
         }
 
+        // An identity-based connection as the Functions host spells it (AzureWebJobsStorage__blobServiceUri,
+        // __clientId) serves when nothing names the blob store explicitly: a Flex Consumption app
+        // with a managed identity then keeps its blobs in its own storage account, with no secret.
+        var (serviceUriKey, clientIdKey) = (configuration["Blob:ServiceUri"] is { } own && !string.IsNullOrWhiteSpace(own)) || blob is not null
+            ? ("Blob:ServiceUri", "Blob:ClientId")
+            : ("AzureWebJobsStorage:blobServiceUri", "AzureWebJobsStorage:clientId");
         Uri? blobServiceUri = null;
-        if (configuration["Blob:ServiceUri"] is { Length: > 0 } serviceUri && !string.IsNullOrWhiteSpace(serviceUri))
+        if (configuration[serviceUriKey] is { Length: > 0 } serviceUri && !string.IsNullOrWhiteSpace(serviceUri))
         {
             if (!Uri.TryCreate(serviceUri, UriKind.Absolute, out blobServiceUri) || blobServiceUri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(blobServiceUri.Query))
             {
-                problems.Add($"Blob:ServiceUri: '{serviceUri}' is not a blob service URI such as https://account.blob.core.windows.net.");
+                problems.Add($"{serviceUriKey}: '{serviceUri}' is not a blob service URI such as https://account.blob.core.windows.net.");
                 blobServiceUri = null;
             }
             else if (blob is not null)
@@ -104,6 +117,8 @@ public sealed record ServiceSettings
                 problems.Add("Blob:ServiceUri: set either it (managed identity) or ConnectionStrings:Blob, not both.");
             }
         }
+
+        var clientId = blobServiceUri is not null && configuration[clientIdKey] is { } id && !string.IsNullOrWhiteSpace(id) ? id.Trim() : null;
 
         var container = configuration["Blob:Container"] is { Length: > 0 } c ? c : "devmentor";
         if (AzureBlobStore.CheckContainerName(container) is { } containerProblem)
@@ -143,6 +158,8 @@ public sealed record ServiceSettings
             CorsOrigins = cors,
             BlobConnectionString = blob,
             BlobServiceUri = blobServiceUri,
+            BlobServiceUriKey = blobServiceUri is null ? null : serviceUriKey,
+            BlobManagedIdentityClientId = clientId,
             BlobContainer = container,
             RedisConnectionString = redis,
             RedisConnectTimeout = TimeSpan.FromMilliseconds(redisConnectTimeout),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Azure.Core;
 using DevMentor.Core.Caching;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Storage;
@@ -83,6 +84,56 @@ public sealed class BackendSelectionTests
         Assert.Equal("devmentor", settings.BlobContainer);
     }
 
+    [Fact]
+    public async Task A_service_uri_alone_sends_bearer_tokens_from_azure_identity_to_that_endpoint()
+    {
+        await using var server = await FakeRepositoryHost.StartAsync(); // a loopback stand-in for the account: answers 201
+        var settings = Load(new() { ["Blob:ServiceUri"] = server.BaseAddress.AbsoluteUri, ["Blob:Container"] = "tokens" });
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<TokenCredential>(new StaticCredential("identity-token")); // in Azure: DefaultAzureCredential's managed identity
+        services.AddBlobStore(settings);
+        await using var provider = services.BuildServiceProvider();
+
+        var store = Assert.IsType<AzureBlobStore>(provider.GetRequiredService<IBlobStore>());
+        await store.PutAsync("dir/k", new MemoryStream([1, 2, 3]));
+
+        var call = Assert.Single(server.Calls);
+        Assert.Equal("PUT", call.Method);
+        Assert.Equal("/tokens/dir/k", call.PathAndQuery);
+        Assert.Equal("Bearer identity-token", call.Headers["Authorization"]);
+        Assert.Equal(AzureBlobStore.ApiVersion, call.Headers["x-ms-version"]);
+        Assert.EndsWith("(Bearer)", store.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_its_own_setting_the_blob_store_uses_the_functions_hosts_identity_based_storage()
+    {
+        const string host = "https://hostacct.blob.core.windows.net";
+        var fromHost = Load(new()
+        {
+            ["AzureWebJobsStorage:blobServiceUri"] = host, // AzureWebJobsStorage__blobServiceUri in the app settings
+            ["AzureWebJobsStorage:credential"] = "managedidentity",
+            ["AzureWebJobsStorage:clientId"] = "0b6b8b0e-8d8e-4b8c-9c1e-3a1d2f0e4c5a",
+        });
+        Assert.True(fromHost.UsesAzureBlobStorage);
+        Assert.Equal(new Uri(host), fromHost.BlobServiceUri);
+        Assert.Equal("AzureWebJobsStorage:blobServiceUri", fromHost.BlobServiceUriKey);
+        Assert.Equal("0b6b8b0e-8d8e-4b8c-9c1e-3a1d2f0e4c5a", fromHost.BlobManagedIdentityClientId);
+
+        // An explicit choice wins over the host's storage, without a conflict.
+        var own = Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = host, ["Blob:ServiceUri"] = "https://appacct.blob.core.windows.net", ["Blob:ClientId"] = "app-identity" });
+        Assert.Equal(new Uri("https://appacct.blob.core.windows.net"), own.BlobServiceUri);
+        Assert.Equal("app-identity", own.BlobManagedIdentityClientId);
+        var connection = Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = host, ["ConnectionStrings:Blob"] = "UseDevelopmentStorage=true" });
+        Assert.Null(connection.BlobServiceUri);
+        Assert.Equal("UseDevelopmentStorage=true", connection.BlobConnectionString);
+
+        // The host's own connection string (local.settings' UseDevelopmentStorage=true) picks nothing: blobs stay on disk.
+        Assert.False(Load(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).UsesAzureBlobStorage);
+        var bad = Assert.Throws<InvalidConfigurationException>(() => Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = "not a uri" }));
+        Assert.Contains("AzureWebJobsStorage:blobServiceUri: 'not a uri' is not a blob service URI", bad.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Blob:Container", "Bad_Name", "Blob:Container: 'Bad_Name' is not a valid container name")]
     [InlineData("Blob:Container", "ab", "Blob:Container: 'ab' is not a valid container name: it must be 3 to 63 characters long")]
@@ -109,6 +160,15 @@ public sealed class BackendSelectionTests
         }));
 
         Assert.Contains("Blob:ServiceUri: set either it (managed identity) or ConnectionStrings:Blob, not both.", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class StaticCredential(string token) : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            new(token, DateTimeOffset.UtcNow.AddHours(1));
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
     }
 
     private static ServiceSettings Load(Dictionary<string, string?> values) =>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using DevMentor.Core.Storage;
 using DevMentor.Core.Storage.Azure;
 using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 
 namespace DevMentor.Functions.Tests.Storage;
 
@@ -24,6 +25,17 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
     }
 
     private AzuriteServer Azurite => _azurite!;
+
+    /// <summary>The official SDK's Get Block List: committed 4 MiB blocks (the last one shorter), nothing left uncommitted.</summary>
+    protected override async Task AssertWrittenInBlocksAsync(string key, long size)
+    {
+        var blocks = await SdkAsync("blocks", key);
+        var committed = blocks.GetProperty("committed").EnumerateArray().Select(b => b.GetInt64()).ToList();
+        Assert.Equal((int)((size + AzureBlobStore.BlockSize - 1) / AzureBlobStore.BlockSize), committed.Count);
+        Assert.All(committed.SkipLast(1), b => Assert.Equal(AzureBlobStore.BlockSize, b));
+        Assert.Equal(size, committed.Sum());
+        Assert.Equal(0, blocks.GetProperty("uncommitted").GetInt32());
+    }
 
     [Fact]
     public async Task A_blob_our_adapter_writes_is_read_by_the_official_sdk()
@@ -123,6 +135,52 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
 
         Assert.Contains("did not answer after 3 attempts", error.Message, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transient_failures_of_a_real_server_are_retried_with_backoff_and_jitter_until_it_succeeds()
+    {
+        await using var proxy = await FaultInjectingProxy.StartAsync(new Uri($"http://127.0.0.1:{Azurite.Server.Port}"));
+        var logger = new RecordingLogger();
+        var connection = Azurite.ConnectionString.Replace(Azurite.BlobEndpoint.ToString(), $"{proxy.BaseAddress.AbsoluteUri.TrimEnd('/')}/devstoreaccount1", StringComparison.Ordinal);
+        using var store = new AzureBlobStore(
+            AzureBlobStoreOptions.FromConnectionString(connection, _container) with { MaxRetries = 4, RetryBaseDelay = TimeSpan.FromMilliseconds(20) },
+            logger: logger);
+        static bool IsBlob(HttpRequest r, string name) => r.Path.Value!.EndsWith("/" + name, StringComparison.Ordinal);
+
+        // Put Blob: each retryable status once, then the real server.
+        proxy.Fail(r => HttpMethods.IsPut(r.Method) && IsBlob(r, "small"),
+            (503, "ServerBusy"), (500, "InternalError"), (429, "TooManyRequests"), (408, "OperationTimedOut"));
+        await store.PutAsync("retry/small", Text("small body"), new BlobWriteOptions { ContentType = "text/plain" });
+
+        Assert.Equal(0, proxy.PendingFaults);
+        var smallRetries = logger.Entries.Where(e => e.Values.ContainsKey("DelayMs")).ToList();
+        Assert.Equal(["503 ServerBusy", "500 InternalError", "429 TooManyRequests", "408 OperationTimedOut"], smallRetries.Select(e => (string)e.Values["Outcome"]!));
+        Assert.Equal([1, 2, 3, 4], smallRetries.Select(e => (int)e.Values["Attempt"]!));
+        var delays = smallRetries.Select(e => (long)e.Values["DelayMs"]!).ToList();
+        Assert.All(delays, d => Assert.InRange(d, 0, 30_000));
+        Assert.NotEqual([20L, 40L, 80L, 160L], delays); // exponential, but jittered
+        var attempts = proxy.Requests.Where(r => r.Method == "PUT" && r.Target.EndsWith("/small", StringComparison.Ordinal)).ToList();
+        Assert.Equal([503, 500, 429, 408], attempts.Take(4).Select(a => a.Answered));
+        Assert.Equal(201, attempts[^1].Answered); // the real server accepted the last attempt's fresh signature
+        Assert.Equal(attempts.Count, attempts.Select(a => a.ClientRequestId).Distinct().Count());
+
+        // Put Block and Put Block List of a large body, and Get Blob.
+        var bytes = RandomBytes(9 * 1024 * 1024 + 1, seed: 11); // three blocks
+        proxy.Fail(r => HttpMethods.IsPut(r.Method) && (r.QueryString.Value ?? "").Contains("comp=block&", StringComparison.Ordinal), (503, "ServerBusy"), (500, "InternalError"));
+        proxy.Fail(r => (r.QueryString.Value ?? "").Contains("comp=blocklist", StringComparison.Ordinal), (429, "TooManyRequests"));
+        await store.PutAsync("retry/large", new MemoryStream(bytes));
+        proxy.Fail(r => HttpMethods.IsGet(r.Method) && IsBlob(r, "large"), (503, "ServerBusy"), (408, "OperationTimedOut"));
+        await using (var download = await store.GetAsync("retry/large"))
+        {
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), await ContentAddress.ComputeSha256Async(download.Content));
+        }
+
+        Assert.Equal(0, proxy.PendingFaults);
+        Assert.Equal(5, proxy.Requests.Count(r => r.Injected && r.Target.Contains("/large", StringComparison.Ordinal)));
+        await using var direct = await Store.GetAsync("retry/small"); // what landed, read without the proxy
+        Assert.Equal("small body", await ReadTextAsync(direct.Content));
+        Assert.Equal("text/plain", direct.Properties.ContentType);
     }
 
     private async Task<byte[]> RangeAsync(string key, BlobRange range)

@@ -54,6 +54,50 @@ public sealed class FileSystemBlobStoreTests : BlobStoreContractTests
     }
 
     [Fact]
+    public async Task Symbolic_links_inside_the_root_are_never_followed()
+    {
+        // Something outside the root, shaped like a blob, and links to it planted inside the root.
+        var outside = Path.Combine(_sandbox, "outside");
+        Directory.CreateDirectory(outside);
+        var secret = Path.Combine(outside, "secret");
+        await File.WriteAllTextAsync(secret, "DMBLOB1 {\"id\":\"0\",\"kind\":\"Block\",\"contentType\":\"text/plain\",\"metadata\":{}}\nsecret");
+        await Store.PutAsync("real/blob", Text("inside"));
+        Directory.CreateSymbolicLink(Path.Combine(_root, "data", "linkdir"), outside);
+        File.CreateSymbolicLink(Path.Combine(_root, "data", "real", "linkfile"), secret);
+
+        foreach (var key in new[] { "linkdir/secret", "linkdir/new", "real/linkfile" })
+        {
+            var error = await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.GetAsync(key));
+            Assert.Contains("symbolic link", error.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.PutAsync(key, Text("escaped")));
+            await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.AppendAsync(key, "escaped"u8.ToArray()));
+            await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.ExistsAsync(key));
+            await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.GetPropertiesAsync(key));
+            await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.DeleteAsync(key));
+        }
+
+        await Assert.ThrowsAsync<InvalidBlobKeyException>(() => Store.ListAsync("linkdir/"));
+        Assert.Equal(["real/blob"], (await Store.ListAsync("")).Items.Select(i => i.Key));
+        Assert.Equal(["real/blob"], (await Store.ListAsync("real/")).Items.Select(i => i.Key));
+        Assert.Equal(["secret"], Directory.EnumerateFileSystemEntries(outside).Select(Path.GetFileName));
+        Assert.EndsWith("\nsecret", await File.ReadAllTextAsync(secret), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Percent_encoded_separators_and_dots_are_plain_characters_in_one_file()
+    {
+        string[] keys = ["enc/a%2Fb", "enc/..%2F..%2Foutside", "enc/%2e%2e", "enc/%2E%2E%5Cx", "enc/a%252Fb"];
+        foreach (var key in keys)
+        {
+            await Store.PutAsync(key, Text(key));
+        }
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), Directory.EnumerateFiles(Path.Combine(_root, "data", "enc")).Select(f => "enc/" + Path.GetFileName(f)).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_sandbox, "*outside*", SearchOption.AllDirectories), f => !f.StartsWith(Path.Combine(_root, "data", "enc") + "/", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(_root, "data", "enc", "a")));
+    }
+
+    [Fact]
     public async Task Writes_are_staged_and_renamed_so_nothing_half_written_is_left()
     {
         await Store.PutAsync("kept", Text("complete"));

@@ -14,7 +14,9 @@ namespace DevMentor.Core.Storage.FileSystem;
 /// single rename: writes go to <c>{root}/staging</c>, are flushed to disk and renamed into place.
 /// Readers keep the file they opened, so a read never mixes two versions.</para>
 /// <para>No key can leave <c>{root}/data</c>: keys are checked by <see cref="BlobKey"/> (no '..',
-/// no absolute paths, no NUL, no backslash) and the resolved path is checked again.</para>
+/// no absolute paths, no NUL, no backslash), the resolved path is checked again, and a path through
+/// a symbolic link inside the root is refused (listing skips links). Percent signs are plain
+/// characters here: <c>a%2Fb</c> is one file, never <c>a/b</c>.</para>
 /// <para>A file cannot also be a directory, so this store cannot hold both <c>a</c> and
 /// <c>a/b</c> (Azure can); the second write fails with a clear <see cref="BlobStoreException"/>.</para>
 /// <para>Appends are serialized per key within the process and not flushed to disk each time
@@ -175,7 +177,8 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         }
 
         var candidates = new List<string>();
-        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        // Links are skipped, not followed: the store never makes one (see RefuseSymbolicLinks).
+        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var file in Directory.EnumerateFiles(start, "*", enumeration))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -275,7 +278,10 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         }
     }
 
-    /// <summary>The file for <paramref name="key"/>; throws unless it lies strictly inside the data directory.</summary>
+    /// <summary>
+    /// The file for <paramref name="key"/>; throws unless it lies strictly inside the data directory
+    /// without passing through a symbolic link.
+    /// </summary>
     private string PathFor(string key)
     {
         BlobKey.Validate(key);
@@ -285,7 +291,46 @@ public sealed partial class FileSystemBlobStore : IBlobStore
             throw new InvalidBlobKeyException(key, "it resolves outside the store's root");
         }
 
+        RefuseSymbolicLinks(key, full);
         return full;
+    }
+
+    /// <summary>
+    /// The store never creates links, so one inside the data directory was planted (by a build step
+    /// writing into a shared directory, or by hand) and could point anywhere: a key that would pass
+    /// through one is refused rather than followed. (The root itself may be a link: that is the
+    /// operator's choice, made once in the configuration.)
+    /// </summary>
+    private void RefuseSymbolicLinks(string key, string full)
+    {
+        var position = _data.Length;
+        while (position < full.Length)
+        {
+            var next = full.IndexOf(Path.DirectorySeparatorChar, position + 1);
+            var component = next < 0 ? full : full[..next];
+            var info = new FileInfo(component);
+            string? target;
+            try
+            {
+                target = info.LinkTarget;
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return; // nothing here yet, so nothing further down
+            }
+
+            if (target is not null)
+            {
+                throw new InvalidBlobKeyException(key, $"'{Path.GetRelativePath(_data, component)}' is a symbolic link in the store's root");
+            }
+
+            if (!info.Exists && !Directory.Exists(component))
+            {
+                return; // nothing further down exists yet, so nothing further down is a link
+            }
+
+            position = next < 0 ? full.Length : next;
+        }
     }
 
     private string NewStagingPath()

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+using DevMentor.Core.Data;
+using DevMentor.Core.Storage;
+
+namespace DevMentor.Core.Pipelines;
+
+/// <summary>
+/// Step logs in the blob store: one append blob per step attempt
+/// (<c>runs/{run}/steps/{step}/attempt-{n}.log</c>), written chunk by chunk while the step runs and
+/// readable up to its last chunk at any time (see <see cref="IBlobStore.AppendAsync"/> for why
+/// append blobs). PostgreSQL keeps only who may write (the lease) and the step's status.
+/// </summary>
+/// <remarks>
+/// <para>The attempt is part of the key, so a runner that lost its lease can at worst add to the
+/// log of the attempt it ran, never to its successor's.</para>
+/// <para>A chunk id is the attempt and the byte offset the reader has reached
+/// (<c>attempt &lt;&lt; 40 | offset</c>): ids grow with the log, as <see cref="IStepLogStore.ReadAfterAsync"/> promises.</para>
+/// </remarks>
+public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : IStepLogStore
+{
+    private const int OffsetBits = 40; // 1 TiB per attempt, far above Pipelines:Runner:MaxLogBytes
+    private const long OffsetMask = (1L << OffsetBits) - 1;
+
+    public static string KeyFor(Guid runId, Guid stepId, int attempt) =>
+        string.Create(CultureInfo.InvariantCulture, $"runs/{runId:N}/steps/{stepId:N}/attempt-{attempt}.log");
+
+    public async Task<bool> AppendAsync(Guid stepId, int attempt, string owner, string text, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT run_id FROM pipeline_steps WHERE id = $1 AND attempt = $2 AND lease_owner = $3");
+        command.Parameters.AddWithValue(stepId);
+        command.Parameters.AddWithValue(attempt);
+        command.Parameters.AddWithValue(owner);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not Guid runId)
+        {
+            return false;
+        }
+
+        await blobs.AppendAsync(KeyFor(runId, stepId, attempt), Encoding.UTF8.GetBytes(text), new BlobWriteOptions
+        {
+            ContentType = "text/plain; charset=utf-8",
+            Metadata = new Dictionary<string, string> { ["step"] = stepId.ToString("N"), ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture) },
+        }, cancellationToken);
+        return true;
+    }
+
+    public async Task<string?> ReadAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken)
+    {
+        if (await FindStepAsync(projectId, runId, stepName, cancellationToken) is not { } step)
+        {
+            return null;
+        }
+
+        var log = new StringBuilder();
+        for (var attempt = 1; attempt <= step.Attempt; attempt++)
+        {
+            var (text, _) = await ReadFromAsync(KeyFor(runId, step.Id, attempt), 0, cancellationToken);
+            if (text.Length > 0)
+            {
+                log.Append("==> attempt ").Append(attempt).Append('\n').Append(text);
+            }
+        }
+
+        return log.ToString();
+    }
+
+    public async Task<StepLogChunks?> ReadAfterAsync(Guid projectId, Guid runId, string stepName, long afterId, CancellationToken cancellationToken)
+    {
+        // The status is read before the logs: a step's last chunk is written before its end is
+        // recorded, so a terminal status read first means every chunk is already in the blobs.
+        if (await FindStepAsync(projectId, runId, stepName, cancellationToken) is not { } step)
+        {
+            return null;
+        }
+
+        var (afterAttempt, afterOffset) = ((int)(afterId >> OffsetBits), afterId & OffsetMask);
+        var chunks = new List<(long, int, string)>();
+        for (var attempt = Math.Max(1, afterAttempt); attempt <= step.Attempt; attempt++)
+        {
+            var from = attempt == afterAttempt ? afterOffset : 0;
+            var (text, end) = await ReadFromAsync(KeyFor(runId, step.Id, attempt), from, cancellationToken);
+            if (text.Length > 0)
+            {
+                chunks.Add((((long)attempt << OffsetBits) | end, attempt, text));
+            }
+        }
+
+        return new StepLogChunks(step.Status, chunks);
+    }
+
+    private async Task<(Guid Id, StepStatus Status, int Attempt)?> FindStepAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT s.id, s.status, s.attempt
+            FROM pipeline_steps s
+            JOIN pipeline_runs r ON r.id = s.run_id AND r.project_id = $1
+            WHERE s.run_id = $2 AND s.name = $3
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(stepName);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetGuid(0), PipelineStatusNames.ParseStep(reader.GetString(1)), reader.GetInt32(2))
+            : null;
+    }
+
+    /// <summary>
+    /// The log from byte <paramref name="from"/> to its end, and where the returned text ends. A
+    /// trailing partial UTF-8 character (a chunk still being written to a file) is left for the next read.
+    /// </summary>
+    private async Task<(string Text, long End)> ReadFromAsync(string key, long from, CancellationToken cancellationToken)
+    {
+        BlobDownload download;
+        try
+        {
+            download = await blobs.GetAsync(key, new BlobRange(from), cancellationToken);
+        }
+        catch (BlobNotFoundException)
+        {
+            return ("", from); // no chunk written in this attempt (yet)
+        }
+
+        await using (download)
+        {
+            using var buffer = new MemoryStream();
+            await download.Content.CopyToAsync(buffer, cancellationToken);
+            var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            var complete = CompleteUtf8Length(bytes);
+            return (Encoding.UTF8.GetString(bytes[..complete]), download.Offset + complete);
+        }
+    }
+
+    private static int CompleteUtf8Length(ReadOnlySpan<byte> bytes)
+    {
+        // Look back at most four bytes for the lead byte of the last character.
+        for (var back = 1; back <= Math.Min(4, bytes.Length); back++)
+        {
+            var b = bytes[^back];
+            if ((b & 0xC0) == 0x80)
+            {
+                continue; // a continuation byte
+            }
+
+            var needed = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
+            return needed > back ? bytes.Length - back : bytes.Length;
+        }
+
+        return bytes.Length;
+    }
+}
