@@ -52,10 +52,16 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : ISte
             return null;
         }
 
+        var legacy = step.HasLegacyRows ? await ReadLegacyAsync(step.Id, cancellationToken) : [];
         var log = new StringBuilder();
         for (var attempt = 1; attempt <= step.Attempt; attempt++)
         {
             var (text, _) = await ReadFromAsync(KeyFor(runId, step.Id, attempt), 0, cancellationToken);
+            if (text.Length == 0)
+            {
+                text = legacy.GetValueOrDefault(attempt, "");
+            }
+
             if (text.Length > 0)
             {
                 log.Append("==> attempt ").Append(attempt).Append('\n').Append(text);
@@ -75,11 +81,18 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : ISte
         }
 
         var (afterAttempt, afterOffset) = ((int)(afterId >> OffsetBits), afterId & OffsetMask);
+        var legacy = step.HasLegacyRows ? await ReadLegacyAsync(step.Id, cancellationToken) : [];
         var chunks = new List<(long, int, string)>();
         for (var attempt = Math.Max(1, afterAttempt); attempt <= step.Attempt; attempt++)
         {
             var from = attempt == afterAttempt ? afterOffset : 0;
             var (text, end) = await ReadFromAsync(KeyFor(runId, step.Id, attempt), from, cancellationToken);
+            if (text.Length == 0 && from == 0 && legacy.TryGetValue(attempt, out var old))
+            {
+                // The id moves past it, so the next read starts after the legacy text.
+                (text, end) = (old, Encoding.UTF8.GetByteCount(old));
+            }
+
             if (text.Length > 0)
             {
                 chunks.Add((((long)attempt << OffsetBits) | end, attempt, text));
@@ -89,10 +102,10 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : ISte
         return new StepLogChunks(step.Status, chunks);
     }
 
-    private async Task<(Guid Id, StepStatus Status, int Attempt)?> FindStepAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken)
+    private async Task<(Guid Id, StepStatus Status, int Attempt, bool HasLegacyRows)?> FindStepAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("""
-            SELECT s.id, s.status, s.attempt
+            SELECT s.id, s.status, s.attempt, EXISTS (SELECT 1 FROM pipeline_step_logs l WHERE l.step_id = s.id)
             FROM pipeline_steps s
             JOIN pipeline_runs r ON r.id = s.run_id AND r.project_id = $1
             WHERE s.run_id = $2 AND s.name = $3
@@ -102,8 +115,27 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : ISte
         command.Parameters.AddWithValue(stepName);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? (reader.GetGuid(0), PipelineStatusNames.ParseStep(reader.GetString(1)), reader.GetInt32(2))
+            ? (reader.GetGuid(0), PipelineStatusNames.ParseStep(reader.GetString(1)), reader.GetInt32(2), reader.GetBoolean(3))
             : null;
+    }
+
+    /// <summary>
+    /// Logs written before they moved to the blob store stayed as rows of <c>pipeline_step_logs</c>;
+    /// they are read from there, per attempt, when that attempt has no blob, so an upgrade loses no log.
+    /// </summary>
+    private async Task<Dictionary<int, string>> ReadLegacyAsync(Guid stepId, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "SELECT attempt, string_agg(text, '' ORDER BY id) FROM pipeline_step_logs WHERE step_id = $1 GROUP BY attempt");
+        command.Parameters.AddWithValue(stepId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var byAttempt = new Dictionary<int, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            byAttempt[reader.GetInt32(0)] = reader.GetString(1);
+        }
+
+        return byAttempt;
     }
 
     /// <summary>

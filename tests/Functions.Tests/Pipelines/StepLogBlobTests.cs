@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DevMentor.Core.Pipelines;
 using DevMentor.Core.Storage;
 using DevMentor.Functions.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,53 @@ public sealed class StepLogBlobTests
         Assert.Equal(whole, followed);
         await using var final = await store.GetAsync(blob.Key);
         Assert.Equal(whole["==> attempt 1\n".Length..], await new StreamReader(final.Content, Encoding.UTF8).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task Logs_kept_as_rows_from_before_the_move_to_blobs_are_still_shown_beside_newer_attempts()
+    {
+        await using var app = await PipelineTestKit.StartAppAsync("legacylogs", TestAuth.Settings(
+            ("Pipelines:Runner:Enabled", "true"),
+            ("Pipelines:Runner:Workers", "1"),
+            ("Pipelines:Runner:WorkDirectory", PipelineTestKit.NewScratchDirectory("legacywork"))));
+        using var created = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner, """{"name": "Old logs"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var projectId = (await JsonAsync(created)).GetProperty("id").GetGuid();
+        var engine = app.Engine();
+        var run = await engine.StartAsync(projectId, PipelineTestKit.NoOps("build"));
+        var stepId = Assert.Single((await engine.WaitForEndAsync(run, TimeSpan.FromSeconds(60))).Steps).StepId;
+
+        // As an older version left it: attempt 1 as rows of pipeline_step_logs; attempt 2, written since, as a blob.
+        var store = app.Services.GetRequiredService<IBlobStore>();
+        foreach (var item in (await store.ListAsync($"runs/{run.RunId:N}/")).Items)
+        {
+            await store.DeleteAsync(item.Key);
+        }
+
+        foreach (var sql in new[]
+        {
+            "INSERT INTO pipeline_step_logs (step_id, attempt, text) VALUES ($1, 1, 'old line one' || chr(10)), ($1, 1, 'old line two' || chr(10))",
+            "UPDATE pipeline_steps SET attempt = 2 WHERE id = $1",
+        })
+        {
+            await using var command = app.Data().CreateCommand(sql);
+            command.Parameters.AddWithValue(stepId);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await store.AppendAsync(BlobStepLogStore.KeyFor(run.RunId, stepId, 2), Encoding.UTF8.GetBytes("new line\n"));
+
+        var statusUri = $"/projects/{projectId}/builds/{run.RunId}";
+        const string expected = "==> attempt 1\nold line one\nold line two\n==> attempt 2\nnew line\n";
+        Assert.Equal(expected, await ReadTextAsync(app, statusUri + "/steps/build/logs"));
+        Assert.Equal(expected, await ReadTextAsync(app, statusUri + "/steps/build/logs?follow=true"));
+
+        // Read after the legacy text's id, the rows are not sent again.
+        var logs = app.Services.GetRequiredService<IStepLogStore>();
+        var first = (await logs.ReadAfterAsync(projectId, run.RunId, "build", 0, CancellationToken.None))!;
+        Assert.Equal(["old line one\nold line two\n", "new line\n"], first.Chunks.Select(c => c.Text));
+        var again = (await logs.ReadAfterAsync(projectId, run.RunId, "build", first.Chunks[0].Id, CancellationToken.None))!;
+        Assert.Equal(["new line\n"], again.Chunks.Select(c => c.Text));
     }
 
     private static async Task<string> WaitForLogAsync(TestApp app, string statusUri, string expected)
