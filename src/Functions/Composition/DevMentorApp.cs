@@ -130,7 +130,7 @@ public static partial class DevMentorApp
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
         app.MapMetricsFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();
