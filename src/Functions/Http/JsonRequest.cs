@@ -31,7 +31,21 @@ public static class JsonRequest
         }
 
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        try
+        {
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // A chunked body over the limit (or one cut short) is the client's doing: answered here,
+            // it is not logged as an unhandled exception with a stack trace.
+            return (null, TypedResults.Problem(
+                statusCode: e.StatusCode,
+                type: ProblemTypes.ForStatus(e.StatusCode),
+                title: e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                detail: e.Message));
+        }
+
         var bytes = buffer.ToArray();
         if (bytes.Length == 0)
         {

@@ -67,6 +67,8 @@ public sealed class UglyInputRealServerTests(RealServer server) : IClassFixture<
         Assert.Equal("10000", response.Headers.GetValues("RateLimit-Limit").Single());
         Assert.True(response.Headers.Contains("RateLimit-Remaining"));
         Assert.True(response.Headers.Contains("RateLimit-Reset"));
+        // The client's mistake, answered as such: no "unhandled exception" error with a stack trace in the log.
+        Assert.DoesNotContain("BadHttpRequestException", _service.Output, StringComparison.Ordinal);
     }
 
     [Fact]
