@@ -16,6 +16,7 @@ public static class JsonRequest
 {
     public const string MergePatchMediaType = "application/merge-patch+json";
     private const int MaxDepth = 32;
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -54,7 +55,9 @@ public static class JsonRequest
 
         try
         {
-            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            // RFC 8259 lets a parser ignore a UTF-8 byte order mark, and some clients (Windows PowerShell) send one.
+            var json = bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsSpan(Utf8Bom.Length) : bytes;
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
             return (new JsonBody(node, bytes), null);
         }
         catch (JsonException e)

@@ -315,6 +315,7 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         { "application/json", "{\"name\": \"\\ud800 lone surrogate\"}", 400 },
         { "application/json", "{\"name\": \"ok\", \"visibility\": null, \"repository\": 5}", 400 },
         { "application/json", "{\"name\": \"ok\", \"description\": \"" + new string('d', 2001) + "\"}", 400 },
+        { "application/json", "\uFEFF\uFEFF{}", 400 },
     };
 
     [Theory]
@@ -328,6 +329,16 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
 
         Assert.Equal(expected, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_leading_utf8_byte_order_mark_is_ignored()
+    {
+        // StringContent encodes U+FEFF as the three bytes EF BB BF.
+        using var response = await api.SendAsync(HttpMethod.Post, "/projects", "judy", "\uFEFF{\"name\": \"Bom First\"}");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("Bom First", (await ProjectsApi.JsonAsync(response)).GetProperty("name").GetString());
     }
 
     [Fact]
