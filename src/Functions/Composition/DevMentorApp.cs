@@ -120,16 +120,17 @@ public static partial class DevMentorApp
         app.Services.GetRequiredService<PrometheusExporter>();
 
         app.UseDevMentorProblemDetails();
-        app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
         // CORS answers preflights before anything asks for credentials; rate limits need the caller, and run before authorization.
         app.UseCors();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();
+        // After the rate limits, so a 413 is counted and carries the RateLimit headers like every other answer; no body is read before it.
+        app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
         app.UseAuthorization();
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
         app.MapMetricsFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();

@@ -16,6 +16,7 @@ public static class JsonRequest
 {
     public const string MergePatchMediaType = "application/merge-patch+json";
     private const int MaxDepth = 32;
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     public static async Task<(JsonBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -31,7 +32,21 @@ public static class JsonRequest
         }
 
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        try
+        {
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // A chunked body over the limit (or one cut short) is the client's doing: answered here,
+            // it is not logged as an unhandled exception with a stack trace.
+            return (null, TypedResults.Problem(
+                statusCode: e.StatusCode,
+                type: ProblemTypes.ForStatus(e.StatusCode),
+                title: e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                detail: e.Message));
+        }
+
         var bytes = buffer.ToArray();
         if (bytes.Length == 0)
         {
@@ -40,7 +55,9 @@ public static class JsonRequest
 
         try
         {
-            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            // RFC 8259 lets a parser ignore a UTF-8 byte order mark, and some clients (Windows PowerShell) send one.
+            var json = bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsSpan(Utf8Bom.Length) : bytes;
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
             return (new JsonBody(node, bytes), null);
         }
         catch (JsonException e)

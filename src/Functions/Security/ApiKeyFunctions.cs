@@ -74,8 +74,8 @@ public static class ApiKeyFunctions
         return TypedResults.Created($"/apikeys/{created.Id}", created);
     }
 
-    public static async Task<IResult> ListAsync(ApiKeyStore keys, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new ApiKeyPage(await keys.ListAsync(cancellationToken)));
+    public static async Task<IResult> ListAsync(HttpContext context, ApiKeyStore keys, CancellationToken cancellationToken) =>
+        ConditionalGet.JsonWithHashETag(context, JsonSerializer.SerializeToUtf8Bytes(new ApiKeyPage(await keys.ListAsync(cancellationToken)), ProjectsJsonContext.Default.ApiKeyPage));
 
     public static async Task<IResult> RevokeAsync(string id, ApiKeyStore keys, CancellationToken cancellationToken) =>
         Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, cancellationToken)

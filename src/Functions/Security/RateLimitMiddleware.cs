@@ -41,14 +41,15 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitCounters
         var count = await counters.IncrementAsync(partition, settings.Window, context.RequestAborted);
         var resetSeconds = Math.Max(1, (long)Math.Ceiling((count.ResetAt - clock.GetUtcNow()).TotalSeconds));
         var reset = resetSeconds.ToString(CultureInfo.InvariantCulture);
-        var headers = context.Response.Headers;
-        headers[LimitHeader] = limit.ToString(CultureInfo.InvariantCulture);
-        headers[RemainingHeader] = Math.Max(0, limit - count.Count).ToString(CultureInfo.InvariantCulture);
-        headers[ResetHeader] = reset;
+        // Written as the answer starts rather than now: the exception handler clears the headers of
+        // whatever it answers instead (a 413 for a chunked body, a 503), and those answers count too.
+        var values = new HeaderValues(context.Response, limit.ToString(CultureInfo.InvariantCulture),
+            Math.Max(0, limit - count.Count).ToString(CultureInfo.InvariantCulture), reset);
+        context.Response.OnStarting(HeaderValues.ApplyAsync, values);
 
         if (count.Count > limit)
         {
-            headers.RetryAfter = reset;
+            context.Response.Headers.RetryAfter = reset;
             await TypedResults.Problem(
                 statusCode: StatusCodes.Status429TooManyRequests,
                 type: ProblemTypes.TooManyRequests,
@@ -58,6 +59,19 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IRateLimitCounters
         }
 
         await next(context);
+    }
+
+    private sealed record HeaderValues(HttpResponse Response, string Limit, string Remaining, string Reset)
+    {
+        public static readonly Func<object, Task> ApplyAsync = state =>
+        {
+            var values = (HeaderValues)state;
+            var headers = values.Response.Headers;
+            headers[LimitHeader] = values.Limit;
+            headers[RemainingHeader] = values.Remaining;
+            headers[ResetHeader] = values.Reset;
+            return Task.CompletedTask;
+        };
     }
 
     private static bool IsExempt(HttpContext context)

@@ -35,7 +35,7 @@ public static class SecuritySetup
 
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, CallerRequired>();
         services.AddAuthorizationBuilder()
-            // Everything needs a caller unless its endpoint says AllowAnonymous (health, timers, webhooks, the OpenAPI document).
+            // Everything needs a caller unless its endpoint says AllowAnonymous (health, timers, webhooks).
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(Scheme).AddRequirements(new CallerRequired()).Build())
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(DevMentorClaims.Role, DevMentorClaims.AdminRole));
 

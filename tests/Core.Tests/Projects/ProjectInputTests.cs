@@ -66,4 +66,66 @@ public sealed class ProjectInputTests
         Assert.False(ProjectCursor.TryDecode("bm90LWEtY3Vyc29y", out _));
         Assert.False(ProjectCursor.TryDecode("%%%", out _));
     }
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(100, true)]
+    [InlineData(101, false)]
+    public void Names_are_1_to_100_characters_counted_as_unicode_scalars(int length, bool valid)
+    {
+        // Astral characters are two UTF-16 units each: 100 of them are still 100 characters.
+        var name = string.Concat(Enumerable.Repeat("🚀", length));
+        var (_, errors) = ProjectInput.Validate(new JsonObject { ["name"] = name });
+
+        Assert.Equal(valid, !errors.ContainsKey("name"));
+    }
+
+    [Theory]
+    [InlineData(2000, true)]
+    [InlineData(2001, false)]
+    public void Descriptions_are_at_most_2000_characters(int length, bool valid)
+    {
+        var (_, errors) = ProjectInput.Validate(new JsonObject { ["name"] = "n", ["description"] = new string('d', length) });
+
+        Assert.Equal(valid, !errors.ContainsKey("description"));
+    }
+
+    [Theory]
+    [InlineData("private", true)]
+    [InlineData("internal", true)]
+    [InlineData("public", true)]
+    [InlineData("Public", false)]
+    [InlineData("secret", false)]
+    public void Visibility_is_private_internal_or_public(string visibility, bool valid)
+    {
+        var (_, errors) = ProjectInput.Validate(new JsonObject { ["name"] = "n", ["visibility"] = visibility });
+
+        Assert.Equal(valid, !errors.ContainsKey("visibility"));
+    }
+
+    [Theory]
+    [InlineData("""{"provider": "gitlab", "fullName": "group/sub/app"}""", "https://gitlab.com/group/sub/app.git", "main", null)]
+    [InlineData("""{"provider": "github", "fullName": "acme/app", "defaultBranch": "trunk"}""", "https://github.com/acme/app.git", "trunk", null)]
+    [InlineData("""{"provider": "git", "cloneUrl": "ssh://git@example.com/app.git"}""", "ssh://git@example.com/app.git", "main", null)]
+    [InlineData("""{"provider": "github"}""", null, null, "repository.fullName")]
+    [InlineData("""{"provider": "github", "fullName": "acme/../etc"}""", null, null, "repository.fullName")]
+    [InlineData("""{"provider": "git"}""", null, null, "repository.cloneUrl")]
+    [InlineData("""{"provider": "svn", "cloneUrl": "https://example.com/x"}""", null, null, "repository.provider")]
+    [InlineData("""{"fullName": "acme/app"}""", null, null, "repository.provider")]
+    public void Repositories_name_a_provider_and_where_to_clone_from(string repository, string? cloneUrl, string? defaultBranch, string? invalidField)
+    {
+        var (draft, errors) = ProjectInput.Validate(new JsonObject { ["name"] = "n", ["repository"] = JsonNode.Parse(repository) });
+
+        if (invalidField is null)
+        {
+            Assert.Empty(errors);
+            Assert.Equal(cloneUrl, draft!.Repository!.CloneUrl);
+            Assert.Equal(defaultBranch, draft.Repository.DefaultBranch);
+        }
+        else
+        {
+            Assert.Null(draft);
+            Assert.Contains(invalidField, errors.Keys);
+        }
+    }
 }

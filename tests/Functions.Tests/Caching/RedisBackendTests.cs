@@ -66,6 +66,9 @@ public sealed class RedisBackendTests
         }
 
         Assert.Contains("v1", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal); // instance A filled the shared entry
+        // For five minutes (the platform blueprint's TTL), counted down by Redis.
+        var ttl = long.Parse(await raw.SendAsync("PTTL", redisKey) ?? "-2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(ttl, (long)(Ttl - TimeSpan.FromSeconds(30)).TotalMilliseconds, (long)Ttl.TotalMilliseconds);
 
         using var write = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "uma", """{"description": "v2"}"""));
         Assert.Equal(HttpStatusCode.OK, write.StatusCode);
@@ -74,6 +77,28 @@ public sealed class RedisBackendTests
         using var after = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma"));
         Assert.Equal("v2", JsonDocument.Parse(await after.Content.ReadAsStringAsync()).RootElement.GetProperty("description").GetString());
         Assert.Contains("v2", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal);
+
+        // The other writes remove it too: a collaborator change, and archiving.
+        using (var grant = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Put, $"/projects/{id}/collaborators/val", "uma", """{"role": "viewer"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
+        }
+
+        Assert.Null(await raw.SendAsync("GET", redisKey));
+        using (var asVal = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "val")))
+        {
+            Assert.Equal(HttpStatusCode.OK, asVal.StatusCode);
+        }
+
+        Assert.Contains("\"val\"", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal);
+        using (var archive = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Delete, $"/projects/{id}", "uma")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, archive.StatusCode);
+        }
+
+        Assert.Null(await raw.SendAsync("GET", redisKey));
+        using var archived = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma"));
+        Assert.NotEqual(JsonValueKind.Null, JsonDocument.Parse(await archived.Content.ReadAsStringAsync()).RootElement.GetProperty("archivedAt").ValueKind);
     }
 
     [Fact]

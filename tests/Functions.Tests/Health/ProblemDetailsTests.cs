@@ -68,9 +68,15 @@ public sealed class ProblemDetailsTests
     [Fact]
     public async Task The_openapi_document_is_served()
     {
-        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("openapi"));
+        const string key = "openapi-test-admin-key-0123456789";
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("openapi"), new Dictionary<string, string?>
+        {
+            ["Auth:BootstrapApiKey"] = key,
+        });
 
-        using var response = await app.Client.GetAsync("/openapi/v1.json");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await app.Client.SendAsync(request);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

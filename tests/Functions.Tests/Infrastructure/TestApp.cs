@@ -22,9 +22,11 @@ public sealed class TestApp : IAsyncDisposable
     public HttpClient Client { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestApp> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="contentRoot">Where local.settings.json is read from (the working directory by default).</param>
+    public static async Task<TestApp> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null,
+        string? contentRoot = null)
     {
-        var builder = DevMentorApp.CreateBuilder([]);
+        var builder = DevMentorApp.CreateBuilder([], contentRoot);
         builder.WebHost.UseTestServer();
         var values = new Dictionary<string, string?>
         {

@@ -19,13 +19,23 @@ public sealed class AuthorizationMatrixTests(ProjectsApi api) : IClassFixture<Pr
         ("ListCollaborators", [200, 200, 200, 200, 404, 401, 200]),
         ("PutCollaborator", [201, 403, 403, 403, 404, 401, 201]),
         ("RemoveCollaborator", [204, 403, 403, 403, 404, 401, 204]),
+        // Developers start builds; viewers do not.
+        ("BuildProject", [202, 202, 202, 403, 404, 401, 202]),
+        // Maintainers deploy: they get past the role check to "no succeeded build yet" (409); developers do not.
+        ("DeployProject", [409, 409, 403, 403, 404, 401, 409]),
         ("ListProjects", [200, 200, 200, 200, 200, 401, 200]),
+        ("ListProjectsRest", [200, 200, 200, 200, 200, 401, 200]),
         ("CreateProject", [201, 201, 201, 201, 201, 401, 201]),
+        ("CreateProjectRest", [201, 201, 201, 201, 201, 401, 201]),
         ("ListApiKeys", [403, 403, 403, 403, 403, 401, 200]),
+        ("CreateApiKey", [403, 403, 403, 403, 403, 401, 201]),
+        ("RevokeApiKey", [403, 403, 403, 403, 403, 401, 204]),
         ("Metrics", [200, 200, 200, 200, 200, 401, 200]),
         // An internal project: everyone signed in reads it; writing still takes a role.
         ("GetInternalProject", [200, 200, 200, 200, 200, 401, 200]),
         ("UpdateInternalProject", [200, 200, 403, 403, 403, 401, 200]),
+        ("BuildInternalProject", [202, 202, 202, 403, 403, 401, 202]),
+        ("ArchiveInternalProject", [204, 403, 403, 403, 403, 401, 204]),
     ];
 
     public static TheoryData<string, string, int> Cases()
@@ -58,13 +68,19 @@ public sealed class AuthorizationMatrixTests(ProjectsApi api) : IClassFixture<Pr
             "GetProject" or "GetInternalProject" => (HttpMethod.Get, $"/projects/{id}", null),
             "UpdateProject" => (HttpMethod.Post, $"/projects/{id}/update", """{"description": "changed"}"""),
             "UpdateProjectRest" or "UpdateInternalProject" => (HttpMethod.Patch, $"/projects/{id}", """{"description": "changed"}"""),
-            "ArchiveProject" => (HttpMethod.Delete, $"/projects/{id}", null),
+            "ArchiveProject" or "ArchiveInternalProject" => (HttpMethod.Delete, $"/projects/{id}", null),
             "ListCollaborators" => (HttpMethod.Get, $"/projects/{id}/collaborators", null),
             "PutCollaborator" => (HttpMethod.Put, $"/projects/{id}/collaborators/newcomer", """{"role": "viewer"}"""),
             "RemoveCollaborator" => (HttpMethod.Delete, $"/projects/{id}/collaborators/viewer", null),
+            "BuildProject" or "BuildInternalProject" => (HttpMethod.Post, $"/projects/{id}/build", """{"branch": "main"}"""),
+            "DeployProject" => (HttpMethod.Post, $"/projects/{id}/deploy", """{"environment": "production"}"""),
             "ListProjects" => (HttpMethod.Get, "/projects/list", null),
+            "ListProjectsRest" => (HttpMethod.Get, "/projects", null),
             "CreateProject" => (HttpMethod.Post, "/projects/create", """{"name": "made by matrix"}"""),
+            "CreateProjectRest" => (HttpMethod.Post, "/projects", """{"name": "made by matrix"}"""),
             "ListApiKeys" => (HttpMethod.Get, "/apikeys", null),
+            "CreateApiKey" => (HttpMethod.Post, "/apikeys", """{"name": "matrix", "userId": "matrix-bot"}"""),
+            "RevokeApiKey" => (HttpMethod.Delete, $"/apikeys/{await CreateApiKeyAsync()}", null),
             "Metrics" => (HttpMethod.Get, "/metrics", null),
             _ => throw new ArgumentOutOfRangeException(nameof(endpoint)),
         };
@@ -87,6 +103,23 @@ public sealed class AuthorizationMatrixTests(ProjectsApi api) : IClassFixture<Pr
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
+
+        // A refused write changes nothing; an allowed one does what it says.
+        if (endpoint.StartsWith("Update", StringComparison.Ordinal) || endpoint.StartsWith("Archive", StringComparison.Ordinal))
+        {
+            using var check = await api.SendAsync(HttpMethod.Get, $"/projects/{id}", "root", admin: true);
+            var stored = await ProjectsApi.JsonAsync(check);
+            Assert.Equal(expected == 200, stored.GetProperty("description").GetString() == "changed");
+            Assert.Equal(expected == 204, stored.GetProperty("archivedAt").ValueKind != System.Text.Json.JsonValueKind.Null);
+        }
+    }
+
+    /// <summary>A key for the revoke case, made by an admin (so every caller has one to try on).</summary>
+    private async Task<string> CreateApiKeyAsync()
+    {
+        using var response = await api.SendAsync(HttpMethod.Post, "/apikeys", "root", """{"name": "to revoke"}""", admin: true);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return (await ProjectsApi.JsonAsync(response)).GetProperty("id").GetString()!;
     }
 
     [Fact]

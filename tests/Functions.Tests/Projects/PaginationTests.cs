@@ -10,7 +10,8 @@ public sealed class PaginationTests(ProjectsApi api) : IClassFixture<ProjectsApi
     [Fact]
     public async Task Paging_over_250_projects_while_others_are_inserted_has_no_duplicates_and_no_gaps()
     {
-        // 250 projects straight into the table (fast), spread over distinct and equal timestamps.
+        // 250 projects straight into the table (fast), three to a timestamp: the keyset must break ties by id.
+        var seeded = new HashSet<string>(StringComparer.Ordinal);
         await using (var connection = new NpgsqlConnection(api.ConnectionString))
         {
             await connection.OpenAsync();
@@ -19,31 +20,60 @@ public sealed class PaginationTests(ProjectsApi api) : IClassFixture<ProjectsApi
                 SELECT gen_random_uuid(), 'seed-' || i, 'Seed ' || i, 'internal', 'seeder',
                        timestamptz '2026-01-01' + (i / 3) * interval '1 second', now()
                 FROM generate_series(1, 250) AS i
+                RETURNING slug
                 """, connection);
-            await insert.ExecuteNonQueryAsync();
+            await using var reader = await insert.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                seeded.Add(reader.GetString(0));
+            }
         }
 
-        using var start = await api.SendAsync(HttpMethod.Get, "/projects?limit=100", "reader");
+        // Other writers keep creating projects the whole time the reader pages, concurrently with it.
+        using var stop = new CancellationTokenSource();
+        var inserted = 0;
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await api.CreateAsync("writer", $"Inserted meanwhile {w} {Interlocked.Increment(ref inserted)}", "\"visibility\": \"internal\"");
+            }
+        })).ToArray();
+
+        while (Volatile.Read(ref inserted) < 2 && !writers.Any(w => w.IsCompleted))
+        {
+            await Task.Delay(10);
+        }
+
         var seen = new List<string>();
         var cursor = (string?)null;
-        var inserted = 0;
-        do
+        var pages = 0;
+        try
         {
-            // Another writer keeps creating projects while we page.
-            await api.CreateAsync("writer", $"Inserted meanwhile {inserted++}", "\"visibility\": \"internal\"");
-            using var response = await api.SendAsync(HttpMethod.Get, $"/projects/list?limit=7{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", "reader");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var page = await ProjectsApi.JsonAsync(response);
-            var items = page.GetProperty("items").EnumerateArray().ToList();
-            Assert.InRange(items.Count, 0, 7);
-            seen.AddRange(items.Where(i => i.GetProperty("slug").GetString()!.StartsWith("seed-", StringComparison.Ordinal)).Select(i => i.GetProperty("slug").GetString()!));
-            cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.String ? page.GetProperty("nextCursor").GetString() : null;
+            do
+            {
+                using var response = await api.SendAsync(HttpMethod.Get, $"/projects/list?limit=7{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", "reader");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var page = await ProjectsApi.JsonAsync(response);
+                var items = page.GetProperty("items").EnumerateArray().ToList();
+                Assert.InRange(items.Count, 0, 7);
+                seen.AddRange(items.Select(i => i.GetProperty("slug").GetString()!));
+                cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.String ? page.GetProperty("nextCursor").GetString() : null;
+                pages++;
+            }
+            while (cursor is not null);
         }
-        while (cursor is not null);
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+        }
 
-        Assert.Equal(250, seen.Count);
-        Assert.Equal(250, seen.Distinct().Count());
-        Assert.True(inserted > 30);
+        // No project twice (inserted ones included), and every project that existed at the start exactly once.
+        Assert.Equal(seen.Count, seen.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(seeded.Order(StringComparer.Ordinal), seen.Where(seeded.Contains).Order(StringComparer.Ordinal));
+        Assert.True(pages >= 36, $"only {pages} pages");
+        Assert.True(inserted > 10, $"only {inserted} projects were inserted while paging");
     }
 
     [Fact]

@@ -76,6 +76,9 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("\"2\"", response.Headers.ETag?.Tag);
+        Assert.Equal(2, project.GetProperty("version").GetInt64());
+        Assert.Equal(created.GetProperty("createdAt").GetDateTimeOffset(), project.GetProperty("createdAt").GetDateTimeOffset());
+        Assert.True(project.GetProperty("updatedAt").GetDateTimeOffset() > created.GetProperty("updatedAt").GetDateTimeOffset());
         Assert.Equal("Patch Me", project.GetProperty("name").GetString());
         Assert.Equal("new", project.GetProperty("description").GetString());
         Assert.Equal(JsonValueKind.Null, project.GetProperty("repository").ValueKind);
@@ -92,6 +95,86 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         using var blind = await api.SendAsync(HttpMethod.Post, $"/projects/{id}/update", "carol", """{"description": "newest"}""");
         Assert.Equal(HttpStatusCode.OK, blind.StatusCode);
         Assert.Equal("newest", (await ProjectsApi.JsonAsync(blind)).GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task The_slug_is_derived_from_the_name_kept_on_rename_and_editable_with_409_when_taken()
+    {
+        var created = await api.CreateAsync("sara", "Slug Source Project");
+        var id = created.GetProperty("id").GetString();
+        Assert.Equal("slug-source-project", created.GetProperty("slug").GetString());
+        await api.CreateAsync("sara", "Occupant", "\"slug\": \"occupied-slug\"");
+
+        // Renaming keeps the slug (links stay valid); the slug itself is editable.
+        using var rename = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "sara", """{"name": "Renamed Project"}""");
+        Assert.Equal("slug-source-project", (await ProjectsApi.JsonAsync(rename)).GetProperty("slug").GetString());
+        using var edit = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "sara", """{"slug": "edited-slug"}""");
+        Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
+        Assert.Equal("edited-slug", (await ProjectsApi.JsonAsync(edit)).GetProperty("slug").GetString());
+        using var byNew = await api.SendAsync(HttpMethod.Get, "/projects/edited-slug", "sara");
+        using var byOld = await api.SendAsync(HttpMethod.Get, "/projects/slug-source-project", "sara");
+        Assert.Equal(id, (await ProjectsApi.JsonAsync(byNew)).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, byOld.StatusCode);
+
+        // Taken, malformed, or removed (null: derived from the current name again).
+        using var taken = await api.SendAsync(HttpMethod.Post, $"/projects/{id}/update", "sara", """{"slug": "occupied-slug"}""");
+        using var malformed = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "sara", """{"slug": "../Edited"}""");
+        using var rederived = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "sara", """{"slug": null}""");
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+        Assert.Equal("https://devmentor.dev/problems/conflict", (await ProjectsApi.JsonAsync(taken)).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.True((await ProjectsApi.JsonAsync(malformed)).GetProperty("errors").TryGetProperty("slug", out _));
+        Assert.Equal("renamed-project", (await ProjectsApi.JsonAsync(rederived)).GetProperty("slug").GetString());
+    }
+
+    [Fact]
+    public async Task An_update_names_every_invalid_field_and_stores_nothing()
+    {
+        var created = await api.CreateAsync("tina", "Strict Update", "\"description\": \"kept\"");
+        var id = created.GetProperty("id").GetString();
+
+        using var response = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "tina", $$"""
+            {"name": "{{new string('n', 101)}}", "description": 7, "visibility": "everyone",
+             "repository": {"provider": "github", "fullName": "no-slash"}, "settings": {"buildBranches": "main"}, "unknownField": true}
+            """);
+        var problem = await ProjectsApi.JsonAsync(response);
+        using var after = await api.SendAsync(HttpMethod.Get, $"/projects/{id}", "tina");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(
+            new[] { "description", "name", "repository.fullName", "settings.buildBranches", "visibility" },
+            problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var stored = await ProjectsApi.JsonAsync(after);
+        Assert.Equal("kept", stored.GetProperty("description").GetString());
+        Assert.Equal(created.GetProperty("version").GetInt64(), stored.GetProperty("version").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("PATCH", "/projects/{id}", "text/plain", "{\"name\": \"x\"}", 415)]
+    [InlineData("POST", "/projects/{id}/update", "application/xml", "<name>x</name>", 415)]
+    [InlineData("PUT", "/projects/{id}/collaborators/someone", "text/plain", "{\"role\": \"viewer\"}", 415)]
+    [InlineData("PATCH", "/projects/{id}", "application/merge-patch+json", "{\"name\": ", 400)]
+    [InlineData("PATCH", "/projects/{id}", "application/merge-patch+json", "[\"name\"]", 400)]
+    [InlineData("PATCH", "/projects/{id}", "application/merge-patch+json", "{\"name\": null}", 400)]
+    [InlineData("PATCH", "/projects/{id}", "application/merge-patch+json", "{\"settings\": {\"deployEnvironments\": [{\"name\": \"../x\"}]}}", 400)]
+    [InlineData("PUT", "/projects/{id}/collaborators/someone", "application/json", "{\"role\": [\"owner\"]}", 400)]
+    [InlineData("PUT", "/projects/{id}/collaborators/%20padded%20", "application/json", "{\"role\": \"viewer\"}", 400)]
+    [InlineData("PUT", "/projects/{id}/collaborators/a%01b", "application/json", "{\"role\": \"viewer\"}", 400)]
+    [InlineData("DELETE", "/projects/{id}/collaborators/%01", null, null, 404)]
+    public async Task Ugly_writes_to_a_project_get_a_4xx_problem_never_a_500(string method, string path, string? contentType, string? body, int expected)
+    {
+        var id = (await api.CreateAsync("uwe", "Ugly Target " + Guid.NewGuid().ToString("N")[..6])).GetProperty("id").GetString()!;
+        using var request = TestAuth.Request(new HttpMethod(method), path.Replace("{id}", id, StringComparison.Ordinal), "uwe");
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType!);
+        }
+
+        using var response = await api.App.Client.SendAsync(request);
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -119,14 +202,18 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
     {
         var created = await api.CreateAsync("erin", "Old Thing", "\"slug\": \"erin-old-thing\"");
         var id = created.GetProperty("id").GetString();
+        var current = (await api.CreateAsync("erin", "Current Thing", "\"slug\": \"erin-current-thing\"")).GetProperty("id").GetString();
 
         using var archive = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}", "erin");
         using var again = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}", "erin");
         using var get = await api.SendAsync(HttpMethod.Get, $"/projects/{id}", "erin");
         using var update = await api.SendAsync(HttpMethod.Patch, $"/projects/{id}", "erin", """{"name": "x"}""");
         using var collaborator = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/zed", "erin", """{"role": "viewer"}""");
+        using var build = await api.SendAsync(HttpMethod.Post, $"/projects/{id}/build", "erin", """{"branch": "main"}""");
+        using var deploy = await api.SendAsync(HttpMethod.Post, $"/projects/{id}/deploy", "erin", """{"environment": "production"}""");
         using var active = await api.SendAsync(HttpMethod.Get, "/projects?q=erin", "erin");
         using var archived = await api.SendAsync(HttpMethod.Get, "/projects/list?q=erin&archived=true", "erin");
+        using var everything = await api.SendAsync(HttpMethod.Get, "/projects?q=erin&archived=all", "erin");
 
         Assert.Equal(HttpStatusCode.NoContent, archive.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
@@ -134,8 +221,11 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         Assert.NotEqual(JsonValueKind.Null, (await ProjectsApi.JsonAsync(get)).GetProperty("archivedAt").ValueKind);
         Assert.Equal(HttpStatusCode.Conflict, update.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, collaborator.StatusCode);
-        Assert.DoesNotContain(id, Ids(await ProjectsApi.JsonAsync(active)));
-        Assert.Contains(id, Ids(await ProjectsApi.JsonAsync(archived)));
+        Assert.Equal(HttpStatusCode.Conflict, build.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, deploy.StatusCode);
+        Assert.Equal([current], Ids(await ProjectsApi.JsonAsync(active)));
+        Assert.Equal([id], Ids(await ProjectsApi.JsonAsync(archived)));
+        Assert.Equal(new[] { id, current }.Order(), Ids(await ProjectsApi.JsonAsync(everything)).Order());
     }
 
     [Fact]
@@ -225,6 +315,7 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         { "application/json", "{\"name\": \"\\ud800 lone surrogate\"}", 400 },
         { "application/json", "{\"name\": \"ok\", \"visibility\": null, \"repository\": 5}", 400 },
         { "application/json", "{\"name\": \"ok\", \"description\": \"" + new string('d', 2001) + "\"}", 400 },
+        { "application/json", "\uFEFF\uFEFF{}", 400 },
     };
 
     [Theory]
@@ -241,12 +332,23 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
     }
 
     [Fact]
+    public async Task A_leading_utf8_byte_order_mark_is_ignored()
+    {
+        // StringContent encodes U+FEFF as the three bytes EF BB BF.
+        using var response = await api.SendAsync(HttpMethod.Post, "/projects", "judy", "\uFEFF{\"name\": \"Bom First\"}");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("Bom First", (await ProjectsApi.JsonAsync(response)).GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task A_5_MiB_body_is_413()
     {
         var huge = "{\"name\": \"" + new string('x', 5 * 1024 * 1024) + "\"}";
         using var response = await api.SendAsync(HttpMethod.Post, "/projects", "judy", huge);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("https://devmentor.dev/problems/payload-too-large", (await ProjectsApi.JsonAsync(response)).GetProperty("type").GetString());
     }
 
     [Theory]
@@ -289,12 +391,14 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
     public async Task Ten_concurrent_identical_creates_with_one_idempotency_key_make_one_project()
     {
         const string body = """{"name": "Idempotent One"}""";
-        async Task<(HttpStatusCode Status, string? Id)> CreateAsync()
+        async Task<(HttpStatusCode Status, string? Id, string? Location, string? Body, bool Replayed)> CreateAsync()
         {
             using var request = TestAuth.Request(HttpMethod.Post, "/projects/create", "mia", body);
             request.Headers.Add("Idempotency-Key", "key-123");
             using var response = await api.App.Client.SendAsync(request);
-            return (response.StatusCode, (await ProjectsApi.JsonAsync(response)).GetProperty("id").GetString());
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, JsonDocument.Parse(text).RootElement.GetProperty("id").GetString(), response.Headers.Location?.OriginalString,
+                text, response.Headers.Contains("Idempotent-Replayed"));
         }
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => CreateAsync()));
@@ -303,6 +407,10 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Single(results.Select(r => r.Id).Distinct());
         Assert.Single(Ids(await ProjectsApi.JsonAsync(list)));
+        // The first answer again, word for word, marked as a replay for the nine others.
+        Assert.All(results, r => Assert.Equal($"/projects/{results[0].Id}", r.Location));
+        Assert.Single(results.Select(r => r.Body).Distinct());
+        Assert.Equal(9, results.Count(r => r.Replayed));
 
         using var other = TestAuth.Request(HttpMethod.Post, "/projects/create", "mia", """{"name": "Something Else"}""");
         other.Headers.Add("Idempotency-Key", "key-123");
@@ -318,10 +426,64 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
     }
 
     [Fact]
+    public async Task Idempotency_keys_are_kept_for_24_hours_and_an_expired_key_is_a_new_request()
+    {
+        using var first = TestAuth.Request(HttpMethod.Post, "/projects", "nora", """{"name": "Kept A Day"}""");
+        first.Headers.Add("Idempotency-Key", "day-key");
+        using var created = await api.App.Client.SendAsync(first);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var firstId = (await ProjectsApi.JsonAsync(created)).GetProperty("id").GetString();
+
+        await using var connection = new Npgsql.NpgsqlConnection(api.ConnectionString);
+        await connection.OpenAsync();
+        await using (var read = new Npgsql.NpgsqlCommand("SELECT expires_at - now() FROM idempotency_keys WHERE key = 'day-key' AND scope LIKE '%user:nora'", connection))
+        {
+            var kept = (TimeSpan)(await read.ExecuteScalarAsync())!;
+            Assert.InRange(kept, TimeSpan.FromHours(24) - TimeSpan.FromMinutes(5), TimeSpan.FromHours(24));
+        }
+
+        // A day later (before Housekeeping got to it) the key means nothing any more: another body is a new project, not 422.
+        await using (var age = new Npgsql.NpgsqlCommand("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'day-key'", connection))
+        {
+            Assert.Equal(1, await age.ExecuteNonQueryAsync());
+        }
+
+        using var later = TestAuth.Request(HttpMethod.Post, "/projects", "nora", """{"name": "Kept A Day, Then Another"}""");
+        later.Headers.Add("Idempotency-Key", "day-key");
+        using var again = await api.App.Client.SendAsync(later);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.False(again.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual(firstId, (await ProjectsApi.JsonAsync(again)).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task An_invalid_idempotency_key_or_create_remote_flag_is_a_400_naming_it()
+    {
+        using var longKey = TestAuth.Request(HttpMethod.Post, "/projects", "nora", """{"name": "Bad Key"}""");
+        longKey.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 201));
+        using var refused = await api.App.Client.SendAsync(longKey);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Idempotency-Key", (await ProjectsApi.JsonAsync(refused)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Every invalid field is named, the createRemote flag among them.
+        using var both = await api.SendAsync(HttpMethod.Post, "/projects", "nora", """{"name": 5, "visibility": "nope", "createRemote": "yes"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, both.StatusCode);
+        Assert.Equal(
+            new[] { "createRemote", "name", "visibility" },
+            (await ProjectsApi.JsonAsync(both)).GetProperty("errors").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task The_last_owner_cannot_be_removed_or_demoted()
     {
         var created = await api.CreateAsync("olga", "Owned");
         var id = created.GetProperty("id").GetString();
+        using (var initial = await api.SendAsync(HttpMethod.Get, $"/projects/{id}/collaborators", "olga"))
+        {
+            // The creator is the owner, and the only collaborator.
+            var only = Assert.Single((await ProjectsApi.JsonAsync(initial)).GetProperty("items").EnumerateArray());
+            Assert.Equal(("olga", "owner"), (only.GetProperty("userId").GetString(), only.GetProperty("role").GetString()));
+        }
 
         using var demote = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/olga", "olga", """{"role": "viewer"}""");
         using var remove = await api.SendAsync(HttpMethod.Delete, $"/projects/{id}/collaborators/olga", "olga");
@@ -339,6 +501,19 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
         Assert.Equal([("pete", "owner")], items);
         Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // The list carries an ETag: 304 while it is unchanged, 200 with a new one after a change.
+        using var unchanged = TestAuth.Request(HttpMethod.Get, $"/projects/{id}/collaborators", "pete");
+        unchanged.Headers.IfNoneMatch.Add(list.Headers.ETag!);
+        using var notModified = await api.App.Client.SendAsync(unchanged);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        using var promote = await api.SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/quin", "pete", """{"role": "developer"}""");
+        Assert.Equal(HttpStatusCode.Created, promote.StatusCode);
+        using var afterChange = TestAuth.Request(HttpMethod.Get, $"/projects/{id}/collaborators", "pete");
+        afterChange.Headers.IfNoneMatch.Add(list.Headers.ETag!);
+        using var changed = await api.App.Client.SendAsync(afterChange);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(list.Headers.ETag, changed.Headers.ETag);
     }
 
     private static List<string?> Ids(JsonElement page) =>

@@ -12,15 +12,34 @@ public sealed class ApiKeyTests
     [Fact]
     public async Task Admin_creates_a_key_bound_to_a_principal_which_works_until_revoked()
     {
-        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("apikeys"),
-            TestAuth.Settings(("Auth:BootstrapApiKey", AdminKey)));
+        var database = await TestPostgres.CreateDatabaseAsync("apikeys");
+        await using var app = await TestApp.StartAsync(database, TestAuth.Settings(("Auth:BootstrapApiKey", AdminKey)));
 
         using var create = await app.Client.SendAsync(WithKey(HttpMethod.Post, "/apikeys", AdminKey, """{"name": "ci", "userId": "ci-bot"}"""));
         var created = await ProjectsApi.JsonAsync(create);
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
         var key = created.GetProperty("key").GetString()!;
         var id = created.GetProperty("id").GetString();
-        Assert.StartsWith(created.GetProperty("prefix").GetString() + "_", key);
+        var prefix = created.GetProperty("prefix").GetString()!;
+        Assert.Matches("^dmk_[0-9a-f]{8}$", prefix);
+        Assert.StartsWith(prefix + "_", key);
+
+        // Stored as its SHA-256 beside the visible prefix; the key itself appears nowhere in the table.
+        await using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            await connection.OpenAsync();
+            await using var stored = new Npgsql.NpgsqlCommand("""
+                SELECT (SELECT count(*) FROM api_keys WHERE key_hash = sha256(convert_to($1, 'UTF8')) AND prefix = $2 AND principal_id = 'ci-bot'),
+                       (SELECT count(*) FROM api_keys a WHERE position($1 IN a::text) > 0 OR position($3 IN a::text) > 0)
+                """, connection);
+            stored.Parameters.AddWithValue(key);
+            stored.Parameters.AddWithValue(prefix);
+            stored.Parameters.AddWithValue(AdminKey);
+            await using var reader = await stored.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(1, reader.GetInt64(0));
+            Assert.Equal(0, reader.GetInt64(1));
+        }
 
         // The key acts as its principal: a project it creates belongs to ci-bot.
         using var project = await app.Client.SendAsync(WithKey(HttpMethod.Post, "/projects", key, """{"name": "Made by CI"}"""));
@@ -38,6 +57,12 @@ public sealed class ApiKeyTests
         Assert.Contains(id!, listed, StringComparison.Ordinal);
         Assert.DoesNotContain(key, listed, StringComparison.Ordinal);
         Assert.DoesNotContain(AdminKey, listed, StringComparison.Ordinal);
+        using var unchanged = WithKey(HttpMethod.Get, "/apikeys", AdminKey);
+        unchanged.Headers.IfNoneMatch.Add(list.Headers.ETag!);
+        using (var notModified = await app.Client.SendAsync(unchanged))
+        {
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        }
 
         using var revoke = await app.Client.SendAsync(WithKey(HttpMethod.Delete, $"/apikeys/{id}", AdminKey));
         using var afterRevoke = await app.Client.SendAsync(WithKey(HttpMethod.Get, "/projects", key));
@@ -47,6 +72,13 @@ public sealed class ApiKeyTests
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, revokeMissing.StatusCode);
+
+        // The list changed (a revocation), so the old ETag no longer matches.
+        using var afterRevocation = WithKey(HttpMethod.Get, "/apikeys", AdminKey);
+        afterRevocation.Headers.IfNoneMatch.Add(list.Headers.ETag!);
+        using var changed = await app.Client.SendAsync(afterRevocation);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(list.Headers.ETag, changed.Headers.ETag);
     }
 
     [Fact]

@@ -40,27 +40,53 @@ public sealed class JwksAuthenticationTests
         });
 
         using var rogue = RSA.Create(2048);
-        using var valid = await GetAsync(app, Token(new RsaSecurityKey(rsa) { KeyId = "auth-key-1" }));
+        var signing = new RsaSecurityKey(rsa) { KeyId = "auth-key-1" };
+        using var valid = await GetAsync(app, Token(signing));
         using var forged = await GetAsync(app, Token(new RsaSecurityKey(rogue) { KeyId = "auth-key-1" }));
         using var hs256 = await GetAsync(app, TestAuth.Token("rita"));
+        using var otherIssuer = await GetAsync(app, Token(signing, issuer: "someone-else"));
+        using var otherAudience = await GetAsync(app, Token(signing, audience: "another-service"));
+        using var noSubject = await GetAsync(app, Token(signing, subject: null));
+        using var userOnAdminApi = await GetAsync(app, Token(signing), "/apikeys");
+        using var adminOnAdminApi = await GetAsync(app, Token(signing, admin: true), "/apikeys");
 
         Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, hs256.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherIssuer.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherAudience.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, noSubject.StatusCode);
+        // role: admin in an RS256 token makes a platform admin, as with HS256.
+        Assert.Equal(HttpStatusCode.Forbidden, userOnAdminApi.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, adminOnAdminApi.StatusCode);
     }
 
-    private static string Token(SecurityKey key) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    private static string Token(SecurityKey key, string issuer = "devmentor-auth", string audience = "devmentor", string? subject = "rita", bool admin = false)
     {
-        Subject = new ClaimsIdentity([new Claim("sub", "rita")]),
-        Issuer = "devmentor-auth",
-        Audience = "devmentor",
-        Expires = DateTime.UtcNow.AddMinutes(10),
-        SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
-    });
+        var claims = new List<Claim>();
+        if (subject is not null)
+        {
+            claims.Add(new Claim("sub", subject));
+        }
 
-    private static Task<HttpResponseMessage> GetAsync(TestApp app, string token)
+        if (admin)
+        {
+            claims.Add(new Claim("role", "admin"));
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity(claims),
+            Issuer = issuer,
+            Audience = audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    private static Task<HttpResponseMessage> GetAsync(TestApp app, string token, string url = "/projects/list")
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/projects/list");
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return app.Client.SendAsync(request);
     }

@@ -49,18 +49,22 @@ public sealed class JwtAuthenticationTests(ProjectsApi api) : IClassFixture<Proj
     }
 
     [Fact]
-    public async Task Health_the_openapi_document_and_unknown_routes_need_no_credentials()
+    public async Task Health_and_unknown_routes_need_no_credentials_everything_else_does()
     {
         using var health = await api.App.Client.GetAsync("/health");
         using var ready = await api.App.Client.GetAsync("/health/ready");
         using var openapi = await api.App.Client.GetAsync("/openapi/v1.json");
+        using var metrics = await api.App.Client.GetAsync("/metrics");
+        using var openapiSignedIn = await api.SendAsync(HttpMethod.Get, "/openapi/v1.json", "xena");
         using var projects = await api.App.Client.GetAsync("/projects");
         using var unknown = await api.App.Client.GetAsync("/no/such/route");
         using var wrongMethod = await api.App.Client.PutAsync("/projects/list", null);
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, openapi.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, openapi.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, openapiSignedIn.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, projects.StatusCode);
         // What matches no function is answered honestly, credentials or not.
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using DevMentor.Functions.Tests.Infrastructure;
 using DevMentor.Functions.Tests.Projects;
 
@@ -46,5 +48,68 @@ public sealed class RateLimitTests
         // Probes are never throttled.
         using var health = await app.Client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+    [Fact]
+    public async Task By_default_api_keys_users_and_ips_have_10000_5000_and_1000_an_hour_and_every_kind_of_answer_carries_the_headers()
+    {
+        const string adminKey = "rate-limit-test-admin-key-0123456789";
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("ratelimitdefaults"), TestAuth.Settings(
+            ("RateLimits:Enabled", null), ("Auth:BootstrapApiKey", adminKey), ("Limits:MaxRequestBodyBytes", "1024")));
+
+        using var created = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "rhea", """{"name": "Limited", "slug": "limited"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var etag = created.Headers.ETag!;
+
+        HttpRequestMessage AsUser(HttpMethod method, string url, string? json = null) => TestAuth.Request(method, url, "rhea", json);
+        var cases = new List<(string What, HttpRequestMessage Request, HttpStatusCode Status, string Limit)>
+        {
+            ("created", AsUser(HttpMethod.Post, "/projects", """{"name": "Second"}"""), HttpStatusCode.Created, "5000"),
+            ("ok", AsUser(HttpMethod.Get, "/projects/limited"), HttpStatusCode.OK, "5000"),
+            ("not modified", WithIfNoneMatch(AsUser(HttpMethod.Get, "/projects/limited"), etag), HttpStatusCode.NotModified, "5000"),
+            ("no content", AsUser(HttpMethod.Delete, "/projects/limited"), HttpStatusCode.NoContent, "5000"),
+            ("validation", AsUser(HttpMethod.Post, "/projects", """{"name": ""}"""), HttpStatusCode.BadRequest, "5000"),
+            ("unknown project", AsUser(HttpMethod.Get, "/projects/no-such-project"), HttpStatusCode.NotFound, "5000"),
+            ("unknown route", AsUser(HttpMethod.Get, "/no/such/route"), HttpStatusCode.NotFound, "5000"),
+            ("wrong method", AsUser(HttpMethod.Put, "/projects/list"), HttpStatusCode.MethodNotAllowed, "5000"),
+            ("conflict", AsUser(HttpMethod.Patch, "/projects/limited", """{"name": "archived now"}"""), HttpStatusCode.Conflict, "5000"),
+            ("forbidden", AsUser(HttpMethod.Get, "/apikeys"), HttpStatusCode.Forbidden, "5000"),
+            ("too large", AsUser(HttpMethod.Post, "/projects", "{\"name\": \"" + new string('x', 4096) + "\"}"), HttpStatusCode.RequestEntityTooLarge, "5000"),
+            ("media type", WithContentType(AsUser(HttpMethod.Post, "/projects", "{}"), "text/plain"), HttpStatusCode.UnsupportedMediaType, "5000"),
+            ("api key", WithApiKey(new HttpRequestMessage(HttpMethod.Get, "/apikeys"), adminKey), HttpStatusCode.OK, "10000"),
+            ("bad api key", WithApiKey(new HttpRequestMessage(HttpMethod.Get, "/projects"), "dmk_00000000_unknown"), HttpStatusCode.Unauthorized, "1000"),
+            ("anonymous", new HttpRequestMessage(HttpMethod.Get, "/projects"), HttpStatusCode.Unauthorized, "1000"),
+        };
+
+        foreach (var (what, request, status, limit) in cases)
+        {
+            using (request)
+            using (var response = await app.Client.SendAsync(request))
+            {
+                Assert.True(status == response.StatusCode, $"{what}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                Assert.True(response.Headers.TryGetValues("RateLimit-Limit", out var limits), $"{what}: no RateLimit-Limit");
+                Assert.Equal(limit, limits.Single());
+                var remaining = long.Parse(response.Headers.GetValues("RateLimit-Remaining").Single(), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.InRange(remaining, long.Parse(limit, System.Globalization.CultureInfo.InvariantCulture) - 20, long.Parse(limit, System.Globalization.CultureInfo.InvariantCulture) - 1);
+                Assert.InRange(long.Parse(response.Headers.GetValues("RateLimit-Reset").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 3600);
+            }
+        }
+    }
+
+    private static HttpRequestMessage WithIfNoneMatch(HttpRequestMessage request, EntityTagHeaderValue etag)
+    {
+        request.Headers.IfNoneMatch.Add(etag);
+        return request;
+    }
+
+    private static HttpRequestMessage WithContentType(HttpRequestMessage request, string contentType)
+    {
+        request.Content!.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return request;
+    }
+
+    private static HttpRequestMessage WithApiKey(HttpRequestMessage request, string key)
+    {
+        request.Headers.Add("X-Api-Key", key);
+        return request;
     }
 }

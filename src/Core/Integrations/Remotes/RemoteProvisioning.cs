@@ -36,7 +36,12 @@ public sealed partial class RemoteProvisioning(
         {
             if (flag.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
             {
-                return Outcome<CreatedWithRemote>.Invalid(new Dictionary<string, string[]> { ["createRemote"] = ["must be true or false."] });
+                // Named beside whatever else is wrong with the body, so one answer lists every invalid field.
+                var invalid = new Dictionary<string, string[]>(ProjectInput.Validate(body).Errors, StringComparer.Ordinal)
+                {
+                    ["createRemote"] = ["must be true or false."],
+                };
+                return Outcome<CreatedWithRemote>.Invalid(invalid);
             }
 
             createRemote = flag.GetValue<bool>();
