@@ -134,7 +134,7 @@ public static partial class DevMentorApp
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument").AllowAnonymous();
+        app.MapOpenApiDocument();
         app.MapMetricsFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();
