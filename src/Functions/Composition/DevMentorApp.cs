@@ -52,6 +52,11 @@ public static partial class DevMentorApp
     {
         var settings = ServiceSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
         var security = SecuritySettings.Load(builder.Configuration);
+        if (DataDirectoryProblem(settings.DataDirectory) is { } dataDirectoryProblem)
+        {
+            throw new InvalidConfigurationException([dataDirectoryProblem]);
+        }
+
         ConfigureLogging(builder.Logging);
         ConfigureServer(builder, settings);
 
@@ -130,7 +135,7 @@ public static partial class DevMentorApp
 
         app.MapHealthFunctions();
         app.MapTimerFunctions(timers);
-        app.MapOpenApi("/openapi/{documentName}.json").WithName("OpenApiDocument");
+        app.MapOpenApiDocument();
         app.MapMetricsFunctions();
         app.MapWebhookFunctions();
         app.MapProjectFunctions();
@@ -170,17 +175,67 @@ public static partial class DevMentorApp
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), settings.UnderFunctionsHost ? "Azure Functions custom handler" : "standalone", started.ElapsedMilliseconds));
         try
         {
-            await app.RunAsync();
+            // Not app.RunAsync: it disposes the host when the start fails, before anything started can be stopped.
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Ctrl+C/SIGTERM while starting: stop what already runs (the embedded cluster) and leave.
+                await StopAfterFailedStartAsync(app);
+                return 0;
+            }
+            // File-system, bind (a port in use) and time-out failures are the operator's to fix: one line here, the
+            // stack trace is in the host's "Hosting failed to start" log entry.
+            catch (Exception e) when (e is EmbeddedPostgresException or MigrationFailedException or InvalidConfigurationException
+                or IOException or UnauthorizedAccessException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"devmentor: {e.Message}");
+                await StopAfterFailedStartAsync(app);
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync();
             return 0;
-        }
-        catch (Exception e) when (e is EmbeddedPostgresException or MigrationFailedException or InvalidConfigurationException)
-        {
-            await Console.Error.WriteLineAsync($"devmentor: {e.Message}");
-            return 1;
         }
         finally
         {
             await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The embedded cluster, filesystem blobs and generated keys live in the data dir, and some are
+    /// created while the app is composed; a path that cannot be a directory is a configuration error.
+    /// </summary>
+    private static string? DataDirectoryProblem(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"DEVMENTOR_DATA_DIR: '{directory}' cannot be created ({e.Message}).";
+        }
+    }
+
+    /// <summary>
+    /// A start that failed half-way (port taken, migration failed) stops nothing by itself, so the
+    /// embedded cluster it may have started would be left running; stopping the host stops the
+    /// hosted services that started, the database last.
+    /// </summary>
+    private static async Task StopAfterFailedStartAsync(WebApplication app)
+    {
+        try
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The start failure is what gets reported; a second failure while cleaning up adds nothing.
         }
     }
 

@@ -12,7 +12,11 @@ namespace DevMentor.Functions.Http;
 public static class ProblemDetailsSetup
 {
     public static IServiceCollection AddDevMentorProblemDetails(this IServiceCollection services) =>
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        services.AddProblemDetails(CustomizeProblemDetails)
+            .AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
+
+    private static void CustomizeProblemDetails(ProblemDetailsOptions options) =>
+        options.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             if (string.IsNullOrEmpty(context.ProblemDetails.Type) || context.ProblemDetails.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
@@ -33,7 +37,7 @@ public static class ProblemDetailsSetup
             }
 
             context.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
-        });
+        };
 
     /// <summary>The database (or the network to it) failing, as opposed to a bug: worth a retry, so 503.</summary>
     public static bool IsDependencyOutage(Exception exception) => exception switch

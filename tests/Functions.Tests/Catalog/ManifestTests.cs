@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DevMentor.Core.Scheduling;
 using DevMentor.Functions.Catalog;
+using DevMentor.Functions.Composition;
 using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using NCrontab;
 
 namespace DevMentor.Functions.Tests.Catalog;
 
@@ -11,12 +15,45 @@ public sealed class ManifestTests
     private static readonly string Root = ServiceProcess.FindRepositoryRoot(AppContext.BaseDirectory);
     private static readonly string SchemaDirectory = Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas", "azure-functions"));
 
+    private static readonly string[] HostVerbs = ["get", "post", "delete", "head", "patch", "put", "options", "trace"];
+
+    /// <summary>Runs the executable as the README does: <c>DevMentor.Functions manifest --out DIR</c>.</summary>
     private static async Task<string> WriteManifestAsync()
     {
         var directory = Directory.CreateTempSubdirectory("manifest-").FullName;
-        var exitCode = await ManifestCommand.RunAsync(["--out", directory]);
-        Assert.Equal(0, exitCode);
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Directory.CreateTempSubdirectory("manifest-cwd-").FullName,
+        };
+        foreach (var argument in new[] { ServiceProcess.ExecutablePath, "manifest", "--out", directory })
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        Assert.Contains("Wrote host.json and", await stdout, StringComparison.Ordinal);
         return directory;
+    }
+
+    [Fact]
+    public async Task The_manifest_has_one_folder_per_function_in_the_catalog_and_nothing_else()
+    {
+        var directory = await WriteManifestAsync();
+        await using var app = DevMentorApp.Build(DevMentorApp.CreateBuilder([], Directory.CreateTempSubdirectory("catalog-").FullName));
+        var catalog = FunctionCatalog.From(app, app.Services.GetRequiredService<TimerCatalog>());
+
+        var folders = Directory.GetDirectories(directory).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(catalog.Names.Order(StringComparer.Ordinal).ToList(), folders);
+        Assert.All(folders, f => Assert.True(File.Exists(Path.Combine(directory, f, "function.json")), f));
+        Assert.Contains("Housekeeping", folders);
+        Assert.Contains("Health", folders);
     }
 
     [Fact]
@@ -55,20 +92,29 @@ public sealed class ManifestTests
 
         foreach (var file in Directory.GetFiles(directory, "function.json", SearchOption.AllDirectories))
         {
-            var trigger = JsonNode.Parse(File.ReadAllText(file))!["bindings"]![0]!;
+            var bindings = JsonNode.Parse(File.ReadAllText(file))!["bindings"]!.AsArray();
+            var trigger = bindings[0]!;
+            Assert.Equal("in", (string?)trigger["direction"]);
             switch ((string?)trigger["type"])
             {
                 case "httpTrigger":
                     var methods = trigger["methods"]!.AsArray().Select(m => (string)m!).ToList();
                     Assert.NotEmpty(methods);
-                    Assert.All(methods, m => Assert.Equal(m.ToLowerInvariant(), m));
+                    // The schema only constrains the first item of `methods`; every verb must be one the host knows, in lower case.
+                    Assert.All(methods, m => Assert.Contains(m, HostVerbs));
                     var route = (string?)trigger["route"];
                     Assert.False(string.IsNullOrEmpty(route), file);
                     Assert.False(route!.StartsWith('/'), file);
                     Assert.Equal("anonymous", (string?)trigger["authLevel"]);
+                    var output = Assert.Single(bindings, b => (string?)b!["direction"] == "out")!;
+                    Assert.Equal("http", (string?)output["type"]);
+                    Assert.Equal(2, bindings.Count);
                     break;
                 case "timerTrigger":
-                    Assert.Equal(6, ((string)trigger["schedule"]!).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+                    var schedule = (string)trigger["schedule"]!;
+                    Assert.Equal(6, schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+                    Assert.NotNull(CrontabSchedule.TryParse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }));
+                    Assert.Single(bindings);
                     break;
                 default:
                     Assert.Fail($"{file}: unexpected trigger {trigger["type"]}");

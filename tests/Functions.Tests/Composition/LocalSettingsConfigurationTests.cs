@@ -1,4 +1,5 @@
 using DevMentor.Functions.Composition;
+using DevMentor.Functions.Tests.Infrastructure;
 
 namespace DevMentor.Functions.Tests.Composition;
 
@@ -52,6 +53,35 @@ public sealed class LocalSettingsConfigurationTests
         {
             Environment.SetEnvironmentVariable("Scheduler__Enabled", null);
         }
+    }
+
+    [Fact]
+    public async Task The_executable_reads_values_and_connection_strings_from_local_settings_in_its_working_directory()
+    {
+        var directory = Write("""
+            {
+              "Values": { "Limits__MaxRequestBodyBytes": "huge" },
+              "ConnectionStrings": { "Postgres": "Host=127.0.0.1;Nonsense Key=1" }
+            }
+            """);
+
+        await using var service = ServiceProcess.Start(directory, new Dictionary<string, string?>());
+
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Limits:MaxRequestBodyBytes: 'huge' is not a whole number", service.Output, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Postgres: not a valid PostgreSQL connection string", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_file_stops_the_executable_naming_the_file()
+    {
+        var directory = Write("""{ "Values": { "A": "b", """);
+
+        await using var service = ServiceProcess.Start(directory, new Dictionary<string, string?>());
+
+        Assert.Equal(2, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("devmentor: invalid configuration: local.settings.json: not valid JSON", line, StringComparison.Ordinal);
     }
 
     [Fact]

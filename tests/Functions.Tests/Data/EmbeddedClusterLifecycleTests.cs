@@ -27,6 +27,9 @@ public sealed class EmbeddedClusterLifecycleTests
             await first.WaitUntilHealthyAsync(StartTimeout);
             Assert.True(File.Exists(Path.Combine(dataDir, "pg", "PG_VERSION")));
             Assert.Contains("Creating the embedded PostgreSQL cluster", first.Output, StringComparison.Ordinal);
+            // PostgreSQL refuses to run as root: a root service runs it as the postgres user, otherwise as itself.
+            var expectedOwner = Environment.IsPrivilegedProcess ? UserId("postgres") : Posix.UserIdOf(Environment.ProcessId);
+            Assert.Equal(expectedOwner, Posix.UserIdOf(ReadPostmasterPid(dataDir)));
             await ExecuteAsync(dataDir, "CREATE TABLE lifecycle_marker (note text); INSERT INTO lifecycle_marker VALUES ('kept')");
 
             // SIGTERM: clean exit, cluster stopped.
@@ -96,9 +99,16 @@ public sealed class EmbeddedClusterLifecycleTests
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("devmentor: Postgres:BinDirectory", service.Output, StringComparison.Ordinal);
-        Assert.Contains("does not contain initdb", service.Output, StringComparison.Ordinal);
+        var line = Assert.Single(service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("devmentor: Postgres:BinDirectory", line, StringComparison.Ordinal);
+        Assert.Contains("does not contain initdb", line, StringComparison.Ordinal);
+        Assert.Contains("apt-get install postgresql", line, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Postgres", line, StringComparison.Ordinal);
     }
+
+    private static int UserId(string userName) =>
+        File.ReadLines("/etc/passwd").Select(l => l.Split(':')).Where(f => f[0] == userName)
+            .Select(f => int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)).Single();
 
     private static int ReadPostmasterPid(string dataDir) =>
         int.Parse(File.ReadLines(Path.Combine(dataDir, "pg", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);

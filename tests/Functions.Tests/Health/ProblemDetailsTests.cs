@@ -42,6 +42,44 @@ public sealed class ProblemDetailsTests
         }
     }
 
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("text/plain")]
+    [InlineData("application/xml, text/html;q=0.9")]
+    public async Task Errors_are_problem_json_whatever_the_client_accepts(string accept)
+    {
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("problems_accept"));
+
+        using var unknown = new HttpRequestMessage(HttpMethod.Get, "/no/such/route");
+        unknown.Headers.TryAddWithoutValidation("Accept", accept);
+        using (var response = await app.Client.SendAsync(unknown))
+        {
+            await AssertProblemAsync(response, HttpStatusCode.NotFound, "not-found");
+        }
+
+        using var wrongMethod = new HttpRequestMessage(HttpMethod.Put, "/health");
+        wrongMethod.Headers.TryAddWithoutValidation("Accept", accept);
+        using (var response = await app.Client.SendAsync(wrongMethod))
+        {
+            await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        }
+    }
+
+    [Fact]
+    public async Task By_default_a_body_over_one_mebibyte_is_413_and_one_of_exactly_one_mebibyte_is_not()
+    {
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("problems_default_limit"));
+
+        using (var over = await app.Client.PostAsync("/projects", new ByteArrayContent(new byte[(1024 * 1024) + 1])))
+        {
+            await AssertProblemAsync(over, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
+        }
+
+        // At the limit the request goes on to the function (which wants a caller first).
+        using var atLimit = await app.Client.PostAsync("/projects", new ByteArrayContent(new byte[1024 * 1024]));
+        Assert.Equal(HttpStatusCode.Unauthorized, atLimit.StatusCode);
+    }
+
     [Fact]
     public async Task A_chunked_body_over_the_limit_is_cut_off_by_the_real_server_with_413()
     {
@@ -81,5 +119,21 @@ public sealed class ProblemDetailsTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(document.RootElement.GetProperty("paths").TryGetProperty("/health/ready", out _));
+    }
+
+    [Fact]
+    public async Task An_unknown_openapi_document_is_a_404_problem()
+    {
+        const string key = "openapi-test-admin-key-0123456789";
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("openapi_unknown"), new Dictionary<string, string?>
+        {
+            ["Auth:BootstrapApiKey"] = key,
+        });
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v2.json");
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await app.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.NotFound, "not-found");
     }
 }

@@ -20,5 +20,10 @@ internal static partial class Posix
         }
     }
 
+    /// <summary>The real user id a process runs as (the first field of Uid: in /proc/PID/status).</summary>
+    public static int UserIdOf(int pid) =>
+        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+            .Select(l => int.Parse(l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture)).Single();
+
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
 }

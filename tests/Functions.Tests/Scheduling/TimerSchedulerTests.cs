@@ -67,17 +67,27 @@ public sealed class TimerSchedulerTests
         // Last ran 3 hours ago on an hourly schedule: two occurrences were missed, the latest is run once.
         var lastRun = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour - 3), TimeSpan.Zero);
         Assert.True(await runs.TryClaimAsync("Recorder", lastRun, "earlier-instance", false, CancellationToken.None));
+        await runs.CompleteAsync("Recorder", lastRun, null, CancellationToken.None);
         var fired = new ConcurrentBag<TimerInvocation>();
-        using var scheduler = Scheduler(database, new RecordingTimer("0 0 * * * *", fired));
+        // Two instances coming back together both see the missed occurrence; one of them runs it.
+        using var first = Scheduler(database, new RecordingTimer("0 0 * * * *", fired));
+        using var second = Scheduler(database, new RecordingTimer("0 0 * * * *", fired));
 
-        await scheduler.StartAsync(CancellationToken.None);
+        await Task.WhenAll(first.StartAsync(CancellationToken.None), second.StartAsync(CancellationToken.None));
         await WaitUntilAsync(() => !fired.IsEmpty, TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(async () => (await runs.ListAsync("Recorder", CancellationToken.None)).All(r => r.Outcome != "running"), TimeSpan.FromSeconds(10));
         await Task.Delay(500);
-        await scheduler.StopAsync(CancellationToken.None);
+        await Task.WhenAll(first.StopAsync(CancellationToken.None), second.StopAsync(CancellationToken.None));
 
         var invocation = Assert.Single(fired);
         Assert.True(invocation.IsPastDue);
         Assert.Equal(lastRun.AddHours(3), invocation.ScheduledAt);
+        var recorded = await runs.ListAsync("Recorder", CancellationToken.None);
+        Assert.Equal(2, recorded.Count);
+        var pastDue = recorded[1];
+        Assert.Equal(lastRun.AddHours(3), pastDue.Occurrence);
+        Assert.True(pastDue.IsPastDue);
+        Assert.Equal("succeeded", pastDue.Outcome);
     }
 
     [Fact]
@@ -92,6 +102,16 @@ public sealed class TimerSchedulerTests
         await scheduler.StopAsync(CancellationToken.None);
 
         Assert.Empty(fired);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)

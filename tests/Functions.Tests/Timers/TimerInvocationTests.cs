@@ -23,12 +23,12 @@ public sealed class TimerInvocationTests
         await TestApp.StartAsync(connectionString ?? await TestPostgres.CreateDatabaseAsync(purpose), configure: builder =>
             builder.Services.AddSingleton<IStartupFilter>(new RemoteAddressStartupFilter(client)));
 
-    private static HttpRequestMessage Invocation(string body = HostPayload, bool withHeader = true)
+    private static HttpRequestMessage Invocation(string body = HostPayload, bool withHeader = true, string? invocationId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/Housekeeping") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (withHeader)
         {
-            request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+            request.Headers.TryAddWithoutValidation("X-Azure-Functions-InvocationId", invocationId ?? Guid.NewGuid().ToString());
         }
 
         return request;
@@ -56,16 +56,30 @@ public sealed class TimerInvocationTests
         Assert.Equal("succeeded", run.Outcome);
     }
 
-    [Fact]
-    public async Task Without_the_invocation_id_header_the_call_is_forbidden_and_nothing_runs()
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, "")]
+    [InlineData(true, "   ")]
+    public async Task Without_an_invocation_id_the_call_is_forbidden_and_nothing_runs(bool withHeader, string? invocationId)
     {
         await using var app = await StartAsync("timer_noheader", IPAddress.Loopback);
 
-        using var response = await app.Client.SendAsync(Invocation(withHeader: false));
+        using var response = await app.Client.SendAsync(Invocation(withHeader: withHeader, invocationId: invocationId));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Empty(await app.Services.GetRequiredService<TimerRunStore>().ListAsync("Housekeeping", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task From_ipv6_loopback_the_host_may_fire_a_timer()
+    {
+        await using var app = await StartAsync("timer_ipv6", IPAddress.IPv6Loopback);
+
+        using var response = await app.Client.SendAsync(Invocation());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(await app.Services.GetRequiredService<TimerRunStore>().ListAsync("Housekeeping", CancellationToken.None));
     }
 
     [Fact]

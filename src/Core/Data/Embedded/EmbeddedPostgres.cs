@@ -178,7 +178,7 @@ public sealed partial class EmbeddedPostgres
 
         if (PostmasterPidFile.TryRead(PidFile) is { } pid)
         {
-            if (PostmasterPidFile.IsPostgresProcess(pid.ProcessId))
+            if (PostmasterPidFile.IsPostgresProcess(pid.ProcessId) && PostmasterPidFile.ServesDirectoryOf(pid.ProcessId, PidFile))
             {
                 // A postmaster from a killed run is still serving this directory: use it rather than
                 // stopping it, so the restart is fast and its open work is not interrupted.
@@ -354,7 +354,7 @@ public sealed partial class EmbeddedPostgres
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL pid {ProcessId} from an earlier run does not accept connections; stopping it before starting afresh")]
     private static partial void LogAdoptFailed(ILogger logger, int processId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stale {PidFile}: process {ProcessId} is gone (the previous run was killed)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stale {PidFile}: process {ProcessId} is not this cluster's postmaster (the previous run was killed)")]
     private static partial void LogStalePidFile(ILogger logger, int processId, string pidFile);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL stopped ({Directory})")]

@@ -43,6 +43,12 @@ internal static class ExternalCommand
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // The caller gave up (Ctrl+C while initdb runs): a cancellation, not a slow program.
+                throw;
+            }
+
             throw new TimeoutException($"'{fileName} {string.Join(' ', arguments)}' did not finish within {timeout.TotalSeconds:0} s.");
         }
 

@@ -17,14 +17,17 @@ public sealed record PostgresBinaries(string Directory)
         "or set ConnectionStrings:Postgres to an existing server.";
 
     /// <summary>Looks in <paramref name="explicitDirectory"/>, then PATH, then /usr/lib/postgresql/*/bin (newest first).</summary>
-    public static PostgresBinaries? Locate(string? explicitDirectory = null)
+    public static PostgresBinaries? Locate(string? explicitDirectory = null) =>
+        Locate(explicitDirectory, Environment.GetEnvironmentVariable("PATH"), "/usr/lib/postgresql");
+
+    internal static PostgresBinaries? Locate(string? explicitDirectory, string? searchPath, string debianRoot)
     {
         if (!string.IsNullOrWhiteSpace(explicitDirectory))
         {
             return HasServerPrograms(explicitDirectory) ? new PostgresBinaries(explicitDirectory) : null;
         }
 
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var directory in (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var pgCtl = Path.Combine(directory, "pg_ctl");
             if (!File.Exists(pgCtl))
@@ -41,7 +44,6 @@ public sealed record PostgresBinaries(string Directory)
             }
         }
 
-        const string debianRoot = "/usr/lib/postgresql";
         if (System.IO.Directory.Exists(debianRoot))
         {
             var newest = System.IO.Directory.GetDirectories(debianRoot)
