@@ -65,13 +65,19 @@ public sealed class TimerSchedulerTests
         await using var database = await MigratedDatabaseAsync("timer_past_due");
         var runs = new TimerRunStore(database);
         // Last ran 3 hours ago on an hourly schedule: two occurrences were missed, the latest is run once.
-        var lastRun = new DateTimeOffset(DateTime.UtcNow.Date.AddHours(DateTime.UtcNow.Hour - 3), TimeSpan.Zero);
+        // The minute is half an hour away from now, so no regular occurrence falls due while the test runs.
+        var now = DateTimeOffset.UtcNow;
+        var minute = (now.Minute + 30) % 60;
+        var latest = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, minute, 0, TimeSpan.Zero);
+        latest = latest > now ? latest.AddHours(-1) : latest;
+        var schedule = $"0 {minute} * * * *";
+        var lastRun = latest.AddHours(-3);
         Assert.True(await runs.TryClaimAsync("Recorder", lastRun, "earlier-instance", false, CancellationToken.None));
         await runs.CompleteAsync("Recorder", lastRun, null, CancellationToken.None);
         var fired = new ConcurrentBag<TimerInvocation>();
         // Two instances coming back together both see the missed occurrence; one of them runs it.
-        using var first = Scheduler(database, new RecordingTimer("0 0 * * * *", fired));
-        using var second = Scheduler(database, new RecordingTimer("0 0 * * * *", fired));
+        using var first = Scheduler(database, new RecordingTimer(schedule, fired));
+        using var second = Scheduler(database, new RecordingTimer(schedule, fired));
 
         await Task.WhenAll(first.StartAsync(CancellationToken.None), second.StartAsync(CancellationToken.None));
         await WaitUntilAsync(() => !fired.IsEmpty, TimeSpan.FromSeconds(10));
