@@ -63,7 +63,7 @@ public sealed class GracefulShutdownTests
 
         await body.Requested.WaitAsync(TimeSpan.FromSeconds(30));
         service.Terminate();
-        await WaitUntilAsync(async () => !await AcceptsConnectionsAsync(service.Port), TimeSpan.FromSeconds(20));
+        await WaitUntilAsync(async () => !await ChildServer.AcceptsConnectionsAsync(service.Port), TimeSpan.FromSeconds(20));
         Assert.False(service.HasExited, "the service must wait for the request in flight");
         body.Release();
 
@@ -76,20 +76,6 @@ public sealed class GracefulShutdownTests
         Assert.Equal(0, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.False(File.Exists(Path.Combine(dataDir, "pg", "postmaster.pid")), "the embedded cluster must be stopped cleanly");
         Assert.Contains("Embedded PostgreSQL stopped", service.Output, StringComparison.Ordinal);
-    }
-
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
-    {
-        using var socket = new TcpClient();
-        try
-        {
-            await socket.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)

@@ -211,7 +211,7 @@ public sealed class ChildServer : IAsyncDisposable
         }
     }
 
-    private static async Task<bool> AcceptsConnectionsAsync(int port)
+    public static async Task<bool> AcceptsConnectionsAsync(int port)
     {
         using var client = new TcpClient();
         try
