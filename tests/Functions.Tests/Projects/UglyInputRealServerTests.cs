@@ -45,7 +45,10 @@ public sealed class UglyInputRealServerTests(RealServer server) : IClassFixture<
     public async Task A_5_MiB_create_is_a_413_problem_with_rate_limit_headers_chunked_or_not(bool chunked)
     {
         var body = Encoding.UTF8.GetBytes("{\"name\": \"" + new string('x', 5 * 1024 * 1024) + "\"}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = new StreamContent(new MemoryStream(body)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/projects")
+        {
+            Content = chunked ? new StopsWhenRefusedContent(body) : new StreamContent(new MemoryStream(body)),
+        };
         request.Content.Headers.ContentType = new("application/json");
         if (chunked)
         {
@@ -137,5 +140,36 @@ public sealed class UglyInputRealServerTests(RealServer server) : IClassFixture<
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
         Assert.StartsWith("https://devmentor.dev/problems/", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A 5 MiB body offered the way curl offers one: the server answers 413 after the first MiB and
+    /// closes the connection, and a client still writing the rest then hits a broken pipe before it
+    /// reads the answer (a race of the socket buffers, not the server's doing). Like curl, this client
+    /// stops writing when the connection refuses more and reads the answer that is already there.
+    /// </summary>
+    private sealed class StopsWhenRefusedContent(byte[] body) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            try
+            {
+                for (var offset = 0; offset < body.Length; offset += 64 * 1024)
+                {
+                    await stream.WriteAsync(body.AsMemory(offset, Math.Min(64 * 1024, body.Length - offset)));
+                    await stream.FlushAsync();
+                }
+            }
+            catch (IOException)
+            {
+                // The server stopped reading: its answer is waiting.
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }
