@@ -15,21 +15,8 @@ done
 
 dotnet build src/Functions -c Release --nologo -v quiet -warnaserror >/dev/null
 
-work=$(mktemp -d /tmp/devmentor-buildbench.XXXXXX)
-chmod 755 "$work" # the embedded PostgreSQL runs as its own user and must reach its directory
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
+source bench/lib/service.sh
 key="bench-admin-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-
-service_pid=
-cleanup() {
-  if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
-    kill -TERM "$service_pid"
-    wait "$service_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # The Node sample of tests/Functions.Tests/Builds/SampleRepositories.cs.
 repo="$work/node-sample"
@@ -81,11 +68,7 @@ Logging__LogLevel__Default=Warning \
   dotnet src/Functions/bin/Release/net10.0/DevMentor.Functions.dll --urls "$base" >"$work/service.log" 2>&1 &
 service_pid=$!
 
-for _ in $(seq 1 300); do
-  curl -fs "$base/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$service_pid" 2>/dev/null || { echo "bench: the service exited:"; cat "$work/service.log"; exit 1; }
-  sleep 0.2
-done
+wait_for "$base/health/ready"
 
 api() { curl -sS --fail-with-body -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
 project=$(api -d "{\"name\":\"bench-node\",\"visibility\":\"private\",\"repository\":{\"provider\":\"git\",\"cloneUrl\":\"file://$repo\",\"defaultBranch\":\"main\"}}" "$base/projects" |

@@ -19,21 +19,8 @@ fi
 
 dotnet build src/Functions -c Release --nologo -v quiet -warnaserror >/dev/null
 
-work=$(mktemp -d /tmp/devmentor-bench.XXXXXX)
-chmod 755 "$work" # the embedded PostgreSQL runs as its own user and must reach its directory
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source bench/lib/service.sh
 signing_key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
-base="http://127.0.0.1:$port"
-
-service_pid=
-cleanup() {
-  if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
-    kill -TERM "$service_pid"
-    wait "$service_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # Limits far above what the run sends: the benchmark measures the path, not the throttle.
 DEVMENTOR_DATA_DIR="$work/data" \
@@ -44,11 +31,7 @@ Logging__LogLevel__Default=Warning \
   dotnet src/Functions/bin/Release/net10.0/DevMentor.Functions.dll --urls "$base" >"$work/service.log" 2>&1 &
 service_pid=$!
 
-for _ in $(seq 1 300); do
-  curl -fs "$base/health" >/dev/null 2>&1 && break
-  kill -0 "$service_pid" 2>/dev/null || { echo "bench: the service exited:"; cat "$work/service.log"; exit 1; }
-  sleep 0.2
-done
+wait_for "$base/health"
 
 token=$(python3 - "$signing_key" <<'PY'
 import base64, hashlib, hmac, json, sys, time
