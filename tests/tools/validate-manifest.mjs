@@ -1,5 +1,5 @@
 // Validates a written Functions manifest (host.json + */function.json) against the published
-// schemas in ../shared/schemas/azure-functions. The function.json schema's sql/mysql definitions
+// schemas in tests/fixtures/schemas/azure-functions. The function.json schema's sql/mysql definitions
 // match any binding, so its `oneOf` is read as `anyOf` (see that folder's README).
 // Usage: node validate-manifest.mjs SCHEMA_DIR MANIFEST_DIR   → prints one line per file, exits 1 on any error.
 import fs from "node:fs";

@@ -13,7 +13,7 @@ namespace DevMentor.Functions.Tests.Catalog;
 public sealed class ManifestTests
 {
     private static readonly string Root = ServiceProcess.FindRepositoryRoot(AppContext.BaseDirectory);
-    private static readonly string SchemaDirectory = Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas", "azure-functions"));
+    private static readonly string SchemaDirectory = Path.GetFullPath(Path.Combine(Root, "tests", "fixtures", "schemas", "azure-functions"));
 
     private static readonly string[] HostVerbs = ["get", "post", "delete", "head", "patch", "put", "options", "trace"];
 

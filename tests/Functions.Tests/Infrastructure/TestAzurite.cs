@@ -9,7 +9,7 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 /// </summary>
 public static class TestAzurite
 {
-    private static readonly Lazy<Task<AzuriteServer>> Shared = new(() => StartAsync("shared"));
+    private static readonly Lazy<Task<AzuriteServer>> Shared = new(() => StartAsync("common"));
 
     public static Task<AzuriteServer> SharedAsync() => Shared.Value;
 

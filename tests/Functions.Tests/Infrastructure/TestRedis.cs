@@ -9,7 +9,7 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 /// </summary>
 public static class TestRedis
 {
-    private static readonly Lazy<Task<ChildServer>> Shared = new(() => StartAsync("shared"));
+    private static readonly Lazy<Task<ChildServer>> Shared = new(() => StartAsync("common"));
 
     public static Task<ChildServer> SharedAsync() => Shared.Value;
 

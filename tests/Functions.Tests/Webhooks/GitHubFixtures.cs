@@ -5,13 +5,13 @@ using DevMentor.Functions.Tests.Infrastructure;
 
 namespace DevMentor.Functions.Tests.Webhooks;
 
-/// <summary>The real GitHub payloads in ../shared/fixtures/github, signed as GitHub signs them.</summary>
+/// <summary>The real GitHub payloads in tests/fixtures/github, signed as GitHub signs them.</summary>
 public static class GitHubFixtures
 {
     public const string Secret = "It's a Secret to Everybody";
 
     private static readonly string Directory = Path.GetFullPath(Path.Combine(
-        ServiceProcess.FindRepositoryRoot(AppContext.BaseDirectory), "..", "shared", "fixtures", "github"));
+        ServiceProcess.FindRepositoryRoot(AppContext.BaseDirectory), "tests", "fixtures", "github"));
 
     public static byte[] Payload(string file) => File.ReadAllBytes(Path.Combine(Directory, file));
 
