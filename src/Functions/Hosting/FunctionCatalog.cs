@@ -110,8 +110,8 @@ public sealed class FunctionCatalog
             }
         }
 
-        var catalog = new FunctionCatalog(http, timers, durable);
-        foreach (var duplicate in catalog.Names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        var names = http.Select(f => f.Name).Concat(timers.Select(t => t.Name)).Concat(durable.Select(d => d.Name));
+        foreach (var duplicate in names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             problems.Add($"Function name '{duplicate.Key}' is used {duplicate.Count()} times; function names must be unique.");
         }
@@ -122,7 +122,7 @@ public sealed class FunctionCatalog
             problems.Add($"{clash.Key.m.ToUpperInvariant()} {clash.Key.Item2} is served by {string.Join(" and ", clash.Select(c => c.Name))}.");
         }
 
-        return problems.Count > 0 ? throw new InvalidOperationException(string.Join(" ", problems)) : catalog;
+        return problems.Count > 0 ? throw new InvalidOperationException(string.Join(" ", problems)) : new FunctionCatalog(http, timers, durable);
     }
 
     private static HttpFunction? HttpFunctionOf(string name, string where, HttpTriggerAttribute trigger, Type type, MethodInfo method, List<string> problems)
