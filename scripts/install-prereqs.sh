@@ -20,6 +20,10 @@ have_postgres() {
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
 }
 
+if ! command -v curl >/dev/null 2>&1; then
+  apt_install curl
+fi
+
 if ! have_postgres; then
   apt_install postgresql
 fi

@@ -4,5 +4,5 @@
 # PostgreSQL's initdb + start in the same invocation. Usage: bench/startup/run.sh [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dotnet build src/Functions -c Release --nologo -v quiet -warnaserror >/dev/null
+dotnet build src/Functions -c Release --nologo -v quiet >/dev/null
 exec python3 bench/startup/startup.py src/Functions/bin/Release/net10.0/DevMentor.Functions.dll "${1:-3}"

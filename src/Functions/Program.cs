@@ -1,16 +1,17 @@
-using DevMentor.Functions.Catalog;
 using DevMentor.Functions.Composition;
+using DevMentor.Functions.Hosting.Standalone;
+using DevMentor.Functions.Hosting.Worker;
 
-// `manifest --out DIR` writes the Azure Functions deployment manifest and exits; anything else runs the service.
-if (args is ["manifest", .. var manifestArgs])
+// Launched by the Azure Functions host: be its isolated worker. Otherwise: the standalone service.
+if (WorkerHost.IsWorkerProcess(args))
 {
-    return await ManifestCommand.RunAsync(manifestArgs);
+    return await WorkerHost.RunAsync(args);
 }
 
 WebApplication app;
 try
 {
-    app = DevMentorApp.Build(DevMentorApp.CreateBuilder(args));
+    app = StandaloneHost.Build(StandaloneHost.CreateBuilder(args));
 }
 catch (InvalidConfigurationException e)
 {
@@ -18,6 +19,6 @@ catch (InvalidConfigurationException e)
     return 2;
 }
 
-return await DevMentorApp.RunAsync(app);
+return await StandaloneHost.RunAsync(app);
 
 public partial class Program;

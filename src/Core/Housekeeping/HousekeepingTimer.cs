@@ -5,11 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Housekeeping;
 
 /// <summary>Purges expired idempotency keys and old timer history every five minutes.</summary>
-public sealed partial class HousekeepingTimer(Database database, ILogger<HousekeepingTimer> logger) : ITimerFunction
+public sealed partial class HousekeepingTimer(Database database, ILogger<HousekeepingTimer> logger) : ITimerJob
 {
-    public string Name => "Housekeeping";
-    public string Schedule => "0 */5 * * * *";
-
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
     {
         await using var keys = database.DataSource.CreateCommand("DELETE FROM idempotency_keys WHERE expires_at < now()");

@@ -9,13 +9,10 @@ namespace DevMentor.Core.Pipelines;
 /// their attempts are used up; steps past their timeout and runs that stopped moving time out;
 /// waiting runs are promoted when slots are free. What it fixed is logged and counted.
 /// </summary>
-public sealed partial class PipelineSweeper(PipelineEngine engine, ILogger<PipelineSweeper> logger) : ITimerFunction
+public sealed partial class PipelineSweeper(PipelineEngine engine, ILogger<PipelineSweeper> logger) : ITimerJob
 {
     private static readonly Meter Meter = new(PipelineEngine.MeterName);
     private static readonly Counter<long> Fixed = Meter.CreateCounter<long>("devmentor.pipeline.sweeper.fixed");
-
-    public string Name => "PipelineSweeper";
-    public string Schedule => "*/15 * * * * *";
 
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
     {

@@ -3,15 +3,19 @@ using NCrontab;
 
 namespace DevMentor.Core.Scheduling;
 
-public sealed record TimerRegistration(string Name, string Expression, CrontabSchedule Schedule, ITimerFunction Function)
+/// <summary>A timer function as the host that fires it knows it: a name, a schedule and how to fire one occurrence.</summary>
+public sealed record TimerDefinition(string Name, string Schedule, Func<TimerInvocation, CancellationToken, Task> Fire);
+
+/// <param name="Fire">Runs one occurrence this instance has claimed.</param>
+public sealed record TimerRegistration(string Name, string Expression, CrontabSchedule Schedule, Func<TimerInvocation, CancellationToken, Task> Fire)
 {
     public DateTime NextAfter(DateTime utc) => Schedule.GetNextOccurrence(utc);
 }
 
-/// <summary>Every timer function with its effective schedule; validated once at start.</summary>
+/// <summary>Every timer function with its effective schedule (<c>Timers:{Name}:Schedule</c> overrides the function's own); validated once at start.</summary>
 public sealed class TimerCatalog
 {
-    public TimerCatalog(IEnumerable<ITimerFunction> functions, IConfiguration configuration)
+    public TimerCatalog(IEnumerable<TimerDefinition> functions, IConfiguration configuration)
     {
         var errors = new List<string>();
         var registrations = new List<TimerRegistration>();
@@ -21,7 +25,7 @@ public sealed class TimerCatalog
             var expression = configuration[key] is { Length: > 0 } configured ? configured : function.Schedule;
             if (TryParse(expression, out var schedule, out var error))
             {
-                registrations.Add(new TimerRegistration(function.Name, expression, schedule, function));
+                registrations.Add(new TimerRegistration(function.Name, expression, schedule, function.Fire));
             }
             else
             {

@@ -2,42 +2,34 @@ using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Scheduling;
 
-/// <summary>Runs one claimed occurrence of a timer function and records how it ended.</summary>
+/// <summary>Runs an occurrence of a timer function once across instances and records how it ended.</summary>
 public sealed partial class TimerExecutor(TimerRunStore runs, ILogger<TimerExecutor> logger)
 {
     public static string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <returns>The error message, or null when the function succeeded.</returns>
-    public async Task<string?> RunClaimedAsync(TimerRegistration timer, TimerInvocation invocation, CancellationToken cancellationToken)
+    public async Task<string?> RunClaimedAsync(string name, TimerInvocation invocation, ITimerJob job, CancellationToken cancellationToken)
     {
-        LogFiring(logger, timer.Name, invocation.ScheduledAt, invocation.IsPastDue, invocation.Source);
+        LogFiring(logger, name, invocation.ScheduledAt, invocation.IsPastDue, invocation.Source);
         string? error = null;
         try
         {
-            await timer.Function.RunAsync(invocation, cancellationToken);
+            await job.RunAsync(invocation, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             error = $"{e.GetType().Name}: {e.Message}";
-            LogFailed(logger, e, timer.Name, invocation.ScheduledAt);
+            LogFailed(logger, e, name, invocation.ScheduledAt);
         }
 
         // Recorded even when shutting down mid-run, so the outcome is never left 'running' silently.
-        await runs.CompleteAsync(timer.Name, invocation.ScheduledAt, error ?? (cancellationToken.IsCancellationRequested ? "canceled by shutdown" : null), CancellationToken.None);
+        await runs.CompleteAsync(name, invocation.ScheduledAt, error ?? (cancellationToken.IsCancellationRequested ? "canceled by shutdown" : null), CancellationToken.None);
         return error;
     }
 
-    /// <summary>Claims the occurrence for this instance and runs it; false when another instance had it.</summary>
-    public async Task<bool> TryRunAsync(TimerRegistration timer, TimerInvocation invocation, CancellationToken cancellationToken)
-    {
-        if (!await runs.TryClaimAsync(timer.Name, invocation.ScheduledAt, InstanceId, invocation.IsPastDue, cancellationToken))
-        {
-            return false;
-        }
-
-        await RunClaimedAsync(timer, invocation, cancellationToken);
-        return true;
-    }
+    /// <summary>Claims the occurrence for this instance; false when another instance (or an earlier delivery) had it.</summary>
+    public Task<bool> TryClaimAsync(string name, TimerInvocation invocation, CancellationToken cancellationToken) =>
+        runs.TryClaimAsync(name, invocation.ScheduledAt, InstanceId, invocation.IsPastDue, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Name} firing for {ScheduledAt:O} (past due: {IsPastDue}, via {Source})")]
     private static partial void LogFiring(ILogger logger, string name, DateTimeOffset scheduledAt, bool isPastDue, string source);

@@ -96,7 +96,10 @@ public sealed partial class TimerScheduler(
         {
             try
             {
-                await executor.TryRunAsync(timer, invocation, stoppingToken);
+                if (await executor.TryClaimAsync(timer.Name, invocation, stoppingToken))
+                {
+                    await timer.Fire(invocation, stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

@@ -4,22 +4,18 @@ using DevMentor.Core.Collaborators;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Collaborators;
 
-public static class CollaboratorFunctions
+[Tags("Collaborators")]
+public sealed class CollaboratorFunctions(CollaboratorService collaborators)
 {
-    public static IEndpointRouteBuilder MapCollaboratorFunctions(this IEndpointRouteBuilder routes)
+    [Function("ListCollaborators")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/collaborators")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var group = routes.MapGroup("/projects/{id}/collaborators").WithTags("Collaborators");
-        group.MapGet("", ListAsync).WithName("ListCollaborators");
-        group.MapPut("/{userId}", PutAsync).WithName("PutCollaborator");
-        group.MapDelete("/{userId}", RemoveAsync).WithName("RemoveCollaborator");
-        return routes;
-    }
-
-    public static async Task<IResult> ListAsync(string id, HttpContext context, CollaboratorService collaborators, CancellationToken cancellationToken)
-    {
+        var context = request.HttpContext;
         var outcome = await collaborators.ListAsync(Caller.From(context.User), id, cancellationToken);
         return outcome.Succeeded
             ? ConditionalGet.JsonWithHashETag(context, JsonSerializer.SerializeToUtf8Bytes(outcome.Value!, ProjectsJsonContext.Default.CollaboratorPage))
@@ -27,8 +23,11 @@ public static class CollaboratorFunctions
     }
 
     /// <summary>Adds a collaborator or changes their role: body <c>{"role": "developer"}</c>.</summary>
-    public static async Task<IResult> PutAsync(string id, string userId, HttpContext context, CollaboratorService collaborators, CancellationToken cancellationToken)
+    [Function("PutCollaborator")]
+    public async Task<IResult> PutAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "projects/{id}/collaborators/{userId}")] HttpRequest request, string id, string userId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var (body, problem) = await JsonRequest.ReadAsync(context.Request, cancellationToken);
         if (problem is not null)
         {
@@ -53,8 +52,11 @@ public static class CollaboratorFunctions
             : TypedResults.Ok(collaborator);
     }
 
-    public static async Task<IResult> RemoveAsync(string id, string userId, HttpContext context, CollaboratorService collaborators, CancellationToken cancellationToken)
+    [Function("RemoveCollaborator")]
+    public async Task<IResult> RemoveAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "projects/{id}/collaborators/{userId}")] HttpRequest request, string id, string userId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await collaborators.RemoveAsync(Caller.From(context.User), id, userId, cancellationToken);
         return outcome.Succeeded ? TypedResults.NoContent() : OutcomeResults.Problem(outcome);
     }

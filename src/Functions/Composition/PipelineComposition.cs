@@ -36,7 +36,7 @@ public static class PipelineComposition
         services.AddSingleton<IBuiltInStep, CloneStep>();
         services.AddSingleton<RunnerRegistry>();
         services.AddSingleton<BuildService>();
-        services.AddSingleton<ITimerFunction, PipelineSweeper>();
+        services.AddSingleton<PipelineSweeper>();
         if (settings.EmbeddedRunnerEnabled)
         {
             services.AddHostedService<EmbeddedRunner>();

@@ -17,8 +17,8 @@ public sealed record ServiceSettings
     public string? PostgresConnectionString { get; init; }
     public string? PostgresBinDirectory { get; init; }
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
-    /// <summary>Set by the Azure Functions host: listen there, and let the host fire the timers.</summary>
-    public int? CustomHandlerPort { get; init; }
+    /// <summary>True in the worker process the Azure Functions host started: the host serves HTTP and fires the timers.</summary>
+    public bool UnderFunctionsHost { get; init; }
     public bool SchedulerEnabled { get; init; } = true;
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>ConnectionStrings:Blob: an Azure Storage connection string; null = no connection string.</summary>
@@ -45,9 +45,7 @@ public sealed record ServiceSettings
     /// <summary>Azure Blob Storage when a connection string or a service URI is set; the filesystem otherwise.</summary>
     public bool UsesAzureBlobStorage => BlobConnectionString is not null || BlobServiceUri is not null;
 
-    public bool UnderFunctionsHost => CustomHandlerPort is not null;
-
-    public static ServiceSettings Load(IConfiguration configuration, string contentRoot)
+    public static ServiceSettings Load(IConfiguration configuration, string contentRoot, bool underFunctionsHost = false)
     {
         var problems = new List<string>();
 
@@ -74,8 +72,7 @@ public sealed record ServiceSettings
             postgres = null;
         }
 
-        var customHandlerPort = SettingValues.OptionalInt(configuration, "FUNCTIONS_CUSTOMHANDLER_PORT", null, 1, 65535, problems);
-        var scheduler = SettingValues.Bool(configuration, "Scheduler:Enabled", customHandlerPort is null, problems);
+        var scheduler = SettingValues.Bool(configuration, "Scheduler:Enabled", !underFunctionsHost, problems);
         var maxBody = SettingValues.Long(configuration, "Limits:MaxRequestBodyBytes", 1024 * 1024, 1, 1L << 34, problems);
 
         var cors = (configuration["Host:CORS"] ?? configuration["Cors:AllowedOrigins"] ?? "")
@@ -153,7 +150,7 @@ public sealed record ServiceSettings
             PostgresConnectionString = postgres,
             PostgresBinDirectory = configuration["Postgres:BinDirectory"] is { Length: > 0 } bin ? bin : null,
             MaxRequestBodyBytes = maxBody,
-            CustomHandlerPort = customHandlerPort,
+            UnderFunctionsHost = underFunctionsHost,
             SchedulerEnabled = scheduler,
             CorsOrigins = cors,
             BlobConnectionString = blob,

@@ -42,7 +42,7 @@ public static class WebhookComposition
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());
-        services.AddSingleton<ITimerFunction, WebhookRedeliveryTimer>();
+        services.AddSingleton<WebhookRedeliveryTimer>();
         // Per-project secrets (encrypted at rest), the hook URLs they belong to, and createRemote.
         var secretKey = configuration["Webhooks:SecretKey"];
         services.AddSingleton(sp => new WebhookSecretCipher(SecretKey(secretKey, sp.GetRequiredService<ServiceSettings>().DataDirectory)));
@@ -53,7 +53,7 @@ public static class WebhookComposition
         services.AddSingleton<ProjectRemoteStore>();
         services.AddSingleton<GitHubRepositoryClient>();
         services.AddSingleton<RemoteProvisioning>();
-        services.AddSingleton<ITimerFunction, RemoteProvisioningTimer>();
+        services.AddSingleton<RemoteProvisioningTimer>();
         services.AddSingleton<WebhookInbox>();
         services.AddSingleton<RepositoryEvents>();
         services.AddSingleton<GitHubWebhookIntake>();

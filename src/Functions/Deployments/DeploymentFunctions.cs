@@ -5,6 +5,7 @@ using DevMentor.Core.Deployments;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Deployments;
 
@@ -12,20 +13,14 @@ namespace DevMentor.Functions.Deployments;
 /// Deploy a build to an environment (202 + status URL; the worker does it), list the history,
 /// read one, roll back. Maintainers deploy and roll back; viewers read.
 /// </summary>
-public static class DeploymentFunctions
+[Tags("Deployments")]
+public sealed class DeploymentFunctions(DeploymentService deployments)
 {
-    public static IEndpointRouteBuilder MapDeploymentFunctions(this IEndpointRouteBuilder routes)
+    [Function("DeployProject")]
+    public async Task<IResult> DeployAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/deploy")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var group = routes.MapGroup("/projects/{id}").WithTags("Deployments");
-        group.MapPost("/deploy", DeployAsync).WithName("DeployProject");
-        group.MapGet("/deployments", ListAsync).WithName("ListDeployments");
-        group.MapGet("/deployments/{deploymentId:guid}", GetAsync).WithName("GetDeployment");
-        group.MapPost("/deployments/{deploymentId:guid}/rollback", RollbackAsync).WithName("RollbackDeployment");
-        return routes;
-    }
-
-    public static async Task<IResult> DeployAsync(string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken)
-    {
+        var context = request.HttpContext;
         var (json, problem) = await JsonRequest.ReadAsync(context.Request, cancellationToken);
         if (problem is not null)
         {
@@ -72,12 +67,17 @@ public static class DeploymentFunctions
         return Accepted(outcome);
     }
 
-    public static async Task<IResult> RollbackAsync(string id, Guid deploymentId, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken) =>
-        Accepted(await deployments.RollbackAsync(Caller.From(context.User), id, deploymentId, cancellationToken));
+    [Function("RollbackDeployment")]
+    public async Task<IResult> RollbackAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/deployments/{deploymentId:guid}/rollback")] HttpRequest request, string id, Guid deploymentId, CancellationToken cancellationToken) =>
+        Accepted(await deployments.RollbackAsync(Caller.From(request.HttpContext.User), id, deploymentId, cancellationToken));
 
-    public static async Task<IResult> ListAsync(string id, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken)
+    [Function("ListDeployments")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/deployments")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var query = context.Request.Query;
+        var context = request.HttpContext;
+        var query = request.Query;
         var errors = new Dictionary<string, string[]>();
         var limit = 50;
         if (query["limit"].ToString() is { Length: > 0 } rawLimit &&
@@ -103,8 +103,11 @@ public static class DeploymentFunctions
             : OutcomeResults.Problem(outcome);
     }
 
-    public static async Task<IResult> GetAsync(string id, Guid deploymentId, HttpContext context, DeploymentService deployments, CancellationToken cancellationToken)
+    [Function("GetDeployment")]
+    public async Task<IResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/deployments/{deploymentId:guid}")] HttpRequest request, string id, Guid deploymentId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await deployments.GetAsync(Caller.From(context.User), id, deploymentId, cancellationToken);
         return outcome.Succeeded
             ? TypedResults.Json(DeploymentUris.Resource(outcome.Value!.Deployment), DeploymentsJsonContext.Default.DeploymentResource)

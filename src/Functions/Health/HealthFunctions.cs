@@ -1,27 +1,27 @@
 using DevMentor.Functions.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DevMentor.Functions.Health;
 
-public static class HealthFunctions
+/// <summary>Liveness and readiness probes: anonymous and never rate-limited (a throttled probe would restart a healthy instance).</summary>
+[AllowAnonymous]
+[DisableRateLimiting]
+[Tags("Health")]
+public sealed class HealthFunctions(HealthCheckService health)
 {
     /// <summary>Tag of the checks /health/ready runs: the database and every configured backend.</summary>
     public const string ReadyTag = "ready";
 
-    public static IEndpointRouteBuilder MapHealthFunctions(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("/health").WithTags("Health").AllowAnonymous();
-        group.MapGet("", Liveness).WithName("Health");
-        group.MapGet("/ready", ReadinessAsync).WithName("HealthReady");
-        return routes;
-    }
-
     /// <summary>Liveness touches no dependency: a restart would not fix a database outage.</summary>
-    public static Ok<LivenessResponse> Liveness() => TypedResults.Ok(new LivenessResponse("Healthy"));
+    [Function("Health")]
+    public static IResult Liveness([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
+        TypedResults.Ok(new LivenessResponse("Healthy"));
 
-    public static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> ReadinessAsync(
-        HealthCheckService health, HttpContext context, CancellationToken cancellationToken)
+    [Function("HealthReady")]
+    public async Task<IResult> ReadinessAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest request, CancellationToken cancellationToken)
     {
         var report = await health.CheckHealthAsync(check => check.Tags.Contains(ReadyTag), cancellationToken);
         var checks = report.Entries.ToDictionary(
@@ -30,11 +30,11 @@ public static class HealthFunctions
         var body = new HealthResponse(report.Status.ToString(), checks);
         if (report.Status == HealthStatus.Unhealthy)
         {
-            context.Response.Headers.RetryAfter = "10";
+            request.HttpContext.Response.Headers.RetryAfter = "10";
             return TypedResults.Json(body, AppJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return TypedResults.Ok(body);
+        return TypedResults.Json(body, AppJsonContext.Default.HealthResponse);
     }
 }
 

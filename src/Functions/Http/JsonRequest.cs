@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Net.Http.Headers;
 
 namespace DevMentor.Functions.Http;
@@ -63,6 +64,31 @@ public static class JsonRequest
         catch (JsonException e)
         {
             return (null, BadRequest($"The body is not well-formed JSON: {e.Message}"));
+        }
+    }
+
+    /// <summary>A body bound to a type, as the worker's [FromBody] would, with the same checks and a problem naming what is wrong.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (body, problem) = await ReadAsync(request, cancellationToken);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        if (body!.Node is not JsonObject node)
+        {
+            return (null, BadRequest("The body must be a JSON object."));
+        }
+
+        try
+        {
+            return node.Deserialize(type) is { } value ? (value, null) : (null, BadRequest("The body must be a JSON object."));
+        }
+        catch (JsonException e)
+        {
+            return (null, BadRequest($"The body does not fit: {e.Message}"));
         }
     }
 

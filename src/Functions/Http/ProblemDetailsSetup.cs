@@ -48,20 +48,39 @@ public static class ProblemDetailsSetup
         _ => exception.InnerException is { } inner && IsDependencyOutage(inner),
     };
 
+    /// <summary>
+    /// The status an exception answers with. Kestrel reports a body over the limit, or one that ends
+    /// early, as BadHttpRequestException with the right status; malformed JSON reaching a function is
+    /// the client's fault too; a dependency outage is worth a retry.
+    /// </summary>
+    public static int StatusFor(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        JsonException => StatusCodes.Status400BadRequest,
+        _ when IsDependencyOutage(exception) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    /// <summary>The problem for an exception a function threw; a 500 says nothing of the exception (it is logged).</summary>
+    public static IResult ForException(Exception exception)
+    {
+        var status = StatusFor(exception);
+        return TypedResults.Problem(
+            statusCode: status,
+            type: ProblemTypes.ForStatus(status),
+            title: ReasonPhrase(status),
+            detail: status < 500 ? exception.Message : null);
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    /// <summary>
+    /// For what reaches the standalone host but no function (an unknown route, a wrong method, a
+    /// malformed request Kestrel refuses): the Functions host answers those itself.
+    /// </summary>
     public static WebApplication UseDevMentorProblemDetails(this WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            // Kestrel reports a body over the limit, or one that ends early, as BadHttpRequestException
-            // with the right status; malformed JSON reaching a handler is the client's fault too.
-            StatusCodeSelector = exception => exception switch
-            {
-                BadHttpRequestException bad => bad.StatusCode,
-                JsonException => StatusCodes.Status400BadRequest,
-                _ when IsDependencyOutage(exception) => StatusCodes.Status503ServiceUnavailable,
-                _ => StatusCodes.Status500InternalServerError,
-            },
-        });
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
         app.UseStatusCodePages();
         return app;
     }

@@ -1,29 +1,25 @@
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Metadata;
 
 namespace DevMentor.Functions.Http;
 
 /// <summary>
-/// Rejects a declared Content-Length over the limit before any handler reads it, and caps
-/// chunked bodies through the server's own limit (Kestrel then fails the read with 413).
-/// An endpoint may declare its own limit (<see cref="RequestBodyLimitExtensions.WithRequestBodyLimit"/>),
-/// e.g. webhooks, whose payloads can be far larger than an API request.
+/// Refuses a declared Content-Length over the limit before any function reads it, and caps chunked
+/// bodies through the server's own per-request limit (reading then fails with a 413
+/// BadHttpRequestException, answered as a problem). A function may declare its own limit with
+/// [RequestSizeLimit(bytes)], e.g. webhooks, whose payloads can be far larger than an API request.
 /// </summary>
-public sealed class RequestBodyLimit(RequestDelegate next, long defaultMaxBytes)
+public static class RequestBodyLimit
 {
-
-    public async Task InvokeAsync(HttpContext context)
+    /// <returns>The 413 to answer with, or null to go on.</returns>
+    public static IResult? Apply(HttpContext context, long maxBytes)
     {
-        var maxBytes = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? defaultMaxBytes;
         if (context.Request.ContentLength > maxBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await Results.Problem(
+            return TypedResults.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
                 type: ProblemTypes.PayloadTooLarge,
                 title: "Request body too large",
-                detail: $"The body is {context.Request.ContentLength} bytes; the limit is {maxBytes}.").ExecuteAsync(context);
-            return;
+                detail: $"The body is {context.Request.ContentLength} bytes; the limit is {maxBytes}.");
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
@@ -31,14 +27,6 @@ public sealed class RequestBodyLimit(RequestDelegate next, long defaultMaxBytes)
             feature.MaxRequestBodySize = maxBytes;
         }
 
-        await next(context);
+        return null;
     }
-}
-
-public sealed record RequestBodyLimitMetadata(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
-
-public static class RequestBodyLimitExtensions
-{
-    public static TBuilder WithRequestBodyLimit<TBuilder>(this TBuilder builder, long maxBytes) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RequestBodyLimitMetadata(maxBytes));
 }

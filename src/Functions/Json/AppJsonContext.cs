@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DevMentor.Functions.Health;
-using DevMentor.Functions.Timers;
 using DevMentor.Functions.Webhooks;
 
 namespace DevMentor.Functions.Json;
@@ -10,8 +9,6 @@ namespace DevMentor.Functions.Json;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(LivenessResponse))]
-[JsonSerializable(typeof(TimerInvocationRequest))]
-[JsonSerializable(typeof(TimerInvocationResponse))]
 [JsonSerializable(typeof(WebhookAnswer))]
 [JsonSerializable(typeof(WebhookDeliveryView))]
 [JsonSerializable(typeof(DevMentor.Core.Integrations.Remotes.RemoteState))]

@@ -1,14 +1,13 @@
+using Microsoft.Azure.Functions.Worker;
+
 namespace DevMentor.Functions.Metrics;
 
-public static class MetricsFunctions
+[Tags("Operations")]
+public sealed class MetricsFunctions(PrometheusExporter exporter)
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static IEndpointRouteBuilder MapMetricsFunctions(this IEndpointRouteBuilder routes)
-    {
-        routes.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Render(), ContentType))
-            .WithName("Metrics")
-            .WithTags("Operations");
-        return routes;
-    }
+    [Function("Metrics")]
+    public IResult Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request) =>
+        TypedResults.Text(exporter.Render(), ContentType);
 }

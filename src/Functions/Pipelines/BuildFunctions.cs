@@ -5,6 +5,7 @@ using DevMentor.Core.Pipelines;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Pipelines;
 
@@ -12,26 +13,17 @@ namespace DevMentor.Functions.Pipelines;
 /// The build functions: start (202 + status URL at once), list, read, cancel, retry and logs of a
 /// project's runs. Developers may start, cancel and retry; viewers may read.
 /// </summary>
-public static class BuildFunctions
+[Tags("Builds")]
+public sealed class BuildFunctions(BuildService builds, TestResultStore tests)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;
 
-    public static IEndpointRouteBuilder MapBuildFunctions(this IEndpointRouteBuilder routes)
+    [Function("BuildProject")]
+    public async Task<IResult> StartAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/build")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var group = routes.MapGroup("/projects/{id}").WithTags("Builds");
-        group.MapPost("/build", StartAsync).WithName("BuildProject");
-        group.MapGet("/builds", ListAsync).WithName("ListBuilds");
-        group.MapGet("/builds/{runId:guid}", GetAsync).WithName("GetBuild");
-        group.MapPost("/builds/{runId:guid}/cancel", CancelAsync).WithName("CancelBuild");
-        group.MapPost("/builds/{runId:guid}/retry", RetryAsync).WithName("RetryBuild");
-        group.MapGet("/builds/{runId:guid}/logs", LogsAsync).WithName("GetBuildLogs");
-        group.MapGet("/builds/{runId:guid}/steps/{step}/logs", StepLogsAsync).WithName("GetBuildStepLogs");
-        return routes;
-    }
-
-    public static async Task<IResult> StartAsync(string id, HttpContext context, BuildService builds, CancellationToken cancellationToken)
-    {
+        var context = request.HttpContext;
         if (IdempotencyKey(context) is not { } key)
         {
             return JsonRequest.BadRequest($"{IdempotencyKeyHeader} must be at most {MaxIdempotencyKeyLength} printable ASCII characters.");
@@ -80,9 +72,12 @@ public static class BuildFunctions
         return TypedResults.Accepted(started.StatusUri, started);
     }
 
-    public static async Task<IResult> ListAsync(string id, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    [Function("ListBuilds")]
+    public async Task<IResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var query = context.Request.Query;
+        var context = request.HttpContext;
+        var query = request.Query;
         var errors = new Dictionary<string, string[]>();
         var limit = 20;
         if (query["limit"].ToString() is { Length: > 0 } rawLimit && (!int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
@@ -133,24 +128,33 @@ public static class BuildFunctions
             : OutcomeResults.Problem(outcome);
     }
 
-    public static async Task<IResult> GetAsync(string id, Guid runId, HttpContext context, BuildService builds, TestResultStore tests, CancellationToken cancellationToken)
+    [Function("GetBuild")]
+    public async Task<IResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await builds.GetAsync(Caller.From(context.User), id, runId, cancellationToken);
         return outcome.Succeeded
             ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run, await tests.SummaryAsync(runId, cancellationToken)), BuildsJsonContext.Default.BuildRun)
             : OutcomeResults.Problem(outcome);
     }
 
-    public static async Task<IResult> CancelAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    [Function("CancelBuild")]
+    public async Task<IResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/builds/{runId:guid}/cancel")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await builds.CancelAsync(Caller.From(context.User), id, runId, cancellationToken);
         return outcome.Succeeded
             ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run), BuildsJsonContext.Default.BuildRun)
             : OutcomeResults.Problem(outcome);
     }
 
-    public static async Task<IResult> RetryAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    [Function("RetryBuild")]
+    public async Task<IResult> RetryAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/builds/{runId:guid}/retry")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         if (IdempotencyKey(context) is not { } key)
         {
             return JsonRequest.BadRequest($"{IdempotencyKeyHeader} must be at most {MaxIdempotencyKeyLength} printable ASCII characters.");
@@ -166,11 +170,17 @@ public static class BuildFunctions
         return TypedResults.Accepted(started.StatusUri, started);
     }
 
-    public static Task<IResult> LogsAsync(string id, Guid runId, HttpContext context, BuildService builds, CancellationToken cancellationToken) =>
-        TextAsync(builds.LogsAsync(Caller.From(context.User), id, runId, null, cancellationToken));
+    [Function("GetBuildLogs")]
+    public Task<IResult> LogsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}/logs")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken) =>
+        TextAsync(builds.LogsAsync(Caller.From(request.HttpContext.User), id, runId, null, cancellationToken));
 
-    public static async Task<IResult> StepLogsAsync(string id, Guid runId, string step, string? follow, HttpContext context, BuildService builds, CancellationToken cancellationToken)
+    [Function("GetBuildStepLogs")]
+    public async Task<IResult> StepLogsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}/steps/{step}/logs")] HttpRequest request, string id, Guid runId, string step, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
+        var follow = request.Query["follow"] is { Count: > 0 } values ? values.ToString() : null;
         // Read as text so a wrong value gets a problem naming the parameter, not the binder's bare 400.
         var following = false;
         if (follow is not null && !bool.TryParse(follow, out following))

@@ -5,24 +5,20 @@ using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
 using Microsoft.Net.Http.Headers;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Pipelines;
 
 /// <summary>A run's test results and artifacts (DESIGN.md section 6): viewers and above may read them.</summary>
-public static class BuildOutputFunctions
+[Tags("Builds")]
+public sealed class BuildOutputFunctions(BuildOutputService outputs)
 {
-    public static IEndpointRouteBuilder MapBuildOutputFunctions(this IEndpointRouteBuilder routes)
+    [Function("GetBuildTests")]
+    public async Task<IResult> TestsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}/tests")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken)
     {
-        var group = routes.MapGroup("/projects/{id}/builds/{runId:guid}").WithTags("Builds");
-        group.MapGet("/tests", TestsAsync).WithName("GetBuildTests");
-        group.MapGet("/artifacts", ArtifactsAsync).WithName("ListBuildArtifacts");
-        group.MapGet("/artifacts/{*name}", DownloadAsync).WithName("DownloadBuildArtifact");
-        return routes;
-    }
-
-    public static async Task<IResult> TestsAsync(string id, Guid runId, HttpContext context, BuildOutputService outputs, CancellationToken cancellationToken)
-    {
-        var query = context.Request.Query;
+        var context = request.HttpContext;
+        var query = request.Query;
         var errors = new Dictionary<string, string[]>();
         var limit = 100;
         if (query["limit"].ToString() is { Length: > 0 } rawLimit && (!int.TryParse(rawLimit, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
@@ -74,8 +70,11 @@ public static class BuildOutputFunctions
             page.NextCursor?.ToString(CultureInfo.InvariantCulture)), BuildsJsonContext.Default.BuildTests);
     }
 
-    public static async Task<IResult> ArtifactsAsync(string id, Guid runId, HttpContext context, BuildOutputService outputs, CancellationToken cancellationToken)
+    [Function("ListBuildArtifacts")]
+    public async Task<IResult> ArtifactsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}/artifacts")] HttpRequest request, string id, Guid runId, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var result = await outputs.ArtifactsAsync(Caller.From(context.User), id, runId, cancellationToken);
         if (!result.Succeeded)
         {
@@ -88,8 +87,11 @@ public static class BuildOutputFunctions
             BuildsJsonContext.Default.BuildArtifacts);
     }
 
-    public static async Task<IResult> DownloadAsync(string id, Guid runId, string? name, HttpContext context, BuildOutputService outputs, CancellationToken cancellationToken)
+    [Function("DownloadBuildArtifact")]
+    public async Task<IResult> DownloadAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/builds/{runId:guid}/artifacts/{*name}")] HttpRequest request, string id, Guid runId, string? name, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         // The server leaves %2F encoded in the path: an encoded slash means the same artifact (and the same checks).
         name = name?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         if (ArtifactNames.Check(name) is { } problem)

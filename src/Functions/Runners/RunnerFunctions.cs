@@ -1,10 +1,15 @@
+using System.Globalization;
 using DevMentor.Core.Builds.Artifacts;
 using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Runners;
 using DevMentor.Functions.Composition;
 using DevMentor.Functions.Http;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Runners;
 
@@ -12,47 +17,43 @@ namespace DevMentor.Functions.Runners;
 /// The runner API: DevMentor.Runner processes register with the registration token, then claim,
 /// heartbeat, log and complete steps with their own runner token (not user credentials).
 /// The attempt number in every call is the fencing token: a runner whose lease is gone gets 409.
+/// Runner tokens are checked here, so user authentication does not apply; heartbeats and long
+/// polls would trip per-IP user limits, so they are not rate-limited.
 /// </summary>
-public static class RunnerFunctions
+[AllowAnonymous]
+[DisableRateLimiting]
+[Tags("Runners")]
+public sealed class RunnerFunctions(PipelineSettings settings, RunnerRegistry registry, PipelineEngine engine, BuildResults results)
 {
     public const int MaxWaitSeconds = 30;
 
-    public static IEndpointRouteBuilder MapRunnerFunctions(this IEndpointRouteBuilder routes)
+    [Function("RegisterRunner")]
+    public async Task<IResult> RegisterAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/register")] HttpRequest request, CancellationToken cancellationToken)
     {
-        // Runner tokens are checked here, so user authentication does not apply.
-        // Runner-token auth, not user auth; heartbeats and long polls would trip per-IP user limits.
-        var group = routes.MapGroup("/runners").WithTags("Runners").AllowAnonymous().DisableRateLimiting();
-        group.MapPost("/register", RegisterAsync).WithName("RegisterRunner");
-        group.MapPost("/jobs/next", NextAsync).WithName("ClaimRunnerJob");
-        group.MapPost("/jobs/{stepId:guid}/heartbeat", HeartbeatAsync).WithName("RunnerJobHeartbeat");
-        group.MapPost("/jobs/{stepId:guid}/log", LogAsync).WithName("RunnerJobLog");
-        group.MapPost("/jobs/{stepId:guid}/complete", CompleteAsync).WithName("RunnerJobComplete");
-        group.MapPost("/jobs/{stepId:guid}/tests", TestsAsync).WithName("RunnerJobTests");
-        group.MapPut("/jobs/{stepId:guid}/artifacts", ArtifactAsync).WithName("RunnerJobArtifact")
-            .WithRequestBodyLimit(BuildResults.MaxArtifactBytes);
-        return routes;
-    }
+        var (body, problem) = await JsonRequest.ReadAsync(request, PipelineJsonContext.Default.RegisterRunnerRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
 
-    public static async Task<Results<Created<RegisterRunnerResponse>, ProblemHttpResult>> RegisterAsync(
-        RegisterRunnerRequest request, PipelineSettings settings, RunnerRegistry registry, CancellationToken cancellationToken)
-    {
         if (settings.RegistrationToken is null)
         {
             return Problem(StatusCodes.Status403Forbidden, "Runner registration is disabled", "Set Runners:RegistrationToken on the service to let runners register.");
         }
 
-        if (!RunnerRegistry.RegistrationTokenMatches(settings.RegistrationToken, request.RegistrationToken))
+        if (!RunnerRegistry.RegistrationTokenMatches(settings.RegistrationToken, body!.RegistrationToken))
         {
             return Problem(StatusCodes.Status401Unauthorized, "Invalid registration token", "registrationToken does not match the service's Runners:RegistrationToken.");
         }
 
-        var name = request.Name?.Trim();
+        var name = body.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 100)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid runner name", "name: 1-100 characters.", ProblemTypes.ValidationFailed);
         }
 
-        var labels = (request.Labels ?? []).Select(l => l?.Trim() ?? "").ToList();
+        var labels = (body.Labels ?? []).Select(l => l?.Trim() ?? "").ToList();
         if (labels.Count > 50 || labels.Any(l => l.Length is 0 or > 64))
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid runner labels", "labels: at most 50, each 1-64 characters.", ProblemTypes.ValidationFailed);
@@ -62,15 +63,16 @@ public static class RunnerFunctions
         return TypedResults.Created($"/runners/{runner.Id}", new RegisterRunnerResponse(runner.Id, runner.Name, runner.Labels, token));
     }
 
-    public static async Task<Results<Ok<RunnerJob>, NoContent, ProblemHttpResult>> NextAsync(
-        HttpContext context, int? wait, RunnerRegistry registry, PipelineEngine engine, CancellationToken cancellationToken)
+    [Function("ClaimRunnerJob")]
+    public async Task<IResult> NextAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/next")] HttpRequest request, CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        if (wait is < 0 or > MaxWaitSeconds)
+        if (!TryQueryInt(request, "wait", out var wait) || wait is < 0 or > MaxWaitSeconds)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid wait", $"wait: from 0 to {MaxWaitSeconds} seconds.", ProblemTypes.ValidationFailed);
         }
@@ -79,61 +81,86 @@ public static class RunnerFunctions
         return step is null ? TypedResults.NoContent() : TypedResults.Ok(RunnerJob.From(step));
     }
 
-    public static async Task<Results<Ok<HeartbeatResponse>, ProblemHttpResult>> HeartbeatAsync(
-        HttpContext context, Guid stepId, HeartbeatRequest request, RunnerRegistry registry, PipelineEngine engine, CancellationToken cancellationToken)
+    [Function("RunnerJobHeartbeat")]
+    public async Task<IResult> HeartbeatAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/{stepId:guid}/heartbeat")] HttpRequest request, Guid stepId,
+        CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        var result = await engine.HeartbeatAsync(stepId, request.Attempt, runner.Owner, cancellationToken);
+        var (heartbeat, problem) = await JsonRequest.ReadAsync(request, PipelineJsonContext.Default.HeartbeatRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var result = await engine.HeartbeatAsync(stepId, heartbeat!.Attempt, runner.Owner, cancellationToken);
         return result.Action switch
         {
             HeartbeatAction.Continue => TypedResults.Ok(new HeartbeatResponse("continue", result.LeaseExpiresAt)),
             HeartbeatAction.Cancel => TypedResults.Ok(new HeartbeatResponse("cancel", null)),
-            _ => LeaseLost(stepId, request.Attempt),
+            _ => LeaseLost(stepId, heartbeat.Attempt),
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> LogAsync(
-        HttpContext context, Guid stepId, LogRequest request, RunnerRegistry registry, PipelineEngine engine, CancellationToken cancellationToken)
+    [Function("RunnerJobLog")]
+    public async Task<IResult> LogAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/{stepId:guid}/log")] HttpRequest request, Guid stepId,
+        CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        if (request.Text is null)
+        var (log, problem) = await JsonRequest.ReadAsync(request, PipelineJsonContext.Default.LogRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (log!.Text is null)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid log chunk", "text is required.", ProblemTypes.ValidationFailed);
         }
 
-        return await engine.AppendLogAsync(stepId, request.Attempt, runner.Owner, request.Text, cancellationToken)
+        return await engine.AppendLogAsync(stepId, log.Attempt, runner.Owner, log.Text, cancellationToken)
             ? TypedResults.NoContent()
-            : LeaseLost(stepId, request.Attempt);
+            : LeaseLost(stepId, log.Attempt);
     }
 
-    public static async Task<Results<Ok<CompleteResponse>, ProblemHttpResult>> CompleteAsync(
-        HttpContext context, Guid stepId, CompleteRequest request, RunnerRegistry registry, PipelineEngine engine, CancellationToken cancellationToken)
+    [Function("RunnerJobComplete")]
+    public async Task<IResult> CompleteAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/{stepId:guid}/complete")] HttpRequest request, Guid stepId,
+        CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        if (!RunnerOutcomes.TryParse(request.Outcome, out var kind))
+        var (completion, problem) = await JsonRequest.ReadAsync(request, PipelineJsonContext.Default.CompleteRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!RunnerOutcomes.TryParse(completion!.Outcome, out var kind))
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid outcome", "outcome: succeeded, failed, timed_out, canceled or error.", ProblemTypes.ValidationFailed);
         }
 
-        if (kind == StepResultKind.Failed && request.ExitCode is null or 0)
+        if (kind == StepResultKind.Failed && completion.ExitCode is null or 0)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid outcome", "a failed step needs its non-zero exitCode.", ProblemTypes.ValidationFailed);
         }
 
-        var claimNext = request.ClaimNext ? new ClaimRequest(runner.Owner, runner.Labels) : null;
-        var done = await engine.CompleteAsync(stepId, request.Attempt, runner.Owner, new StepResult(kind, request.ExitCode, request.Error, request.Outputs, request.Plan), claimNext, cancellationToken);
+        var claimNext = completion.ClaimNext ? new ClaimRequest(runner.Owner, runner.Labels) : null;
+        var result = new StepResult(kind, completion.ExitCode, completion.Error, completion.Outputs, completion.Plan);
+        var done = await engine.CompleteAsync(stepId, completion.Attempt, runner.Owner, result, claimNext, cancellationToken);
         if (done is null)
         {
             return Problem(StatusCodes.Status404NotFound, "No such step", $"Step {stepId} does not exist.");
@@ -143,51 +170,84 @@ public static class RunnerFunctions
         return outcome.Accepted
             ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, outcome.RetryIn is { } r ? (long)r.TotalMilliseconds : null,
                 done.Next is { } next ? RunnerJob.From(next) : null))
-            : LeaseLost(stepId, request.Attempt);
+            : LeaseLost(stepId, completion.Attempt);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> TestsAsync(
-        HttpContext context, Guid stepId, TestsRequest request, RunnerRegistry registry, BuildResults results, CancellationToken cancellationToken)
+    [Function("RunnerJobTests")]
+    public async Task<IResult> TestsAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/{stepId:guid}/tests")] HttpRequest request, Guid stepId,
+        CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        if (request.Summary?.Items is null || request.Summary.Items.Any(t => t is null || t.Suite is null || t.Name is null))
+        var (tests, problem) = await JsonRequest.ReadAsync(request, PipelineJsonContext.Default.TestsRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (tests!.Summary?.Items is null || tests.Summary.Items.Any(t => t is null || t.Suite is null || t.Name is null))
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid test results", "summary with items [{suite, name, outcome, durationMs, message}] is required.", ProblemTypes.ValidationFailed);
         }
 
-        return await results.RecordTestsAsync(stepId, request.Attempt, runner.Owner, request.Summary, cancellationToken)
+        return await results.RecordTestsAsync(stepId, tests.Attempt, runner.Owner, tests.Summary, cancellationToken)
             ? TypedResults.NoContent()
-            : LeaseLost(stepId, request.Attempt);
+            : LeaseLost(stepId, tests.Attempt);
     }
 
-    public static async Task<Results<Ok<ArtifactInfo>, ProblemHttpResult>> ArtifactAsync(
-        HttpContext context, Guid stepId, int? attempt, string? name, RunnerRegistry registry, BuildResults results, CancellationToken cancellationToken)
+    [Function("RunnerJobArtifact")]
+    [RequestSizeLimit(BuildResults.MaxArtifactBytes)]
+    public async Task<IResult> ArtifactAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "runners/jobs/{stepId:guid}/artifacts")] HttpRequest request, Guid stepId,
+        CancellationToken cancellationToken)
     {
-        if (await AuthenticateAsync(context, registry, cancellationToken) is not { } runner)
+        if (await AuthenticateAsync(request, cancellationToken) is not { } runner)
         {
             return Unauthorized();
         }
 
-        var problem = attempt is null ? "attempt is required." : ArtifactNames.Check(name);
+        var name = request.Query["name"] is { Count: > 0 } names ? names.ToString() : null;
+        var problem = !TryQueryInt(request, "attempt", out var attempt) ? "attempt: a whole number."
+            : attempt is null ? "attempt is required."
+            : ArtifactNames.Check(name);
         if (problem is not null || attempt is not { } fence)
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid artifact upload", problem ?? "attempt is required.", ProblemTypes.ValidationFailed);
         }
 
-        var stored = await results.StoreArtifactAsync(stepId, fence, runner.Owner, name!, context.Request.Body, cancellationToken);
+        var stored = await results.StoreArtifactAsync(stepId, fence, runner.Owner, name!, request.Body, cancellationToken);
         return stored is null ? LeaseLost(stepId, fence) : TypedResults.Ok(stored);
     }
 
-    private static async Task<RegisteredRunner?> AuthenticateAsync(HttpContext context, RunnerRegistry registry, CancellationToken cancellationToken)
+    private async Task<RegisteredRunner?> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var header = context.Request.Headers.Authorization.ToString();
+        var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7
             ? await registry.AuthenticateAsync(header[7..].Trim(), cancellationToken)
             : null;
+    }
+
+    /// <returns>False when the parameter is there but not a whole number; the value is null when it is absent.</returns>
+    private static bool TryQueryInt(HttpRequest request, string name, out int? value)
+    {
+        value = null;
+        var raw = request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return true;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
+        {
+            return false;
+        }
+
+        value = parsed;
+        return true;
     }
 
     private static ProblemHttpResult Unauthorized() =>

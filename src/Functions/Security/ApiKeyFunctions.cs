@@ -4,24 +4,21 @@ using DevMentor.Core.Collaborators;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Security;
 
 /// <summary>API keys, for platform admins: create (the key is shown once), list, revoke.</summary>
-public static class ApiKeyFunctions
+[Authorize(Policy = SecuritySetup.AdminPolicy)]
+[Tags("ApiKeys")]
+public sealed class ApiKeyFunctions(ApiKeyStore keys)
 {
-    public static IEndpointRouteBuilder MapApiKeyFunctions(this IEndpointRouteBuilder routes)
-    {
-        var group = routes.MapGroup("/apikeys").WithTags("ApiKeys").RequireAuthorization(SecuritySetup.AdminPolicy);
-        group.MapPost("", CreateAsync).WithName("CreateApiKey");
-        group.MapGet("", ListAsync).WithName("ListApiKeys");
-        group.MapDelete("/{id}", RevokeAsync).WithName("RevokeApiKey");
-        return routes;
-    }
-
     /// <summary>Body: <c>{"name": "ci", "userId": "ci-bot", "admin": false}</c>; userId defaults to the caller.</summary>
-    public static async Task<IResult> CreateAsync(HttpContext context, ApiKeyStore keys, CancellationToken cancellationToken)
+    [Function("CreateApiKey")]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "apikeys")] HttpRequest request, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var (body, problem) = await JsonRequest.ReadAsync(context.Request, cancellationToken);
         if (problem is not null)
         {
@@ -74,10 +71,12 @@ public static class ApiKeyFunctions
         return TypedResults.Created($"/apikeys/{created.Id}", created);
     }
 
-    public static async Task<IResult> ListAsync(HttpContext context, ApiKeyStore keys, CancellationToken cancellationToken) =>
-        ConditionalGet.JsonWithHashETag(context, JsonSerializer.SerializeToUtf8Bytes(new ApiKeyPage(await keys.ListAsync(cancellationToken)), ProjectsJsonContext.Default.ApiKeyPage));
+    [Function("ListApiKeys")]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "apikeys")] HttpRequest request, CancellationToken cancellationToken) =>
+        ConditionalGet.JsonWithHashETag(request.HttpContext, JsonSerializer.SerializeToUtf8Bytes(new ApiKeyPage(await keys.ListAsync(cancellationToken)), ProjectsJsonContext.Default.ApiKeyPage));
 
-    public static async Task<IResult> RevokeAsync(string id, ApiKeyStore keys, CancellationToken cancellationToken) =>
+    [Function("RevokeApiKey")]
+    public async Task<IResult> RevokeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "apikeys/{id}")] HttpRequest request, string id, CancellationToken cancellationToken) =>
         Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound, title: "Not found", detail: "No such API key.");

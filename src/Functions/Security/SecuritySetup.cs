@@ -33,11 +33,12 @@ public static class SecuritySetup
             authentication.AddJwtBearer(o => ConfigureJwt(o, security));
         }
 
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, CallerRequired>();
+        // Every function needs a caller unless it is [AllowAnonymous] (CallerGate); Admin is the one named policy.
         services.AddAuthorizationBuilder()
-            // Everything needs a caller unless its endpoint says AllowAnonymous (health, timers, webhooks).
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(Scheme).AddRequirements(new CallerRequired()).Build())
             .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireClaim(DevMentorClaims.Role, DevMentorClaims.AdminRole));
+        services.AddSingleton<CallerGate>();
+        services.AddSingleton<RateLimitGate>();
+        services.AddSingleton<CorsGate>();
 
         services.AddCors(o => o.AddDefaultPolicy(policy =>
         {
@@ -56,8 +57,8 @@ public static class SecuritySetup
 
             policy.WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
                 .AllowAnyHeader()
-                .WithExposedHeaders("ETag", "Location", "Retry-After", RateLimitMiddleware.LimitHeader, RateLimitMiddleware.RemainingHeader,
-                    RateLimitMiddleware.ResetHeader, "Idempotent-Replayed")
+                .WithExposedHeaders("ETag", "Location", "Retry-After", RateLimitGate.LimitHeader, RateLimitGate.RemainingHeader,
+                    RateLimitGate.ResetHeader, "Idempotent-Replayed")
                 // Browsers cap this (Chromium at 2 h); an hour saves most preflights without pinning a changed policy for long.
                 .SetPreflightMaxAge(TimeSpan.FromHours(1));
         }));

@@ -6,31 +6,29 @@ using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
+using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Webhooks;
 
 /// <summary>A project's link to its repository host: its own webhook secret, and the repository created with createRemote.</summary>
-public static class ProjectIntegrationFunctions
+[Tags("Projects")]
+public sealed class ProjectIntegrationFunctions(ProjectWebhookSecretService secrets, RemoteProvisioning remotes)
 {
-    public static IEndpointRouteBuilder MapProjectIntegrationFunctions(this IEndpointRouteBuilder routes)
+    [Function("GetProjectWebhookSecret")]
+    public async Task<IResult> GetSecretStatusAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/webhook-secret")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var group = routes.MapGroup("/projects/{id}").WithTags("Projects");
-        group.MapGet("/webhook-secret", GetSecretStatusAsync).WithName("GetProjectWebhookSecret");
-        group.MapPost("/webhook-secret", SetSecretAsync).WithName("SetProjectWebhookSecret");
-        group.MapGet("/remote", GetRemoteAsync).WithName("GetProjectRemote");
-        group.MapPost("/remote/retry", RetryRemoteAsync).WithName("RetryProjectRemote");
-        return routes;
-    }
-
-    public static async Task<IResult> GetSecretStatusAsync(string id, HttpContext context, ProjectWebhookSecretService secrets, CancellationToken cancellationToken)
-    {
+        var context = request.HttpContext;
         var outcome = await secrets.GetStatusAsync(Caller.From(context.User), id, cancellationToken);
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value) : OutcomeResults.Problem(outcome);
     }
 
     /// <summary>Sets the secret from <c>{"secret": "…"}</c>, or generates one for an empty body; the old one stops working at once.</summary>
-    public static async Task<IResult> SetSecretAsync(string id, HttpContext context, ProjectWebhookSecretService secrets, CancellationToken cancellationToken)
+    [Function("SetProjectWebhookSecret")]
+    public async Task<IResult> SetSecretAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/webhook-secret")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         string? supplied = null;
         if (context.Request.ContentLength is not 0 && (context.Request.ContentLength is > 0 || context.Request.ContentType is not null))
         {
@@ -66,15 +64,21 @@ public static class ProjectIntegrationFunctions
         return TypedResults.Ok(outcome.Value);
     }
 
-    public static async Task<IResult> GetRemoteAsync(string id, HttpContext context, RemoteProvisioning remotes, CancellationToken cancellationToken)
+    [Function("GetProjectRemote")]
+    public async Task<IResult> GetRemoteAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/{id}/remote")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await remotes.GetAsync(Caller.From(context.User), id, cancellationToken);
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value) : OutcomeResults.Problem(outcome);
     }
 
     /// <summary>200 with the state when the repository and hook now exist; 502 with GitHub's reason when it failed again (the state is kept).</summary>
-    public static async Task<IResult> RetryRemoteAsync(string id, HttpContext context, RemoteProvisioning remotes, CancellationToken cancellationToken)
+    [Function("RetryProjectRemote")]
+    public async Task<IResult> RetryRemoteAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/{id}/remote/retry")] HttpRequest request, string id, CancellationToken cancellationToken)
     {
+        var context = request.HttpContext;
         var outcome = await remotes.RetryAsync(Caller.From(context.User), id, cancellationToken);
         if (!outcome.Succeeded)
         {

@@ -3,40 +3,38 @@ using DevMentor.Core.Integrations.GitLab;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DevMentor.Functions.Webhooks;
 
-/// <summary>Repository webhooks: authenticated by their signature or token, not by user credentials.</summary>
-public static class WebhookFunctions
+/// <summary>
+/// Repository webhooks: authenticated by their signature or token, not by user credentials; GitHub
+/// sends from a few shared addresses, so no per-IP limit. Operators (platform admins) may look at a
+/// stored delivery or run it through processing again.
+/// </summary>
+[Tags("Webhooks")]
+public sealed class WebhookFunctions(WebhookDeliveryStore deliveries, WebhookProcessor processor, GitHubWebhookIntake gitHub, GitLabWebhookIntake gitLab)
 {
     /// <summary>GitHub caps payloads at 25 MB.</summary>
     public const long MaxPayloadBytes = 25L * 1024 * 1024;
 
-    public static IEndpointRouteBuilder MapWebhookFunctions(this IEndpointRouteBuilder routes)
-    {
-        // Signature or token auth, not user auth; GitHub sends from a few shared addresses, so no per-IP limit.
-        var group = routes.MapGroup("/webhooks").WithTags("Webhooks").AllowAnonymous().DisableRateLimiting();
-        group.MapPost("/github", GitHubAsync).WithName("GitHubWebhook").WithRequestBodyLimit(MaxPayloadBytes);
-        group.MapPost("/gitlab", GitLabAsync).WithName("GitLabWebhook").WithRequestBodyLimit(MaxPayloadBytes);
-
-        // Operators only: look at a stored delivery, or run it through processing again.
-        var admin = routes.MapGroup("/webhooks/deliveries").WithTags("Webhooks").RequireAuthorization(SecuritySetup.AdminPolicy);
-        admin.MapGet("/{id:guid}", GetDeliveryAsync).WithName("GetWebhookDelivery");
-        admin.MapPost("/{id:guid}/reprocess", ReprocessAsync).WithName("ReprocessWebhookDelivery");
-        return routes;
-    }
-
-    public static async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>>> GetDeliveryAsync(
-        Guid id, WebhookDeliveryStore deliveries, CancellationToken cancellationToken) =>
+    [Function("GetWebhookDelivery")]
+    [Authorize(Policy = SecuritySetup.AdminPolicy)]
+    public async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>>> GetDeliveryAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "webhooks/deliveries/{id:guid}")] HttpRequest request, Guid id, CancellationToken cancellationToken) =>
         await deliveries.GetAsync(id, cancellationToken) is { } delivery
             ? TypedResults.Ok(WebhookDeliveryView.From(delivery))
             : DeliveryNotFound(id);
 
     /// <summary>Processes the delivery again now (runs it started before are not started twice: they carry the delivery's idempotency key).</summary>
-    public static async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>, ProblemHttpResult>> ReprocessAsync(
-        Guid id, WebhookDeliveryStore deliveries, WebhookProcessor processor, CancellationToken cancellationToken)
+    [Function("ReprocessWebhookDelivery")]
+    [Authorize(Policy = SecuritySetup.AdminPolicy)]
+    public async Task<Results<Ok<WebhookDeliveryView>, NotFound<ProblemDetails>, ProblemHttpResult>> ReprocessAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/deliveries/{id:guid}/reprocess")] HttpRequest request, Guid id, CancellationToken cancellationToken)
     {
         if (await deliveries.GetAsync(id, cancellationToken) is null)
         {
@@ -60,17 +58,25 @@ public static class WebhookFunctions
         Detail = $"No webhook delivery has id {id}.",
     });
 
-    public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitHubAsync(
-        HttpRequest request, GitHubWebhookIntake intake, CancellationToken cancellationToken) =>
+    [Function("GitHubWebhook")]
+    [AllowAnonymous]
+    [DisableRateLimiting]
+    [RequestSizeLimit(MaxPayloadBytes)]
+    public async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitHubAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/github")] HttpRequest request, CancellationToken cancellationToken) =>
         ProjectHint(request, out var project) is { } bad
             ? bad
-            : Map(await intake.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
+            : Map(await gitHub.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
 
-    public static async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitLabAsync(
-        HttpRequest request, GitLabWebhookIntake intake, CancellationToken cancellationToken) =>
+    [Function("GitLabWebhook")]
+    [AllowAnonymous]
+    [DisableRateLimiting]
+    [RequestSizeLimit(MaxPayloadBytes)]
+    public async Task<Results<Ok<WebhookAnswer>, Accepted<WebhookAnswer>, ProblemHttpResult>> GitLabAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/gitlab")] HttpRequest request, CancellationToken cancellationToken) =>
         ProjectHint(request, out var project) is { } bad
             ? bad
-            : Map(await intake.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
+            : Map(await gitLab.AcceptAsync(Header(request), project, await ReadBodyAsync(request, cancellationToken), cancellationToken));
 
     /// <summary>A project's own hook URL ends in <c>?project=&lt;id&gt;</c>: it says which project secret to try.</summary>
     private static ProblemHttpResult? ProjectHint(HttpRequest request, out Guid? project)

@@ -5,12 +5,7 @@ namespace DevMentor.Core.Tests.Scheduling;
 
 public sealed class TimerCatalogTests
 {
-    private sealed class FakeTimer(string name, string schedule) : ITimerFunction
-    {
-        public string Name => name;
-        public string Schedule => schedule;
-        public Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
+    private static TimerDefinition FakeTimer(string name, string schedule) => new(name, schedule, (_, _) => Task.CompletedTask);
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
@@ -39,7 +34,7 @@ public sealed class TimerCatalogTests
     [Fact]
     public void Configuration_overrides_a_schedule()
     {
-        var catalog = new TimerCatalog([new FakeTimer("Sweep", "0 */5 * * * *")], Config(("Timers:Sweep:Schedule", "*/10 * * * * *")));
+        var catalog = new TimerCatalog([FakeTimer("Sweep", "0 */5 * * * *")], Config(("Timers:Sweep:Schedule", "*/10 * * * * *")));
 
         var timer = Assert.Single(catalog.Timers);
         Assert.Equal("*/10 * * * * *", timer.Expression);
@@ -50,7 +45,7 @@ public sealed class TimerCatalogTests
     public void An_invalid_override_names_its_key()
     {
         var error = Assert.Throws<InvalidOperationException>(() =>
-            new TimerCatalog([new FakeTimer("Sweep", "0 */5 * * * *")], Config(("Timers:Sweep:Schedule", "every minute"))));
+            new TimerCatalog([FakeTimer("Sweep", "0 */5 * * * *")], Config(("Timers:Sweep:Schedule", "every minute"))));
 
         Assert.Contains("Timers:Sweep:Schedule", error.Message, StringComparison.Ordinal);
     }
@@ -59,7 +54,7 @@ public sealed class TimerCatalogTests
     public void Duplicate_names_are_rejected()
     {
         var error = Assert.Throws<InvalidOperationException>(() =>
-            new TimerCatalog([new FakeTimer("Sweep", "0 * * * * *"), new FakeTimer("sweep", "0 * * * * *")], Config()));
+            new TimerCatalog([FakeTimer("Sweep", "0 * * * * *"), FakeTimer("sweep", "0 * * * * *")], Config()));
 
         Assert.Contains("sweep", error.Message, StringComparison.OrdinalIgnoreCase);
     }

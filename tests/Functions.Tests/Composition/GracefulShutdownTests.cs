@@ -46,19 +46,22 @@ public sealed class GracefulShutdownTests
         var workDir = Directory.CreateTempSubdirectory("shutdown-").FullName;
         Directory.CreateDirectory(TestPostgres.ScratchRoot);
         var dataDir = Path.Combine(TestPostgres.ScratchRoot, "shutdown-" + Guid.NewGuid().ToString("N")[..8]);
+        const string key = "shutdown-admin-key-0123456789abcdef";
         await using var service = ServiceProcess.Start(workDir, new Dictionary<string, string?>
         {
             ["DEVMENTOR_DATA_DIR"] = dataDir,
             ["Scheduler__Enabled"] = "false",
+            ["Auth__BootstrapApiKey"] = key,
         });
         await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
 
         using var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(2) };
         using var client = new HttpClient(handler) { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        var body = new GatedBody("""{"Data":{"timer":{"IsPastDue":false}},"Metadata":{}}""");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/Housekeeping") { Content = body };
+        var body = new GatedBody("""{"name":"Created while stopping"}""");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = body };
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.ExpectContinue = true;
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Api-Key", key);
         var responseTask = client.SendAsync(request);
 
         await body.Requested.WaitAsync(TimeSpan.FromSeconds(30));
@@ -69,9 +72,9 @@ public sealed class GracefulShutdownTests
 
         using var response = await responseTask;
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
         using var answer = JsonDocument.Parse(text);
-        Assert.Contains("Housekeeping ran", answer.RootElement.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("Created while stopping", answer.RootElement.GetProperty("name").GetString());
 
         Assert.Equal(0, await service.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.False(File.Exists(Path.Combine(dataDir, "pg", "postmaster.pid")), "the embedded cluster must be stopped cleanly");

@@ -1,4 +1,5 @@
 using DevMentor.Functions.Composition;
+using DevMentor.Functions.Hosting.Standalone;
 using DevMentor.Functions.Tests.Infrastructure;
 
 namespace DevMentor.Functions.Tests.Composition;
@@ -42,7 +43,7 @@ public sealed class LocalSettingsConfigurationTests
         Environment.SetEnvironmentVariable("Scheduler__Enabled", "true");
         try
         {
-            var builder = DevMentorApp.CreateBuilder(["--Host:CORS=https://from-args.example"], directory);
+            var builder = StandaloneHost.CreateBuilder(["--Host:CORS=https://from-args.example"], directory);
             var settings = ServiceSettings.Load(builder.Configuration, directory);
 
             Assert.Equal(2048, settings.MaxRequestBodyBytes);

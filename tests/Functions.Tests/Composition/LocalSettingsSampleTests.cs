@@ -40,7 +40,7 @@ public sealed partial class LocalSettingsSampleTests
     {
         var sample = JsonNode.Parse(File.ReadAllText(SamplePath))!;
 
-        Assert.Equal("custom", (string?)sample["Values"]!["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.Equal("dotnet-isolated", (string?)sample["Values"]!["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal("UseDevelopmentStorage=true", (string?)sample["Values"]!["AzureWebJobsStorage"]);
         Assert.False((bool)sample["IsEncrypted"]!);
         Assert.All(new[] { "Postgres", "Blob", "Redis" }, name => Assert.NotNull(sample["ConnectionStrings"]![name]));

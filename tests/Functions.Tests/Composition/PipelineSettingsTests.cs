@@ -27,7 +27,7 @@ public sealed class PipelineSettingsTests
     [Fact]
     public void The_embedded_runner_is_off_under_the_Functions_host()
     {
-        var settings = PipelineSettings.Load(Config(), Standalone with { CustomHandlerPort = 7071 });
+        var settings = PipelineSettings.Load(Config(), Standalone with { UnderFunctionsHost = true });
 
         Assert.False(settings.EmbeddedRunnerEnabled);
     }

@@ -24,10 +24,12 @@ public sealed class ServiceSettingsTests
     [Fact]
     public void Under_the_functions_host_the_scheduler_is_off_unless_asked_for()
     {
-        var settings = ServiceSettings.Load(Config(("FUNCTIONS_CUSTOMHANDLER_PORT", "7071")), "/srv/app");
+        var settings = ServiceSettings.Load(Config(), "/srv/app", underFunctionsHost: true);
+        var asked = ServiceSettings.Load(Config(("Scheduler:Enabled", "true")), "/srv/app", underFunctionsHost: true);
 
-        Assert.Equal(7071, settings.CustomHandlerPort);
+        Assert.True(settings.UnderFunctionsHost);
         Assert.False(settings.SchedulerEnabled);
+        Assert.True(asked.SchedulerEnabled);
     }
 
     [Fact]
@@ -36,12 +38,11 @@ public sealed class ServiceSettingsTests
         var error = Assert.Throws<InvalidConfigurationException>(() => ServiceSettings.Load(Config(
             ("ConnectionStrings:Postgres", "Host=x;Nonsense Key=1"),
             ("Limits:MaxRequestBodyBytes", "big"),
-            ("FUNCTIONS_CUSTOMHANDLER_PORT", "70000"),
             ("Scheduler:Enabled", "sometimes"),
             ("Host:CORS", "not-an-origin")), "/srv/app"));
 
-        Assert.Equal(5, error.Problems.Count);
-        foreach (var key in new[] { "ConnectionStrings:Postgres", "Limits:MaxRequestBodyBytes", "FUNCTIONS_CUSTOMHANDLER_PORT", "Scheduler:Enabled", "Host:CORS" })
+        Assert.Equal(4, error.Problems.Count);
+        foreach (var key in new[] { "ConnectionStrings:Postgres", "Limits:MaxRequestBodyBytes", "Scheduler:Enabled", "Host:CORS" })
         {
             Assert.Contains(error.Problems, p => p.StartsWith(key + ":", StringComparison.Ordinal));
         }

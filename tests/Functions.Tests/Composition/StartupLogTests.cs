@@ -30,21 +30,28 @@ public sealed class StartupLogTests
             ["Auth__Jwt__SigningKey"] = signingKey,
             ["Auth__BootstrapApiKey"] = bootstrapKey,
             ["GitHub__Token"] = gitHubToken,
-            // Only the invocation below may fire Housekeeping.
-            ["Scheduler__Enabled"] = "false",
+            // The run stays queued: its start is what is logged.
+            ["Pipelines__Runner__Enabled"] = "false",
         });
         await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
 
+        using (var create = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = new StringContent("""{"name":"Logged"}""", Encoding.UTF8, "application/json") })
+        {
+            create.Headers.Add("X-Api-Key", bootstrapKey);
+            using var created = await service.Client.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/Housekeeping") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-Azure-Functions-InvocationId", Guid.NewGuid().ToString());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/projects/logged/build");
+        request.Headers.Add("X-Api-Key", bootstrapKey);
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using (var response = await service.Client.SendAsync(request))
         {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         }
 
-        await WaitUntilAsync(() => service.Output.Contains("Housekeeping purged", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => service.Output.Contains("started by manual", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         var entries = service.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
 
         Assert.All(entries, e =>
@@ -60,7 +67,7 @@ public sealed class StartupLogTests
         Assert.Contains(messages, m => m.StartsWith("Cache and rate-limit counters: in-process", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains($"listening on http://127.0.0.1:{service.Port}", StringComparison.Ordinal));
 
-        var firing = Assert.Single(entries, e => ((string)e["Message"]!).StartsWith("Timer Housekeeping firing", StringComparison.Ordinal));
+        var firing = Assert.Single(entries, e => ((string)e["Message"]!).Contains("started by manual", StringComparison.Ordinal));
         var scopes = firing["Scopes"]!.AsArray();
         Assert.Contains(scopes, s => s is JsonObject scope && (string?)scope["TraceId"] == traceId);
 

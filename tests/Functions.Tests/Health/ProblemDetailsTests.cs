@@ -36,7 +36,7 @@ public sealed class ProblemDetailsTests
             await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, "method-not-allowed");
         }
 
-        using (var tooLarge = await app.Client.PostAsync("/Housekeeping", new StringContent(new string('x', 4096), Encoding.UTF8, "application/json")))
+        using (var tooLarge = await app.Client.PostAsync("/projects", new StringContent(new string('x', 4096), Encoding.UTF8, "application/json")))
         {
             await AssertProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");
         }
@@ -91,13 +91,13 @@ public sealed class ProblemDetailsTests
         });
         await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
 
-        // No Content-Length: the limit can only be enforced while reading.
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/Housekeeping")
+        // No Content-Length: the limit can only be enforced while reading (an anonymous function that reads its body).
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/runners/register")
         {
             Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("{\"Data\":\"" + new string('x', 64 * 1024) + "\"}"))),
         };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.TransferEncodingChunked = true;
-        request.Headers.Add("X-Azure-Functions-InvocationId", "chunked-test");
         using var response = await service.Client.SendAsync(request);
 
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "payload-too-large");

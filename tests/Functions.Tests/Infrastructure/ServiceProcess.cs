@@ -70,11 +70,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new DirectoryNotFoundException($"No DevMentor.Functions.sln above {from}.");
     }
 
-    public static ServiceProcess Start(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments) =>
-        Start(workingDirectory, environment, asCustomHandler: false, arguments);
-
-    /// <param name="asCustomHandler">Start it as the Azure Functions host does: FUNCTIONS_CUSTOMHANDLER_PORT instead of --urls.</param>
-    public static ServiceProcess Start(string workingDirectory, IDictionary<string, string?> environment, bool asCustomHandler, params string[] arguments)
+    public static ServiceProcess Start(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
     {
         var port = FreePort();
         var startInfo = new ProcessStartInfo("dotnet")
@@ -85,15 +81,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         startInfo.ArgumentList.Add(ExecutablePath);
-        if (asCustomHandler)
-        {
-            startInfo.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            startInfo.ArgumentList.Add("--urls");
-            startInfo.ArgumentList.Add($"http://127.0.0.1:{port}");
-        }
+        startInfo.ArgumentList.Add("--urls");
+        startInfo.ArgumentList.Add($"http://127.0.0.1:{port}");
 
         foreach (var argument in arguments)
         {

@@ -1,4 +1,5 @@
 using DevMentor.Functions.Composition;
+using DevMentor.Functions.Hosting.Standalone;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -26,7 +27,7 @@ public sealed class TestApp : IAsyncDisposable
     public static async Task<TestApp> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null,
         string? contentRoot = null)
     {
-        var builder = DevMentorApp.CreateBuilder([], contentRoot);
+        var builder = StandaloneHost.CreateBuilder([], contentRoot);
         builder.WebHost.UseTestServer();
         var values = new Dictionary<string, string?>
         {
@@ -43,7 +44,7 @@ public sealed class TestApp : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(values);
         configure?.Invoke(builder);
-        var app = DevMentorApp.Build(builder);
+        var app = StandaloneHost.Build(builder);
         await app.StartAsync();
         return new TestApp(app);
     }

@@ -198,7 +198,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
 
         _github.Calls.Clear();
 
-        var timer = _app.Services.GetServices<DevMentor.Core.Scheduling.ITimerFunction>().Single(t => t.Name == "RemoteProvisioningResume");
+        var timer = _app.Services.GetRequiredService<DevMentor.Core.Integrations.Remotes.RemoteProvisioningTimer>();
         await timer.RunAsync(new DevMentor.Core.Scheduling.TimerInvocation(DateTimeOffset.UtcNow, false, "test"), CancellationToken.None);
 
         async Task<string> StatusAsync(JsonElement project)

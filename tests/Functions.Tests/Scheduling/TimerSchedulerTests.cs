@@ -9,11 +9,16 @@ namespace DevMentor.Functions.Tests.Scheduling;
 
 public sealed class TimerSchedulerTests
 {
-    private sealed class RecordingTimer(string schedule, ConcurrentBag<TimerInvocation> fired) : ITimerFunction
-    {
-        public string Name => "Recorder";
-        public string Schedule => schedule;
+    /// <summary>A timer function as the standalone host defines one: the scheduler has claimed the occurrence, this runs it.</summary>
+    private static TimerDefinition RecordingTimer(string schedule, ConcurrentBag<TimerInvocation> fired, Database database) =>
+        new("Recorder", schedule, async (invocation, cancellationToken) =>
+        {
+            var executor = new TimerExecutor(new TimerRunStore(database), NullLogger<TimerExecutor>.Instance);
+            await executor.RunClaimedAsync("Recorder", invocation, new Recorder(fired), cancellationToken);
+        });
 
+    private sealed class Recorder(ConcurrentBag<TimerInvocation> fired) : ITimerJob
+    {
         public Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
         {
             fired.Add(invocation);
@@ -29,7 +34,7 @@ public sealed class TimerSchedulerTests
         return database;
     }
 
-    private static TimerScheduler Scheduler(Database database, ITimerFunction timer)
+    private static TimerScheduler Scheduler(Database database, TimerDefinition timer)
     {
         var runs = new TimerRunStore(database);
         var catalog = new TimerCatalog([timer], new ConfigurationBuilder().Build());
@@ -41,8 +46,8 @@ public sealed class TimerSchedulerTests
     {
         await using var database = await MigratedDatabaseAsync("timer_two_instances");
         var fired = new ConcurrentBag<TimerInvocation>();
-        using var first = Scheduler(database, new RecordingTimer("* * * * * *", fired));
-        using var second = Scheduler(database, new RecordingTimer("* * * * * *", fired));
+        using var first = Scheduler(database, RecordingTimer("* * * * * *", fired, database));
+        using var second = Scheduler(database, RecordingTimer("* * * * * *", fired, database));
 
         await first.StartAsync(CancellationToken.None);
         await second.StartAsync(CancellationToken.None);
@@ -76,8 +81,8 @@ public sealed class TimerSchedulerTests
         await runs.CompleteAsync("Recorder", lastRun, null, CancellationToken.None);
         var fired = new ConcurrentBag<TimerInvocation>();
         // Two instances coming back together both see the missed occurrence; one of them runs it.
-        using var first = Scheduler(database, new RecordingTimer(schedule, fired));
-        using var second = Scheduler(database, new RecordingTimer(schedule, fired));
+        using var first = Scheduler(database, RecordingTimer(schedule, fired, database));
+        using var second = Scheduler(database, RecordingTimer(schedule, fired, database));
 
         await Task.WhenAll(first.StartAsync(CancellationToken.None), second.StartAsync(CancellationToken.None));
         await WaitUntilAsync(() => !fired.IsEmpty, TimeSpan.FromSeconds(10));
@@ -101,7 +106,7 @@ public sealed class TimerSchedulerTests
     {
         await using var database = await MigratedDatabaseAsync("timer_first_start");
         var fired = new ConcurrentBag<TimerInvocation>();
-        using var scheduler = Scheduler(database, new RecordingTimer("0 0 0 1 1 *", fired));
+        using var scheduler = Scheduler(database, RecordingTimer("0 0 0 1 1 *", fired, database));
 
         await scheduler.StartAsync(CancellationToken.None);
         await Task.Delay(1000);

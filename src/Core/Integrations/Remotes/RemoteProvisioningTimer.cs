@@ -7,13 +7,10 @@ namespace DevMentor.Core.Integrations.Remotes;
 /// Every minute: finishes GitHub repositories and hooks whose creation a crash interrupted (the
 /// project was stored with a pending remote, then the service died before or while calling GitHub).
 /// </summary>
-public sealed partial class RemoteProvisioningTimer(RemoteProvisioning provisioning, ILogger<RemoteProvisioningTimer> logger) : ITimerFunction
+public sealed partial class RemoteProvisioningTimer(RemoteProvisioning provisioning, ILogger<RemoteProvisioningTimer> logger) : ITimerJob
 {
     /// <summary>How long a pending remote is left to the create request that stored it.</summary>
     public static readonly TimeSpan PendingGrace = TimeSpan.FromMinutes(1);
-
-    public string Name => "RemoteProvisioningResume";
-    public string Schedule => "0 * * * * *";
 
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
     {

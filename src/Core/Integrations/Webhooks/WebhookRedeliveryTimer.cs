@@ -4,11 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>Nothing missed: processes deliveries stored but never finished (e.g. a crash between answer and processing).</summary>
-public sealed partial class WebhookRedeliveryTimer(WebhookProcessor processor, ILogger<WebhookRedeliveryTimer> logger) : ITimerFunction
+public sealed partial class WebhookRedeliveryTimer(WebhookProcessor processor, ILogger<WebhookRedeliveryTimer> logger) : ITimerJob
 {
-    public string Name => "WebhookRedelivery";
-    public string Schedule => "*/30 * * * * *";
-
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
     {
         var processed = await processor.ProcessWaitingAsync(cancellationToken);
