@@ -431,40 +431,14 @@ public sealed class RedisBackendTests
         Assert.Null(await readerCache.GetAsync("project:7", CancellationToken.None));
     }
 
-    /// <summary>
-    /// Generous timeouts: on a loaded machine (parallel tests, other builds) a Redis round trip can
-    /// take a while, and a timeout would rightly fall back to in-process counting, which the
-    /// sharing tests would read as a failure. The outage tests do not depend on them: a stopped or
-    /// locked-out Redis drops the connection, and the fallback is immediate.
-    /// </summary>
-    private static Dictionary<string, string?> RedisSettings(ChildServer redis, string prefix) => new()
-    {
-        ["ConnectionStrings:Redis"] = TestRedis.ConnectionString(redis),
-        ["Redis:KeyPrefix"] = prefix,
-        ["Redis:ConnectTimeoutMs"] = "5000",
-        ["Redis:OperationTimeoutMs"] = "5000",
-    };
+    private static Dictionary<string, string?> RedisSettings(ChildServer redis, string prefix) => RedisTesting.Settings(TestRedis.ConnectionString(redis), prefix);
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> WaitForReadinessAsync(TestApp app, string expected, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            using var response = await app.Client.GetAsync("/health/ready");
-            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            if (body.GetProperty("status").GetString() == expected || watch.Elapsed > timeout)
-            {
-                Assert.True(body.GetProperty("status").GetString() == expected, $"readiness is not {expected} after {timeout}: {body}");
-                return (response.StatusCode, body);
-            }
+    private static Task<(HttpStatusCode Status, JsonElement Body)> WaitForReadinessAsync(TestApp app, string expected, TimeSpan timeout) =>
+        RedisTesting.WaitForReadinessAsync(app, expected, timeout);
 
-            await Task.Delay(200);
-        }
-    }
+    private static string Unique() => RedisTesting.Unique();
 
-    private static string Unique() => "t" + Guid.NewGuid().ToString("N")[..10] + ":";
+    private static byte[] Bytes(string text) => RedisTesting.Bytes(text);
 
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+    private static string? Text(byte[]? bytes) => RedisTesting.Text(bytes);
 }
