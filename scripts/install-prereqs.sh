@@ -29,8 +29,9 @@ if ! have_postgres; then
 fi
 
 # Redis for the cache and rate-limit tests (the fixtures start their own instances on loopback).
-if ! command -v redis-server >/dev/null 2>&1; then
-  apt_install redis-server
+# redis-cli (Debian's redis-tools) creates the 3-node Redis Cluster the cluster tests start.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  apt_install redis-server redis-tools
 fi
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

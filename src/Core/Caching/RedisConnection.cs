@@ -1,61 +1,56 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace DevMentor.Core.Caching;
 
-/// <summary>Redis settings: ConnectionStrings:Redis and the Redis:* keys.</summary>
-public sealed record RedisOptions
-{
-    /// <summary>A StackExchange.Redis configuration string, e.g. <c>cache.example.com:6380,password=…,ssl=true</c>.</summary>
-    public required string ConnectionString { get; init; }
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
-    /// <summary>The longest any one cache or counter operation may take before it counts as an outage.</summary>
-    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(1);
-    /// <summary>Put in front of every key, so several services (or test runs) can share one Redis.</summary>
-    public string KeyPrefix { get; init; } = "devmentor:";
-}
-
 /// <summary>
-/// The one Redis connection of this instance (StackExchange.Redis 1.2.6, the newest that restores
-/// here). It connects in the background and reconnects by itself (abortConnect=false), so the
-/// service starts and keeps answering while Redis is away; callers use <see cref="TryRunAsync{T}"/>,
-/// which gives up at once while the connection is down and after <see cref="RedisOptions.OperationTimeout"/>
-/// otherwise, and then fall back (a cache miss, in-process counters).
+/// The one Redis connection of this instance: a StackExchange.Redis multiplexer over a single node
+/// or a Redis Cluster. The library does the hard parts: it finds the cluster's nodes and slot map,
+/// routes each key to its node and follows MOVED/ASK redirections, reconnects by itself
+/// (abortConnect=false, so the service starts and keeps answering while Redis is away), fails
+/// commands for a node it is not connected to at once (BacklogPolicy.FailFast) instead of queueing
+/// them, and drops a connection that has answered nothing for four operation timeouts. Callers use
+/// <see cref="TryRunAsync{T}"/>, which turns every failure and anything slower than
+/// <see cref="RedisOptions.OperationTimeout"/> into (false, default) so they can fall back (a cache
+/// miss, in-process counters).
 /// </summary>
 public sealed partial class RedisConnection : IAsyncDisposable
 {
-    /// <summary>After an operation timed out, Redis is skipped for this long instead of making every request wait.</summary>
-    private static readonly TimeSpan TimeoutBackoff = TimeSpan.FromSeconds(2);
+    /// <summary>Failed operations are logged at most this often (a count of the others goes with it), not once per request.</summary>
+    private static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
 
     private readonly ConfigurationOptions _configuration;
     private readonly ILogger _logger;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, byte> _unreachable = new(StringComparer.Ordinal); // endpoints whose outage was logged
     private Task<ConnectionMultiplexer>? _connecting;
     private volatile ConnectionMultiplexer? _multiplexer;
-    private long _skipUntil;
-    private int _down = -1; // -1 unknown, 0 up, 1 down: outages are logged once, not per request
+    private long _nextFailureLog;
+    private int _unloggedFailures;
 
     public RedisConnection(RedisOptions options, ILogger<RedisConnection> logger)
     {
         _logger = logger;
         Options = options;
         _configuration = Configure(options);
-        Description = "Redis at " + string.Join(", ", _configuration.EndPoints.Select(e => e.ToString()));
+        Description = "Redis at " + string.Join(", ", _configuration.EndPoints.Select(Format));
     }
 
     public RedisOptions Options { get; }
 
-    /// <summary>"Redis at host:port" — endpoints only, never the password.</summary>
+    /// <summary>"Redis at host:port[, host:port…]": the configured endpoints only, never the password.</summary>
     public string Description { get; }
 
     public string KeyPrefix => Options.KeyPrefix;
 
+    /// <summary>Connected to at least one node (on a cluster, others may still be away).</summary>
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
-    /// <summary>Raised (on a background thread) when the connection comes back after an outage.</summary>
-    public event Action? Restored;
+    /// <summary>The multiplexer once the first connection attempt has finished; null before.</summary>
+    internal IConnectionMultiplexer? Multiplexer => _multiplexer;
 
-    /// <summary>The StackExchange.Redis options the connection uses, with our timeouts and abortConnect=false.</summary>
+    /// <summary>The StackExchange.Redis options the connection uses: the configuration string with our timeouts and policies.</summary>
     public static ConfigurationOptions Configure(RedisOptions options)
     {
         var configuration = ConfigurationOptions.Parse(options.ConnectionString);
@@ -64,10 +59,13 @@ public sealed partial class RedisConnection : IAsyncDisposable
             throw new ArgumentException("it names no host:port.", nameof(options));
         }
 
-        configuration.AbortOnConnectFail = false; // start and keep retrying while Redis is down
+        var operationTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        configuration.AbortOnConnectFail = false; // start, and keep retrying, while Redis is down
         configuration.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
-        configuration.SyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
-        configuration.ResponseTimeout = (int)options.OperationTimeout.TotalMilliseconds;
+        configuration.SyncTimeout = operationTimeout;
+        configuration.AsyncTimeout = operationTimeout; // also what the library's dead-connection check counts in
+        configuration.BacklogPolicy = BacklogPolicy.FailFast; // a cache must not make requests wait for a reconnection
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 500, maxDeltaBackOffMilliseconds: 5000);
         configuration.KeepAlive = 5; // seconds: notices a silently dead connection
         configuration.ConnectRetry = 1;
         configuration.ClientName ??= "devmentor";
@@ -91,8 +89,8 @@ public sealed partial class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="operation"/> on Redis; (false, default) when Redis is down, slow or
-    /// failing. Only the caller's own cancellation is thrown.
+    /// Runs <paramref name="operation"/> on Redis; (false, default) when the node that holds the key
+    /// is unreachable, slow or refuses. Only the caller's own cancellation is thrown.
     /// </summary>
     public async Task<(bool Ok, T Value)> TryRunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
     {
@@ -103,63 +101,22 @@ public sealed partial class RedisConnection : IAsyncDisposable
             return (false, default!);
         }
 
-        if (!multiplexer.IsConnected || Environment.TickCount64 < Interlocked.Read(ref _skipUntil))
-        {
-            return (false, default!);
-        }
-
         Task<T>? task = null;
         try
         {
             task = operation(multiplexer.GetDatabase());
-            var value = await task.WaitAsync(Options.OperationTimeout, cancellationToken);
-            return (true, value);
+            return (true, await task.WaitAsync(Options.OperationTimeout, cancellationToken));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Observe(task);
             throw;
         }
-        catch (TimeoutException e)
-        {
-            Observe(task);
-            Interlocked.Exchange(ref _skipUntil, Environment.TickCount64 + (long)TimeoutBackoff.TotalMilliseconds);
-            MarkDown(e.Message);
-            return (false, default!);
-        }
-        catch (RedisServerException e)
-        {
-            LogOperationFailed(_logger, Description, e.Message);
-            return (false, default!);
-        }
-        catch (RedisException e)
-        {
-            MarkDown(e.Message);
-            return (false, default!);
-        }
-    }
-
-    /// <summary>A round trip to Redis for readiness; null when it cannot be had within the operation timeout.</summary>
-    public async Task<TimeSpan?> PingAsync(CancellationToken cancellationToken)
-    {
-        var multiplexer = _multiplexer;
-        if (multiplexer is null || !multiplexer.IsConnected)
-        {
-            return null;
-        }
-
-        Task<TimeSpan>? task = null;
-        try
-        {
-            task = multiplexer.GetDatabase().PingAsync();
-            var latency = await task.WaitAsync(Options.OperationTimeout, cancellationToken);
-            Interlocked.Exchange(ref _skipUntil, 0);
-            return latency;
-        }
         catch (Exception e) when (e is TimeoutException or RedisException)
         {
             Observe(task);
-            return null;
+            NoteFailure(e);
+            return (false, default!);
         }
     }
 
@@ -180,11 +137,36 @@ public sealed partial class RedisConnection : IAsyncDisposable
         {
             var multiplexer = await connecting;
             await multiplexer.CloseAsync(allowCommandsToComplete: false);
-            multiplexer.Dispose();
+            await multiplexer.DisposeAsync();
         }
         catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
         }
+    }
+
+    internal static string Format(System.Net.EndPoint endPoint) => Format(endPoint.ToString());
+
+    /// <summary>"Unspecified/host:port" (a name not resolved yet) reads as "host:port".</summary>
+    internal static string Format(string? endPoint) => endPoint is null ? "?" : endPoint.StartsWith("Unspecified/", StringComparison.Ordinal) ? endPoint["Unspecified/".Length..] : endPoint;
+
+    /// <summary>What went wrong, short: the library's connection failure type, the server's error line, or the timeout.</summary>
+    internal string Describe(Exception e) => e switch
+    {
+        RedisConnectionException connection => $"no connection ({connection.FailureType})",
+        TimeoutException => $"no answer within {Options.OperationTimeout.TotalMilliseconds:0} ms",
+        _ => Redact(e.Message),
+    };
+
+    /// <summary>An error message fit for a log or a readiness report: one line, the password (if any) masked.</summary>
+    internal string Redact(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        if (line.Length > 300)
+        {
+            line = line[..300] + "…";
+        }
+
+        return _configuration.Password is { Length: > 0 } password ? line.Replace(password, "***", StringComparison.Ordinal) : line;
     }
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
@@ -196,73 +178,67 @@ public sealed partial class RedisConnection : IAsyncDisposable
         }
         catch (Exception e)
         {
-            MarkDown(e.Message); // stays in fallback; readiness keeps saying Degraded
+            LogUnavailable(_logger, Description, Redact(e.Message)); // stays in fallback; readiness keeps saying Degraded
             throw;
         }
 
+        // The library raises these per node and per physical connection; the interactive one is ours
+        // (no pub/sub is used). Each node's outage is logged once, and its return once.
         multiplexer.ConnectionFailed += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Interactive)
+            var endPoint = Format(e.EndPoint?.ToString());
+            if (e.ConnectionType == ConnectionType.Interactive && _unreachable.TryAdd(endPoint, 0))
             {
-                MarkDown($"{e.FailureType}");
+                LogUnavailable(_logger, Description, $"{endPoint}: {e.FailureType}");
             }
         };
         multiplexer.ConnectionRestored += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Interactive)
+            var endPoint = Format(e.EndPoint?.ToString());
+            if (e.ConnectionType == ConnectionType.Interactive && _unreachable.TryRemove(endPoint, out byte _))
             {
-                MarkUp();
+                LogAvailable(_logger, Description, endPoint);
             }
         };
         _multiplexer = multiplexer;
         if (multiplexer.IsConnected)
         {
-            MarkUp();
+            LogAvailable(_logger, Description, string.Join(", ", multiplexer.GetEndPoints().Select(Format)));
         }
         else
         {
-            MarkDown("no connection at start");
+            foreach (var endPoint in multiplexer.GetEndPoints())
+            {
+                _unreachable.TryAdd(Format(endPoint), 0);
+            }
+
+            LogUnavailable(_logger, Description, "no connection at start");
         }
 
         return multiplexer;
     }
 
-    private void MarkDown(string reason)
+    private void NoteFailure(Exception e)
     {
-        if (Interlocked.Exchange(ref _down, 1) != 1)
+        var now = Environment.TickCount64;
+        var next = Interlocked.Read(ref _nextFailureLog);
+        if (now < next || Interlocked.CompareExchange(ref _nextFailureLog, now + (long)FailureLogInterval.TotalMilliseconds, next) != next)
         {
-            LogUnavailable(_logger, Description, reason);
-        }
-    }
-
-    private void MarkUp()
-    {
-        Interlocked.Exchange(ref _skipUntil, 0);
-        var previous = Interlocked.Exchange(ref _down, 0);
-        if (previous == 0)
-        {
+            Interlocked.Increment(ref _unloggedFailures);
             return;
         }
 
-        LogAvailable(_logger, Description);
-        if (previous == 1)
-        {
-            var handlers = Restored;
-            if (handlers is not null)
-            {
-                _ = Task.Run(handlers);
-            }
-        }
+        LogOperationFailed(_logger, Description, Describe(e), Interlocked.Exchange(ref _unloggedFailures, 0));
     }
 
     private static void Observe(Task? task) => task?.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Redis} is unreachable ({Reason}): the cache is bypassed and rate limits are counted in this instance until it is back")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Redis} is unreachable ({Reason}): the cache is bypassed and rate limits are counted in this instance for what it serves until it is back")]
     private static partial void LogUnavailable(ILogger logger, string redis, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Redis} is connected: cache and rate limits are shared")]
-    private static partial void LogAvailable(ILogger logger, string redis);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Redis} is connected ({Nodes}): cache and rate limits are shared")]
+    private static partial void LogAvailable(ILogger logger, string redis, string nodes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Redis} refused an operation: {Error}")]
-    private static partial void LogOperationFailed(ILogger logger, string redis, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Redis} failed an operation, served without it: {Error} ({Others} more failures since the last such message)")]
+    private static partial void LogOperationFailed(ILogger logger, string redis, string error, int others);
 }

@@ -4,7 +4,9 @@ namespace DevMentor.Core.RateLimiting;
 
 /// <summary>
 /// Fixed-window counters in Redis, shared by every instance: one key per client and window, counted
-/// with INCR and set to expire when the window ends (one Lua script, so both happen or neither).
+/// with INCR and set to expire when the window ends (one Lua script, so both happen or neither). The
+/// script names its one key in KEYS, so on a Redis Cluster the library sends it to the node owning
+/// that key's slot and the script never touches another slot (no hash tag needed).
 /// Windows are aligned to the clock exactly as <see cref="InProcessRateLimitCounters"/>'s are.
 /// While Redis is down, counting falls back to those in-process counters (limits then hold per
 /// instance, which is the best that can be done without a shared store).

@@ -54,7 +54,7 @@ public sealed class RedisBackendTests
         var database = await TestPostgres.CreateDatabaseAsync("redis-projects");
         await using var a = await TestApp.StartAsync(database, settings);
         await using var b = await TestApp.StartAsync(database, settings);
-        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
+        await using var raw = await RedisAdmin.ConnectAsync(redis);
         using var create = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "uma", """{"name": "Cached in Redis", "description": "v1"}"""));
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
         var id = JsonDocument.Parse(await create.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
@@ -65,18 +65,18 @@ public sealed class RedisBackendTests
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         }
 
-        Assert.Contains("v1", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal); // instance A filled the shared entry
+        Assert.Contains("v1", await raw.GetAsync(redisKey), StringComparison.Ordinal); // instance A filled the shared entry
         // For five minutes (the platform blueprint's TTL), counted down by Redis.
-        var ttl = long.Parse(await raw.SendAsync("PTTL", redisKey) ?? "-2", System.Globalization.CultureInfo.InvariantCulture);
+        var ttl = await raw.TimeToLiveMsAsync(redisKey);
         Assert.InRange(ttl, (long)(Ttl - TimeSpan.FromSeconds(30)).TotalMilliseconds, (long)Ttl.TotalMilliseconds);
 
         using var write = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "uma", """{"description": "v2"}"""));
         Assert.Equal(HttpStatusCode.OK, write.StatusCode);
 
-        Assert.Null(await raw.SendAsync("GET", redisKey)); // instance B's write removed it for everyone
+        Assert.Null(await raw.GetAsync(redisKey)); // instance B's write removed it for everyone
         using var after = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma"));
         Assert.Equal("v2", JsonDocument.Parse(await after.Content.ReadAsStringAsync()).RootElement.GetProperty("description").GetString());
-        Assert.Contains("v2", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal);
+        Assert.Contains("v2", await raw.GetAsync(redisKey), StringComparison.Ordinal);
 
         // The other writes remove it too: a collaborator change, and archiving.
         using (var grant = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Put, $"/projects/{id}/collaborators/val", "uma", """{"role": "viewer"}""")))
@@ -84,19 +84,19 @@ public sealed class RedisBackendTests
             Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
         }
 
-        Assert.Null(await raw.SendAsync("GET", redisKey));
+        Assert.Null(await raw.GetAsync(redisKey));
         using (var asVal = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "val")))
         {
             Assert.Equal(HttpStatusCode.OK, asVal.StatusCode);
         }
 
-        Assert.Contains("\"val\"", await raw.SendAsync("GET", redisKey), StringComparison.Ordinal);
+        Assert.Contains("\"val\"", await raw.GetAsync(redisKey), StringComparison.Ordinal);
         using (var archive = await b.Client.SendAsync(TestAuth.Request(HttpMethod.Delete, $"/projects/{id}", "uma")))
         {
             Assert.Equal(HttpStatusCode.NoContent, archive.StatusCode);
         }
 
-        Assert.Null(await raw.SendAsync("GET", redisKey));
+        Assert.Null(await raw.GetAsync(redisKey));
         using var archived = await a.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "uma"));
         Assert.NotEqual(JsonValueKind.Null, JsonDocument.Parse(await archived.Content.ReadAsStringAsync()).RootElement.GetProperty("archivedAt").ValueKind);
     }
@@ -107,12 +107,12 @@ public sealed class RedisBackendTests
         var redis = await TestRedis.SharedAsync();
         var prefix = Unique();
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("redis-ttl"), RedisSettings(redis, prefix));
-        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
+        await using var raw = await RedisAdmin.ConnectAsync(redis);
         var cache = app.Services.GetRequiredService<ICache>();
 
         await cache.SetAsync("short", Bytes("x"), TimeSpan.FromSeconds(2), CancellationToken.None);
 
-        var remaining = long.Parse(await raw.SendAsync("PTTL", $"{prefix}cache:short") ?? "-2", System.Globalization.CultureInfo.InvariantCulture);
+        var remaining = await raw.TimeToLiveMsAsync($"{prefix}cache:short");
         Assert.InRange(remaining, 1, 2000); // Redis expires it, not a timer of ours
         var watch = Stopwatch.StartNew();
         while (await cache.GetAsync("short", CancellationToken.None) is not null && watch.Elapsed < TimeSpan.FromSeconds(15))
@@ -235,7 +235,7 @@ public sealed class RedisBackendTests
         }
 
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("redis-api-outage"), settings);
-        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
+        await using var raw = await RedisAdmin.ConnectAsync(redis);
         await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(15));
         using var create = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "olga", """{"name": "Outage", "description": "v1"}"""));
         Assert.Equal(HttpStatusCode.Created, create.StatusCode);
@@ -246,7 +246,7 @@ public sealed class RedisBackendTests
             Assert.Equal("2", cached.Headers.GetValues("RateLimit-Remaining").Single()); // counted in Redis: 2 of 4
         }
 
-        Assert.Contains("v1", await raw.SendAsync("GET", $"api:cache:project:v1:{Guid.Parse(id):N}"), StringComparison.Ordinal);
+        Assert.Contains("v1", await raw.GetAsync($"api:cache:project:v1:{Guid.Parse(id):N}"), StringComparison.Ordinal);
 
         redis.Stop();
         await WaitForReadinessAsync(app, "Degraded", TimeSpan.FromSeconds(15));
@@ -282,14 +282,14 @@ public sealed class RedisBackendTests
         Assert.Equal("v2", JsonDocument.Parse(await after.Content.ReadAsStringAsync()).RootElement.GetProperty("description").GetString());
 
         // The cache is in use again (a read may first wait for the outage's missed removal to be replayed).
-        await using var rawAfter = await RawRedisClient.ConnectAsync(redis.Port);
+        await using var rawAfter = await RedisAdmin.ConnectAsync(redis);
         string? entry = null;
         for (var i = 0; i < 3 && entry is null; i++)
         {
             using var read = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Get, $"/projects/{id}", "olga"));
             Assert.Equal(HttpStatusCode.OK, read.StatusCode);
             await Task.Delay(200);
-            entry = await rawAfter.SendAsync("GET", $"api:cache:project:v1:{Guid.Parse(id):N}");
+            entry = await rawAfter.GetAsync($"api:cache:project:v1:{Guid.Parse(id):N}");
         }
 
         Assert.Contains("v2", entry, StringComparison.Ordinal);
@@ -326,14 +326,14 @@ public sealed class RedisBackendTests
         var settings = RedisSettings(redis, prefix: "hung:");
         settings["Redis:OperationTimeoutMs"] = "2000";
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("redis-hung"), settings);
-        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
+        await using var raw = await RedisAdmin.ConnectAsync(redis);
         var cache = app.Services.GetRequiredService<ICache>();
         var counters = app.Services.GetRequiredService<IRateLimitCounters>();
         await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(15));
         await cache.SetAsync("k", Bytes("kept"), Ttl, CancellationToken.None);
         Assert.Equal(1, (await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count);
-        Assert.Equal("kept", await raw.SendAsync("GET", "hung:cache:k"));
-        Assert.Equal("2", await raw.SendAsync("DBSIZE")); // both went to Redis: the entry and the counter
+        Assert.Equal("kept", await raw.GetAsync("hung:cache:k"));
+        Assert.Equal(2, await raw.Primaries[0].DatabaseSizeAsync()); // both went to Redis: the entry and the counter
 
         redis.Pause(); // the connection stays open; nothing answers
         try
@@ -354,11 +354,17 @@ public sealed class RedisBackendTests
         byte[]? value;
         while ((value = await cache.GetAsync("k", CancellationToken.None)) is null && deadline.Elapsed < TimeSpan.FromSeconds(15))
         {
-            await Task.Delay(200); // past the back-off after a timeout
+            await Task.Delay(200); // until the connection the library gave up on is replaced
         }
 
         Assert.Equal("kept", Text(value)); // the entry was in Redis all along
-        Assert.Equal(2, (await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count); // Redis's count again
+
+        // Redis's count again, not the in-process one: the increment given up on during the freeze
+        // was already on its way, so Redis may have applied it once it woke (2 before this one, or 1).
+        var count = (await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count;
+        var counterKey = Assert.Single(Assert.Single((await raw.KeysByNodeAsync("hung:ratelimit:*")).Values));
+        Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), await raw.GetAsync(counterKey));
+        Assert.InRange(count, 2, 3);
     }
 
     [Fact]
@@ -380,8 +386,8 @@ public sealed class RedisBackendTests
 
         await WaitForReadinessAsync(app, "Healthy", TimeSpan.FromSeconds(30));
         Assert.Equal(1, (await counters.IncrementAsync("client", TimeSpan.FromHours(1), CancellationToken.None)).Count); // Redis's count, from scratch
-        await using var raw = await RawRedisClient.ConnectAsync(redis.Port);
-        Assert.Equal("1", await raw.SendAsync("DBSIZE"));
+        await using var raw = await RedisAdmin.ConnectAsync(redis);
+        Assert.Equal(1, await raw.Primaries[0].DatabaseSizeAsync());
     }
 
     [Fact]
@@ -398,15 +404,15 @@ public sealed class RedisBackendTests
         Assert.Equal("old", Text(await readerCache.GetAsync("project:7", CancellationToken.None)));
 
         // A partition that keeps Redis's data: every client is cut off and cannot get back in.
-        await using var admin = await RawRedisClient.ConnectAsync(redis.Port);
-        await admin.SendAsync("CONFIG", "SET", "requirepass", "locked-out");
-        await admin.SendAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        await using var admin = await RedisAdmin.ConnectAsync(redis);
+        await admin.OnEveryNodeAsync("CONFIG", "SET", "requirepass", "locked-out");
+        await admin.OnEveryNodeAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
         await WaitForReadinessAsync(writer, "Degraded", TimeSpan.FromSeconds(15));
 
         await writerCache.RemoveAsync("project:7", CancellationToken.None); // the write's invalidation cannot reach Redis
-        Assert.Equal("old", await admin.SendAsync("GET", "partition:cache:project:7")); // so the old entry is still there
+        Assert.Equal("old", await admin.GetAsync("partition:cache:project:7")); // so the old entry is still there
 
-        await admin.SendAsync("CONFIG", "SET", "requirepass", "");
+        await admin.OnEveryNodeAsync("CONFIG", "SET", "requirepass", "");
         await WaitForReadinessAsync(writer, "Healthy", TimeSpan.FromSeconds(30));
 
         // The writer never served the entry it failed to remove, and replays the removal once Redis is back.
@@ -416,7 +422,7 @@ public sealed class RedisBackendTests
         do
         {
             await Task.Delay(100);
-            inRedis = await admin.SendAsync("GET", "partition:cache:project:7");
+            inRedis = await admin.GetAsync("partition:cache:project:7");
         }
         while (inRedis is not null && deadline.Elapsed < TimeSpan.FromSeconds(15));
 
@@ -425,40 +431,14 @@ public sealed class RedisBackendTests
         Assert.Null(await readerCache.GetAsync("project:7", CancellationToken.None));
     }
 
-    /// <summary>
-    /// Generous timeouts: on a loaded machine (parallel tests, other builds) a Redis round trip can
-    /// take a while, and a timeout would rightly fall back to in-process counting, which the
-    /// sharing tests would read as a failure. The outage tests do not depend on them: a stopped or
-    /// locked-out Redis drops the connection, and the fallback is immediate.
-    /// </summary>
-    private static Dictionary<string, string?> RedisSettings(ChildServer redis, string prefix) => new()
-    {
-        ["ConnectionStrings:Redis"] = TestRedis.ConnectionString(redis),
-        ["Redis:KeyPrefix"] = prefix,
-        ["Redis:ConnectTimeoutMs"] = "5000",
-        ["Redis:OperationTimeoutMs"] = "5000",
-    };
+    private static Dictionary<string, string?> RedisSettings(ChildServer redis, string prefix) => RedisTesting.Settings(TestRedis.ConnectionString(redis), prefix);
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> WaitForReadinessAsync(TestApp app, string expected, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            using var response = await app.Client.GetAsync("/health/ready");
-            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            if (body.GetProperty("status").GetString() == expected || watch.Elapsed > timeout)
-            {
-                Assert.True(body.GetProperty("status").GetString() == expected, $"readiness is not {expected} after {timeout}: {body}");
-                return (response.StatusCode, body);
-            }
+    private static Task<(HttpStatusCode Status, JsonElement Body)> WaitForReadinessAsync(TestApp app, string expected, TimeSpan timeout) =>
+        RedisTesting.WaitForReadinessAsync(app, expected, timeout);
 
-            await Task.Delay(200);
-        }
-    }
+    private static string Unique() => RedisTesting.Unique();
 
-    private static string Unique() => "t" + Guid.NewGuid().ToString("N")[..10] + ":";
+    private static byte[] Bytes(string text) => RedisTesting.Bytes(text);
 
-    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string? Text(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+    private static string? Text(byte[]? bytes) => RedisTesting.Text(bytes);
 }

@@ -19,9 +19,9 @@ public sealed class BackendSecretsTests
     {
         var azurite = await TestAzurite.SharedAsync();
         await using var redis = await TestRedis.StartAsync("secrets");
-        await using (var setup = await RawRedisClient.ConnectAsync(redis.Port))
+        await using (var setup = await RedisAdmin.ConnectAsync(redis))
         {
-            await setup.SendAsync("CONFIG", "SET", "requirepass", RedisPassword);
+            await setup.OnEveryNodeAsync("CONFIG", "SET", "requirepass", RedisPassword);
         }
 
         var dataDirectory = Path.Combine(TestPostgres.ScratchRoot, "secrets-" + Guid.NewGuid().ToString("N")[..8]);
@@ -49,10 +49,9 @@ public sealed class BackendSecretsTests
         }
 
         // Every client is thrown out: the service notices, logs the outage and reconnects with its password.
-        await using (var admin = await RawRedisClient.ConnectAsync(redis.Port))
+        await using (var admin = await RedisAdmin.ConnectAsync(redis, RedisPassword))
         {
-            await admin.SendAsync("AUTH", RedisPassword);
-            await admin.SendAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+            await admin.OnEveryNodeAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
         }
 
         var watch = Stopwatch.StartNew();
