@@ -182,6 +182,7 @@ module appSettings 'modules/appsettings.bicep' = {
   params: {
     appName: functionApp.outputs.name
     storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
     blobContainerName: blobContainerName
     keyVaultUri: keyVault.outputs.uri
     secretNames: keyVault.outputs.secretNames

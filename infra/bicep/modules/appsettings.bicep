@@ -5,6 +5,8 @@
 
 param appName string
 param storageAccountName string
+@description('The account blob endpoint: the app reads AzureWebJobsStorage:blobServiceUri for its own blobs.')
+param blobEndpoint string
 param blobContainerName string
 param keyVaultUri string
 param secretNames object
@@ -24,6 +26,7 @@ var settings = {
   // Host storage, the Durable Task hub and the app's blobs: one account, by managed identity.
   AzureWebJobsStorage__accountName: storageAccountName
   AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
   Blob__Container: blobContainerName
   // Entra authentication: the user is the app's identity (its name), the password an Entra token.
   ConnectionStrings__Postgres: 'Host=${postgresHost};Port=5432;Database=${postgresDatabase};Username=${appName};Ssl Mode=VerifyFull'
