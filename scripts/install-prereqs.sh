@@ -80,3 +80,9 @@ if ! { [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; } || ldd "$(command -v bu
   apt_install busybox-static
 fi
 # --- end images and deployments
+
+# --- Azure packaging (issue 17): scripts/publish.sh zips the function app; the infra tests run it.
+if ! command -v zip >/dev/null 2>&1 || ! command -v unzip >/dev/null 2>&1; then
+  apt_install zip unzip
+fi
+# --- end Azure packaging

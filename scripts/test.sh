@@ -42,6 +42,13 @@ if ! dotnet build DevMentor.Functions.sln -c "$configuration" --nologo -v quiet;
   exit 1
 fi
 
+# infra/bicep: every template and parameter file builds and lints with no error and no warning.
+if ! scripts/bicep-check.sh; then
+  echo "bicep check failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
 status=0
 dotnet test DevMentor.Functions.sln -c "$configuration" --no-build --nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \

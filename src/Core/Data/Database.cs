@@ -16,9 +16,15 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Where the data lives, for the start log and /health/ready (no password).</summary>
     public string Description { get; private set; } = "not started";
 
-    public void Open(string connectionString, string description)
+    /// <param name="entraCredential">With Postgres:AzureIdentity: the identity whose Entra token is the password.</param>
+    public void Open(string connectionString, string description, Azure.Core.TokenCredential? entraCredential = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (entraCredential is not null)
+        {
+            PostgresEntraAuthentication.Apply(builder, entraCredential);
+        }
+
         builder.ConnectionStringBuilder.ApplicationName ??= "devmentor-project-service";
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
         {

@@ -20,7 +20,8 @@ public sealed partial class DatabaseStartup(
     {
         if (settings.PostgresConnectionString is { } connectionString)
         {
-            database.Open(connectionString, $"PostgreSQL at {Database.Redact(connectionString)}");
+            var entra = settings.PostgresAzureIdentity ? PostgresEntraAuthentication.ManagedIdentity(settings.PostgresClientId) : null;
+            database.Open(connectionString, $"PostgreSQL at {Database.Redact(connectionString)}{(entra is null ? "" : " (Microsoft Entra token)")}", entra);
         }
         else
         {

@@ -16,6 +16,10 @@ public sealed record ServiceSettings
     public required string DataDirectory { get; init; }
     public string? PostgresConnectionString { get; init; }
     public string? PostgresBinDirectory { get; init; }
+    /// <summary>Postgres:AzureIdentity: connect with a Microsoft Entra token of the managed identity as the password.</summary>
+    public bool PostgresAzureIdentity { get; init; }
+    /// <summary>Postgres:ClientId: the user-assigned identity for that token; null = system-assigned.</summary>
+    public string? PostgresClientId { get; init; }
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
     /// <summary>True in the worker process the Azure Functions host started: the host serves HTTP and fires the timers.</summary>
     public bool UnderFunctionsHost { get; init; }
@@ -70,6 +74,17 @@ public sealed record ServiceSettings
         else
         {
             postgres = null;
+        }
+
+        var postgresAzureIdentity = SettingValues.Bool(configuration, "Postgres:AzureIdentity", false, problems);
+        var postgresClientId = configuration["Postgres:ClientId"] is { } pgClientId && !string.IsNullOrWhiteSpace(pgClientId) ? pgClientId.Trim() : null;
+        if (postgresAzureIdentity && postgres is null)
+        {
+            problems.Add("Postgres:AzureIdentity: needs ConnectionStrings:Postgres naming an Azure Database for PostgreSQL server, database and user.");
+        }
+        else if (postgresAzureIdentity && HasPassword(postgres!))
+        {
+            problems.Add("ConnectionStrings:Postgres: holds a password, but Postgres:AzureIdentity uses a Microsoft Entra token instead; remove the password.");
         }
 
         var scheduler = SettingValues.Bool(configuration, "Scheduler:Enabled", !underFunctionsHost, problems);
@@ -149,6 +164,8 @@ public sealed record ServiceSettings
             DataDirectory = Path.GetFullPath(dataDirectory, contentRoot),
             PostgresConnectionString = postgres,
             PostgresBinDirectory = configuration["Postgres:BinDirectory"] is { Length: > 0 } bin ? bin : null,
+            PostgresAzureIdentity = postgresAzureIdentity,
+            PostgresClientId = postgresClientId,
             MaxRequestBodyBytes = maxBody,
             UnderFunctionsHost = underFunctionsHost,
             SchedulerEnabled = scheduler,
@@ -163,5 +180,17 @@ public sealed record ServiceSettings
             RedisOperationTimeout = TimeSpan.FromMilliseconds(redisOperationTimeout),
             RedisKeyPrefix = redisKeyPrefix,
         };
+    }
+
+    private static bool HasPassword(string connectionString)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(connectionString).Password is { Length: > 0 };
+        }
+        catch (ArgumentException)
+        {
+            return false; // already reported as an invalid connection string
+        }
     }
 }

@@ -1,0 +1,18 @@
+// Production: the prod profile of profiles.bicep (zone-redundant PostgreSQL, HA Redis, ZRS storage, purge protection).
+// Secrets and names come from environment variables (azd: `azd env set NAME value`), never from
+// this file: see README.md beside it.
+using 'main.bicep'
+
+import { prod } from 'profiles.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME')
+param location = readEnvironmentVariable('AZURE_LOCATION')
+param sizing = prod
+param postgresPublicAccess = bool(readEnvironmentVariable('DEVMENTOR_POSTGRES_PUBLIC', 'false'))
+param runnerImage = readEnvironmentVariable('DEVMENTOR_RUNNER_IMAGE')
+param runnerRegistryServer = readEnvironmentVariable('DEVMENTOR_RUNNER_REGISTRY', '')
+param jwtSigningKey = readEnvironmentVariable('DEVMENTOR_JWT_SIGNING_KEY')
+param webhookSecretKey = readEnvironmentVariable('DEVMENTOR_WEBHOOK_SECRET_KEY')
+param bootstrapApiKey = readEnvironmentVariable('DEVMENTOR_BOOTSTRAP_API_KEY')
+param runnerRegistrationToken = readEnvironmentVariable('DEVMENTOR_RUNNER_REGISTRATION_TOKEN')
+param githubToken = readEnvironmentVariable('DEVMENTOR_GITHUB_TOKEN', '')
