@@ -8,6 +8,7 @@ using DevMentor.Core.Projects;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Security;
+using DevMentor.Core.Storage.Embedded;
 using DevMentor.Functions.Bench;
 using DevMentor.Functions.Catalog;
 using DevMentor.Functions.Collaborators;
@@ -90,8 +91,8 @@ public static partial class DevMentorApp
         services.AddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
         services.AddRedisIfConfigured(settings);
 
-        // Blob store: filesystem under the data dir, or Azure Blob Storage when configured.
-        services.AddBlobStore(settings);
+        // AzureWebJobsStorage (the embedded Azurite by default) and the blob store in it; before every hosted service that uses storage.
+        services.AddStorage(settings);
 
         services.AddProjects();
         services.AddDevMentorSecurity(security, settings);
@@ -172,6 +173,12 @@ public static partial class DevMentorApp
             return 1;
         }
 
+        if (StorageStartup.MissingPrerequisite(settings) is { } storageProblem)
+        {
+            await Console.Error.WriteLineAsync("devmentor: " + storageProblem);
+            return 1;
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), settings.UnderFunctionsHost ? "Azure Functions custom handler" : "standalone", started.ElapsedMilliseconds));
         try
         {
@@ -188,7 +195,7 @@ public static partial class DevMentorApp
             }
             // File-system, bind (a port in use) and time-out failures are the operator's to fix: one line here, the
             // stack trace is in the host's "Hosting failed to start" log entry.
-            catch (Exception e) when (e is EmbeddedPostgresException or MigrationFailedException or InvalidConfigurationException
+            catch (Exception e) when (e is EmbeddedPostgresException or EmbeddedAzuriteException or MigrationFailedException or InvalidConfigurationException
                 or IOException or UnauthorizedAccessException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync($"devmentor: {e.Message}");
@@ -206,7 +213,7 @@ public static partial class DevMentorApp
     }
 
     /// <summary>
-    /// The embedded cluster, filesystem blobs and generated keys live in the data dir, and some are
+    /// The embedded cluster, the embedded Azurite's files and generated keys live in the data dir, and some are
     /// created while the app is composed; a path that cannot be a directory is a configuration error.
     /// </summary>
     private static string? DataDirectoryProblem(string directory)

@@ -5,7 +5,7 @@ using DevMentor.Core.Storage;
 namespace DevMentor.Functions.Tests.Storage;
 
 /// <summary>
-/// What every blob store adapter promises, run against each (filesystem, Azure over Azurite):
+/// What the blob store promises (once run against each adapter; now the SDK adapter on Azurite):
 /// a subclass only says how to make a fresh, empty store.
 /// </summary>
 public abstract class BlobStoreContractTests : IAsyncLifetime
