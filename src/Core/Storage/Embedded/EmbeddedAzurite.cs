@@ -209,8 +209,12 @@ public sealed partial class EmbeddedAzurite
         State = state;
         ProcessId = state.ProcessId;
         Adopted = adopted;
-        Account = StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort,
-            $"embedded Azurite in {Location} on 127.0.0.1 (blob {state.BlobPort}, queue {state.QueuePort}, table {state.TablePort}){(adopted ? ", adopted from a previous run" : "")}");
+        var account = StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort, "");
+        Account = account with
+        {
+            Description = $"embedded Azurite (pid {state.ProcessId}{(adopted ? ", adopted from a previous run" : "")}): blob {account.BlobServiceUri}, " +
+                $"queue {account.QueueServiceUri}, table {account.TableServiceUri}; files in {Location}",
+        };
     }
 
     private async Task<bool> AllPortsAnswerAsync(AzuriteState state, TimeSpan timeout, CancellationToken cancellationToken)
