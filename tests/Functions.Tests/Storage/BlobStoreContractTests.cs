@@ -362,8 +362,8 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Checks, from outside the adapter, that a large blob went up as blocks. Only Azure has blocks;
-    /// the filesystem adapter's large writes are the same staged copy as its small ones.
+    /// Checks, from outside the adapter, that a large blob went up as blocks (the SDK adapter's
+    /// subclass asks the official JavaScript SDK for the block list).
     /// </summary>
     protected virtual Task AssertWrittenInBlocksAsync(string key, long size) => Task.CompletedTask;
 
