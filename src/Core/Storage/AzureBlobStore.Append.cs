@@ -71,32 +71,32 @@ public sealed partial class AzureBlobStore
 
     private void ForgetAppendOffset(string key) => _appendOffsets.TryRemove(key, out _);
 
-    /// <summary>Creates the append blob unless it exists; returns its current length.</summary>
+    /// <summary>
+    /// Creates the append blob unless it exists (If-None-Match *, so one created meanwhile is never
+    /// truncated); returns its current length. A new log costs one request before its first append.
+    /// </summary>
     private async Task<long> PrepareAppendBlobAsync(string key, AppendBlobClient client, BlobWriteOptions? options, CancellationToken cancellationToken)
     {
         var contentType = BlobKey.NormalizeContentType(options?.ContentType);
         var metadata = BlobKey.NormalizeMetadata(options?.Metadata);
-        for (var attempt = 0; ; attempt++)
+        await EnsureContainerAsync(cancellationToken);
+        var created = await RunAsync("Create Append Blob", key, async () => await client.CreateIfNotExistsAsync(new AppendBlobCreateOptions
         {
-            if (await GetPropertiesAsync(key, cancellationToken) is { } existing)
-            {
-                return existing.Kind == BlobKind.Append
-                    ? existing.Length
-                    : throw new BlobStoreException($"Blob '{key}' in {Description} was written whole, not as an append blob; it cannot be appended to.", 409, BlobErrorCode.InvalidBlobType.ToString());
-            }
-
-            await EnsureContainerAsync(cancellationToken);
-            var created = await RunAsync("Create Append Blob", key, async () => await client.CreateIfNotExistsAsync(new AppendBlobCreateOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-                Metadata = new Dictionary<string, string>(metadata),
-            }, cancellationToken), cancellationToken);
-            if (created is not null || attempt >= 2)
-            {
-                return created is not null ? 0 : (await GetPropertiesAsync(key, cancellationToken))?.Length ?? 0;
-            }
-            // Created by another writer between our look and our create: look again.
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            Metadata = new Dictionary<string, string>(metadata),
+        }, cancellationToken), cancellationToken);
+        if (created is not null)
+        {
+            return 0;
         }
+
+        var existing = await GetPropertiesAsync(key, cancellationToken);
+        return existing switch
+        {
+            { Kind: BlobKind.Append } => existing.Length,
+            null => 0, // deleted again meanwhile: the append's BlobNotFound path creates it
+            _ => throw new BlobStoreException($"Blob '{key}' in {Description} was written whole, not as an append blob; it cannot be appended to.", 409, BlobErrorCode.InvalidBlobType.ToString()),
+        };
     }
 
     /// <summary>Appends one piece where the blob is expected to end; returns where it landed.</summary>
