@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need and a fresh machine lacks. Idempotent: quick when all is present.
-# Later features add their servers here (one function each), so a fresh clone runs the whole suite.
+# Installs what the tests need and a fresh machine lacks. Idempotent: quick when all is present, and
+# offline once everything is there. Later features add their servers here (one function each), so a
+# fresh clone runs the whole suite. `--runtime` installs only what the service itself needs to run
+# (PostgreSQL server programs, Node and the embedded Azurite): scripts/run.sh uses it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,14 +30,31 @@ if ! have_postgres; then
   apt_install postgresql
 fi
 
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+
+# --- Embedded storage (issue 11/12): the Azurite the service starts when AzureWebJobsStorage is not
+# set, pinned by tools/azurite's committed lockfile. npm ci only when it is missing or the lock changed,
+# so a second run works offline.
+if [ ! -f tools/azurite/node_modules/azurite/dist/src/azurite.js ] || [ tools/azurite/package-lock.json -nt tools/azurite/node_modules ]; then
+  echo "prereqs: npm ci in tools/azurite"
+  (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error)
+  touch tools/azurite/node_modules
+fi
+if ! command -v setsid >/dev/null 2>&1; then
+  apt_install util-linux # setsid: the embedded Azurite runs in its own session
+fi
+# --- end embedded storage
+
+if [ "${1:-}" = "--runtime" ]; then
+  exit 0
+fi
+
 # Redis for the cache and rate-limit tests (the fixtures start their own instances on loopback).
 # redis-cli (Debian's redis-tools) creates the 3-node Redis Cluster the cluster tests start.
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
   apt_install redis-server redis-tools
-fi
-
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  apt_install nodejs npm
 fi
 
 # --- Build steps (issue 6): clone uses the git command line (file://, smart HTTP via
@@ -48,11 +67,11 @@ if ! command -v ssh >/dev/null 2>&1; then
 fi
 # --- end build steps
 
-# Node test tools, pinned by the committed lockfile: ajv (manifest schemas), Azurite (the blob
-# store's Azure tests and benchmark) and @azure/storage-blob (the official SDK, for interop).
+# Node test tools, pinned by the committed lockfile: ajv (manifest schemas) and @azure/storage-blob
+# (the official SDK, for interop and the blob benchmark). Azurite comes from tools/azurite (above).
 tools_missing() {
   local package
-  for package in ajv azurite @azure/storage-blob; do
+  for package in ajv @azure/storage-blob; do
     [ -f "tests/tools/node_modules/$package/package.json" ] || return 0
   done
   return 1

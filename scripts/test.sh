@@ -62,7 +62,7 @@ smoke() {
   dir=$(mktemp -d /tmp/devmentor-smoke.XXXXXX)
   git clone -q . "$dir/repo" || return 1
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  (cd "$dir/repo" && exec dotnet run --project src/Functions -- --urls "http://127.0.0.1:$port") >"$dir/run.log" 2>&1 &
+  (cd "$dir/repo" && exec scripts/run.sh --urls "http://127.0.0.1:$port") >"$dir/run.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
     if curl -fsS "http://127.0.0.1:$port/health" 2>/dev/null | grep -q Healthy; then code=0; break; fi
@@ -72,6 +72,8 @@ smoke() {
   pkill -TERM -P "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   [ "$code" = 0 ] || { echo "smoke: the README's run command did not answer /health:"; tail -n 30 "$dir/run.log"; }
+  # The embedded PostgreSQL and Azurite stop with the service; should one outlive it, it must not outlive the run.
+  pkill -f -- "$dir/repo" 2>/dev/null
   rm -rf "$dir"
   return "$code"
 }

@@ -1,4 +1,4 @@
-// The official JavaScript SDK (@azure/storage-blob) on the other side of our REST adapter, so tests
+// The official JavaScript SDK (@azure/storage-blob) on the other side of our .NET blob adapter, so tests
 // can check that each reads what the other wrote. Prints one JSON line; exits 1 on error.
 // Usage:
 //   node blob-sdk.mjs upload   CONNECTION_STRING CONTAINER BLOB FILE [CONTENT_TYPE] [METADATA_JSON]

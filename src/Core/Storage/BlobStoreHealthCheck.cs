@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DevMentor.Core.Storage;
 
-/// <summary>Readiness: the blob store can be used (the filesystem is writable; the Azure container answers or is created), within three seconds.</summary>
+/// <summary>Readiness: the blob store can be used (its container answers, or is created), within three seconds.</summary>
 public sealed class BlobStoreHealthCheck(IBlobStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

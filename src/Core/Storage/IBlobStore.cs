@@ -1,13 +1,13 @@
 namespace DevMentor.Core.Storage;
 
 /// <summary>
-/// The blob store port: artifacts, step logs and project files. The embedded default keeps blobs
-/// under the data dir (<see cref="FileSystem.FileSystemBlobStore"/>); production uses Azure Blob
-/// Storage over its REST API (<see cref="Azure.AzureBlobStore"/>). Both pass one contract test suite.
+/// The blob store port: artifacts, step logs and project files. One adapter serves every setup:
+/// <see cref="AzureBlobStore"/> (the official SDK) on the storage account, which is an Azure
+/// Storage account in production and an Azurite (embedded by default) anywhere else.
 /// </summary>
 /// <remarks>
 /// Keys are '/'-separated relative paths (see <see cref="BlobKey"/>); metadata names are lower-case
-/// identifiers and values printable ASCII (the intersection of what Azure and a file header carry).
+/// identifiers and values printable ASCII (what Azure carries).
 /// Missing blobs: <see cref="GetAsync"/> throws <see cref="BlobNotFoundException"/>; the other
 /// operations answer null/false.
 /// </remarks>

@@ -61,8 +61,8 @@ public static class AppServices
         services.AddSingleton<IRateLimitCounters, InProcessRateLimitCounters>();
         services.AddRedisIfConfigured(settings);
 
-        // Blob store: filesystem under the data dir, or Azure Blob Storage when configured.
-        services.AddBlobStore(settings);
+        // AzureWebJobsStorage (the embedded Azurite by default) and the blob store in it; before every hosted service that uses storage.
+        services.AddStorage(settings);
 
         services.AddProjects();
         services.AddDevMentorSecurity(security, settings);
@@ -79,7 +79,7 @@ public static class AppServices
     }
 
     /// <summary>
-    /// The embedded cluster, filesystem blobs and generated keys live in the data dir, and some are
+    /// The embedded cluster, the embedded Azurite's files and generated keys live in the data dir, and some are
     /// created while the app is composed; a path that cannot be a directory is a configuration error.
     /// </summary>
     private static string? DataDirectoryProblem(string directory)

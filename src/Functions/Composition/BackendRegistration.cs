@@ -1,10 +1,8 @@
 using Azure.Core;
-using Azure.Identity;
 using DevMentor.Core.Caching;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Storage;
-using DevMentor.Core.Storage.Azure;
-using DevMentor.Core.Storage.FileSystem;
+using DevMentor.Core.Storage.Account;
 using DevMentor.Functions.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -18,34 +16,28 @@ namespace DevMentor.Functions.Composition;
 internal static partial class BackendRegistration
 {
     /// <summary>
-    /// Azure Blob Storage when ConnectionStrings:Blob (SharedKey or SAS; UseDevelopmentStorage=true
-    /// is Azurite) or Blob:ServiceUri / AzureWebJobsStorage:blobServiceUri (Azure.Identity tokens) is
-    /// set; the filesystem under the data dir otherwise. Readiness fails (503) when the store cannot be used.
+    /// AzureWebJobsStorage and the blob store in it: the account from the settings (or the embedded
+    /// Azurite, started by <see cref="StorageStartup"/>, registered here first so it starts before
+    /// and stops after everything that uses storage), the SDK adapter on container Blob:Container,
+    /// and its readiness check (503 while the store cannot be used). Call it before registering any
+    /// hosted service that uses storage.
     /// </summary>
-    public static IServiceCollection AddBlobStore(this IServiceCollection services, ServiceSettings settings)
+    public static IServiceCollection AddStorage(this IServiceCollection services, ServiceSettings settings)
     {
-        if (settings.BlobConnectionString is { } connectionString)
+        if (settings.Storage.Source == StorageAccountSource.Identity)
         {
-            services.AddSingleton<IBlobStore>(sp => new AzureBlobStore(
-                AzureBlobStoreOptions.FromConnectionString(connectionString, settings.BlobContainer),
-                logger: sp.GetRequiredService<ILogger<AzureBlobStore>>()));
+            // Registered, not built inline, so a test can hand in its own credential.
+            services.TryAddSingleton<TokenCredential>(_ => settings.Storage.CreateCredential());
         }
-        else if (settings.BlobServiceUri is { } serviceUri)
-        {
-            // Registered, not built inline, so a test can hand in its own credential (DefaultAzureCredential
-            // would go looking for a managed identity endpoint that only exists in Azure).
-            services.TryAddSingleton<TokenCredential>(new DefaultAzureCredential(new DefaultAzureCredentialOptions
-            {
-                ManagedIdentityClientId = settings.BlobManagedIdentityClientId,
-            }));
-            services.AddSingleton<IBlobStore>(sp => new AzureBlobStore(
-                AzureBlobStoreOptions.FromServiceUri(serviceUri, settings.BlobContainer, sp.GetRequiredService<TokenCredential>()),
-                logger: sp.GetRequiredService<ILogger<AzureBlobStore>>()));
-        }
-        else
-        {
-            services.AddSingleton<IBlobStore>(new FileSystemBlobStore(settings.BlobDirectory));
-        }
+
+        services.AddSingleton(sp => settings.UsesEmbeddedAzurite
+            ? new StorageAccountProvider()
+            : new StorageAccountProvider(settings.Storage.ToAccount(sp.GetService<TokenCredential>())));
+        services.AddHostedService<StorageStartup>();
+        services.AddSingleton<IBlobStore>(sp => new AzureBlobStore(
+            sp.GetRequiredService<StorageAccountProvider>(),
+            new AzureBlobStoreOptions { Container = settings.BlobContainer },
+            sp.GetRequiredService<ILogger<AzureBlobStore>>()));
 
         services.AddHealthChecks().AddCheck<BlobStoreHealthCheck>("blobs", tags: [HealthFunctions.ReadyTag]);
         services.AddHostedService<BackendStartupLog>();
@@ -88,8 +80,7 @@ internal static partial class BackendRegistration
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            var store = services.GetRequiredService<IBlobStore>().Description;
-            LogBlobStore(logger, services.GetService<ServiceSettings>()?.BlobServiceUriKey is { } key ? $"{store}, from {key}" : store);
+            LogBlobStore(logger, services.GetRequiredService<IBlobStore>().Description);
             if (services.GetService<RedisConnection>() is { } redis)
             {
                 LogCache(logger, redis.Description);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DevMentor.Core.Caching;
-using DevMentor.Core.Storage.Azure;
+using DevMentor.Core.Storage;
+using DevMentor.Core.Storage.Account;
 using Npgsql;
 
 namespace DevMentor.Functions.Composition;
@@ -25,17 +26,13 @@ public sealed record ServiceSettings
     public bool UnderFunctionsHost { get; init; }
     public bool SchedulerEnabled { get; init; } = true;
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
-    /// <summary>ConnectionStrings:Blob: an Azure Storage connection string; null = no connection string.</summary>
-    public string? BlobConnectionString { get; init; }
     /// <summary>
-    /// Blob:ServiceUri (or, with neither it nor ConnectionStrings:Blob set, the Functions host's own
-    /// AzureWebJobsStorage:blobServiceUri): the account's blob endpoint, reached with Azure.Identity tokens.
+    /// AzureWebJobsStorage: the storage account (connection string, identity-based, or the embedded
+    /// Azurite when nothing is set). Blobs live in it; the Durable Task backend will too.
     /// </summary>
-    public Uri? BlobServiceUri { get; init; }
-    /// <summary>The setting <see cref="BlobServiceUri"/> came from, for the start-up log.</summary>
-    public string? BlobServiceUriKey { get; init; }
-    /// <summary>Blob:ClientId (or AzureWebJobsStorage:clientId): a user-assigned managed identity; null = the system-assigned one.</summary>
-    public string? BlobManagedIdentityClientId { get; init; }
+    public StorageAccountSettings Storage { get; init; } = new();
+    /// <summary>Azurite:Path: the embedded Azurite's program; tools/azurite or PATH when null.</summary>
+    public string? AzuritePath { get; init; }
     public string BlobContainer { get; init; } = "devmentor";
     /// <summary>ConnectionStrings:Redis; null = in-process cache and rate-limit counters.</summary>
     public string? RedisConnectionString { get; init; }
@@ -43,11 +40,8 @@ public sealed record ServiceSettings
     public TimeSpan RedisOperationTimeout { get; init; } = TimeSpan.FromSeconds(1);
     public string RedisKeyPrefix { get; init; } = "devmentor:";
 
-    /// <summary>Where the embedded filesystem blob store keeps its files.</summary>
-    public string BlobDirectory => Path.Combine(DataDirectory, "blobs");
-
-    /// <summary>Azure Blob Storage when a connection string or a service URI is set; the filesystem otherwise.</summary>
-    public bool UsesAzureBlobStorage => BlobConnectionString is not null || BlobServiceUri is not null;
+    /// <summary>No storage account configured: the service starts its own Azurite under the data dir.</summary>
+    public bool UsesEmbeddedAzurite => Storage.Source == StorageAccountSource.Embedded;
 
     public static ServiceSettings Load(IConfiguration configuration, string contentRoot, bool underFunctionsHost = false)
     {
@@ -97,43 +91,10 @@ public sealed record ServiceSettings
             problems.Add($"Host:CORS: '{origin}' is not an absolute origin such as https://app.example.com.");
         }
 
-        var blob = configuration.GetConnectionString("Blob") is { Length: > 0 } b && !string.IsNullOrWhiteSpace(b) ? b : null;
-        if (blob is not null)
-        {
-            try
-            {
-                _ = AzureStorageConnectionString.Parse(blob);
-            }
-            catch (FormatException e)
-            {
-                problems.Add($"ConnectionStrings:Blob: not a valid Azure Storage connection string: {e.Message}");
-            }
-        }
-
-        // An identity-based connection as the Functions host spells it (AzureWebJobsStorage__blobServiceUri,
-        // __clientId) serves when nothing names the blob store explicitly: a Flex Consumption app
-        // with a managed identity then keeps its blobs in its own storage account, with no secret.
-        var (serviceUriKey, clientIdKey) = (configuration["Blob:ServiceUri"] is { } own && !string.IsNullOrWhiteSpace(own)) || blob is not null
-            ? ("Blob:ServiceUri", "Blob:ClientId")
-            : ("AzureWebJobsStorage:blobServiceUri", "AzureWebJobsStorage:clientId");
-        Uri? blobServiceUri = null;
-        if (configuration[serviceUriKey] is { Length: > 0 } serviceUri && !string.IsNullOrWhiteSpace(serviceUri))
-        {
-            if (!Uri.TryCreate(serviceUri, UriKind.Absolute, out blobServiceUri) || blobServiceUri.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(blobServiceUri.Query))
-            {
-                problems.Add($"{serviceUriKey}: '{serviceUri}' is not a blob service URI such as https://account.blob.core.windows.net.");
-                blobServiceUri = null;
-            }
-            else if (blob is not null)
-            {
-                problems.Add("Blob:ServiceUri: set either it (managed identity) or ConnectionStrings:Blob, not both.");
-            }
-        }
-
-        var clientId = blobServiceUri is not null && configuration[clientIdKey] is { } id && !string.IsNullOrWhiteSpace(id) ? id.Trim() : null;
+        var storage = StorageAccountSettings.Load(configuration, problems);
 
         var container = configuration["Blob:Container"] is { Length: > 0 } c ? c : "devmentor";
-        if (AzureBlobStore.CheckContainerName(container) is { } containerProblem)
+        if (AzureBlobStoreOptions.CheckContainerName(container) is { } containerProblem)
         {
             problems.Add($"Blob:Container: '{container}' is not a valid container name: {containerProblem}.");
         }
@@ -170,10 +131,8 @@ public sealed record ServiceSettings
             UnderFunctionsHost = underFunctionsHost,
             SchedulerEnabled = scheduler,
             CorsOrigins = cors,
-            BlobConnectionString = blob,
-            BlobServiceUri = blobServiceUri,
-            BlobServiceUriKey = blobServiceUri is null ? null : serviceUriKey,
-            BlobManagedIdentityClientId = clientId,
+            Storage = storage,
+            AzuritePath = configuration["Azurite:Path"] is { Length: > 0 } azurite && !string.IsNullOrWhiteSpace(azurite) ? azurite.Trim() : null,
             BlobContainer = container,
             RedisConnectionString = redis,
             RedisConnectTimeout = TimeSpan.FromMilliseconds(redisConnectTimeout),

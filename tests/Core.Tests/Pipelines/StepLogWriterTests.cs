@@ -117,4 +117,35 @@ public sealed class StepLogWriterRedactionTests
 
         Assert.Equal("***\nabcdef\n[devmentor] log truncated at 12 bytes\n", string.Concat(chunks));
     }
+
+    [Fact]
+    public async Task Text_whose_write_fails_or_is_canceled_is_sent_by_the_next_flush_before_newer_lines()
+    {
+        var chunks = new List<string>();
+        var failures = 2;
+        var source = new Mock<IJobSource>();
+        source.Setup(s => s.AppendLogAsync(Step, It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns<ClaimedStep, string, CancellationToken>((_, text, _) => failures-- switch
+            {
+                2 => Task.FromException<bool>(new IOException("the blob store is busy")),
+                1 => Task.FromCanceled<bool>(new CancellationToken(canceled: true)),
+                _ => Task.FromResult(Record(chunks, text)),
+            });
+        var writer = new StepLogWriter(source.Object, Step, 1024);
+
+        writer.WriteLine("first");
+        await Assert.ThrowsAsync<IOException>(() => writer.FlushAsync(CancellationToken.None));
+        writer.WriteLine("second");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.FlushAsync(CancellationToken.None));
+        writer.WriteLine("third");
+        await writer.FlushAsync(CancellationToken.None);
+
+        Assert.Equal(["first\nsecond\nthird\n"], chunks);
+    }
+
+    private static bool Record(List<string> chunks, string text)
+    {
+        chunks.Add(text);
+        return true;
+    }
 }

@@ -33,7 +33,7 @@ public sealed class BackendSecretsTests
             ["Scheduler__Enabled"] = "false",
             ["Pipelines__Runner__Enabled"] = "false",
             // A SAS the emulator refuses (its signature is made up): every blob call fails with 403.
-            ["ConnectionStrings__Blob"] = $"BlobEndpoint={azurite.BlobEndpoint};SharedAccessSignature=sv=2024-11-04&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig={SasSignature}",
+            ["AzureWebJobsStorage"] = $"BlobEndpoint={azurite.BlobEndpoint};SharedAccessSignature=sv=2024-11-04&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig={SasSignature}",
             ["ConnectionStrings__Redis"] = $"127.0.0.1:{redis.Port},password={RedisPassword}",
             ["Redis__KeyPrefix"] = "secrets:",
         };
@@ -64,7 +64,7 @@ public sealed class BackendSecretsTests
 
         // The console log is JSON: undo its \uXXXX escapes, so an escaped secret could not slip past.
         var output = Regex.Replace(service.Output, @"\\u([0-9a-fA-F]{4})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 16)).ToString());
-        Assert.Contains($"Blob store: Azure Blob Storage container 'devmentor' at {azurite.BlobEndpoint} (SAS)", output, StringComparison.Ordinal);
+        Assert.Contains($"Blob store: Azure Blob Storage container 'devmentor' at {azurite.BlobEndpoint} (connection string from AzureWebJobsStorage, SAS)", output, StringComparison.Ordinal);
         Assert.Contains($"Cache and rate-limit counters: Redis at 127.0.0.1:{redis.Port}", output, StringComparison.Ordinal);
         Assert.Contains("is unreachable", output, StringComparison.Ordinal);
         foreach (var secret in new[] { RedisPassword, SasSignature, Uri.UnescapeDataString(SasSignature), "sig=" })

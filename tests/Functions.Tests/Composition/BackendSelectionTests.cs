@@ -1,11 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Azure.Core;
 using DevMentor.Core.Caching;
 using DevMentor.Core.RateLimiting;
 using DevMentor.Core.Storage;
-using DevMentor.Core.Storage.Azure;
-using DevMentor.Core.Storage.FileSystem;
+using DevMentor.Core.Storage.Account;
 using DevMentor.Functions.Composition;
 using DevMentor.Functions.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -13,133 +11,153 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DevMentor.Functions.Tests.Composition;
 
-/// <summary>Which blob store and cache the settings pick, how readiness reports them, and how bad settings are refused.</summary>
+/// <summary>
+/// Which storage account (AzureWebJobsStorage, the Functions conventions) and cache the settings
+/// pick, how readiness reports them, and how bad or superseded settings are refused.
+/// </summary>
 public sealed class BackendSelectionTests
 {
     [Fact]
-    public async Task With_nothing_configured_blobs_go_to_the_data_dir_and_the_cache_stays_in_process()
-    {
-        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("backend-default"));
-
-        var store = Assert.IsType<FileSystemBlobStore>(app.Services.GetRequiredService<IBlobStore>());
-        var settings = app.Services.GetRequiredService<ServiceSettings>();
-        Assert.Equal(Path.Combine(settings.DataDirectory, "blobs"), store.RootDirectory);
-        Assert.IsType<InProcessCache>(app.Services.GetRequiredService<ICache>());
-        Assert.IsType<InProcessRateLimitCounters>(app.Services.GetRequiredService<IRateLimitCounters>());
-
-        var (status, body) = await ReadinessAsync(app);
-        Assert.Equal(HttpStatusCode.OK, status);
-        var blobs = body.GetProperty("checks").GetProperty("blobs");
-        Assert.Equal("Healthy", blobs.GetProperty("status").GetString());
-        Assert.Equal($"filesystem at {store.RootDirectory}", blobs.GetProperty("description").GetString());
-        Assert.False(body.GetProperty("checks").TryGetProperty("redis", out _));
-    }
-
-    [Fact]
-    public async Task A_blob_connection_string_selects_azure_and_readiness_creates_the_named_container()
+    public async Task A_connection_string_selects_that_account_and_readiness_creates_the_named_container()
     {
         var azurite = await TestAzurite.SharedAsync();
-        var container = "sel" + Guid.NewGuid().ToString("N")[..10];
+        var container = TestAzurite.NewContainer("sel");
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("backend-azure"), new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Blob"] = azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Blob:Container"] = container,
         });
 
         var store = Assert.IsType<AzureBlobStore>(app.Services.GetRequiredService<IBlobStore>());
+        Assert.IsType<InProcessCache>(app.Services.GetRequiredService<ICache>());
+        Assert.IsType<InProcessRateLimitCounters>(app.Services.GetRequiredService<IRateLimitCounters>());
         var (status, body) = await ReadinessAsync(app);
 
         Assert.Equal(HttpStatusCode.OK, status);
         var description = body.GetProperty("checks").GetProperty("blobs").GetProperty("description").GetString()!;
-        Assert.StartsWith($"Azure Blob Storage container '{container}' at {azurite.BlobEndpoint} (SharedKey)", description, StringComparison.Ordinal);
-        Assert.DoesNotContain(AzureStorageConnectionString.DevelopmentAccountKey, description, StringComparison.Ordinal);
+        Assert.StartsWith($"Azure Blob Storage container '{container}' at {azurite.BlobEndpoint} (connection string from AzureWebJobsStorage, account key)", description, StringComparison.Ordinal);
+        Assert.DoesNotContain(StorageAccount.DevelopmentAccountKey, description, StringComparison.Ordinal);
+        Assert.True(await store.Container.ExistsAsync());
         await store.PutAsync("selected", new MemoryStream([1]));
         Assert.True(await store.ExistsAsync("selected"));
+        Assert.False(body.GetProperty("checks").TryGetProperty("redis", out _));
     }
 
     [Fact]
-    public async Task An_unreachable_blob_store_makes_readiness_fail_naming_it()
+    public async Task A_blob_store_that_is_down_makes_readiness_503_naming_it_and_it_recovers()
     {
-        var port = ChildServer.FreePort();
+        // An Azurite of this test's own, so stopping it disturbs no other test.
+        await using var azurite = await TestAzurite.StartAsync("readiness");
         await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("backend-down"), new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Blob"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzureStorageConnectionString.DevelopmentAccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;",
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+        });
+        var (up, _) = await ReadinessAsync(app);
+        Assert.Equal(HttpStatusCode.OK, up);
+
+        azurite.Server.Stop();
+        using (var response = await app.Client.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("10", response.Headers.GetValues("Retry-After").Single());
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var blobs = body.RootElement.GetProperty("checks").GetProperty("blobs");
+            Assert.Equal("Unhealthy", blobs.GetProperty("status").GetString());
+            Assert.Contains($"127.0.0.1:{azurite.BlobPort}", blobs.GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        }
+
+        await azurite.Server.StartAsync(TimeSpan.FromSeconds(60));
+        var (again, _) = await ReadinessAsync(app);
+        Assert.Equal(HttpStatusCode.OK, again);
+    }
+
+    [Fact]
+    public void Nothing_configured_is_the_embedded_azurite()
+    {
+        var settings = Load([]);
+
+        Assert.True(settings.UsesEmbeddedAzurite);
+        Assert.Equal(StorageAccountSource.Embedded, settings.Storage.Source);
+        Assert.Equal("devmentor", settings.BlobContainer);
+        Assert.True(Load(new() { ["AzureWebJobsStorage"] = "  " }).UsesEmbeddedAzurite); // empty is unset, as in local.settings.json
+    }
+
+    [Theory]
+    [InlineData("UseDevelopmentStorage=true", "http://127.0.0.1:10000/devstoreaccount1", "UseDevelopmentStorage=true")]
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=prodacct;AccountKey=AAAA;EndpointSuffix=core.windows.net", "https://prodacct.blob.core.windows.net/", "account key")]
+    [InlineData("BlobEndpoint=https://sas.blob.core.windows.net/;SharedAccessSignature=sv=2024-11-04&sig=c2VjcmV0", "https://sas.blob.core.windows.net/", "SAS")]
+    public void A_connection_string_in_AzureWebJobsStorage_wins_and_is_described_without_its_secret(string connectionString, string blobEndpoint, string scheme)
+    {
+        var settings = Load(new()
+        {
+            ["AzureWebJobsStorage"] = connectionString,
+            ["AzureWebJobsStorage:accountName"] = "ignoredacct", // lower in the Functions order
         });
 
-        var (status, body) = await ReadinessAsync(app);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        var blobs = body.GetProperty("checks").GetProperty("blobs");
-        Assert.Equal("Unhealthy", blobs.GetProperty("status").GetString());
-        Assert.Contains($"127.0.0.1:{port}", blobs.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(StorageAccountSource.ConnectionString, settings.Storage.Source);
+        var account = settings.Storage.ToAccount();
+        Assert.Equal(connectionString, account.ConnectionString);
+        Assert.Equal(new Uri(blobEndpoint), account.BlobServiceUri);
+        Assert.Null(account.Credential);
+        Assert.Contains(scheme, account.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("AAAA", account.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("sig=", account.Description + account.BlobServiceUri, StringComparison.Ordinal);
+        Assert.DoesNotContain("AAAA", account.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_service_uri_alone_selects_azure_with_bearer_tokens()
+    public void An_account_name_gives_every_service_uri_with_the_managed_identity()
     {
-        var settings = Load(new() { ["Blob:ServiceUri"] = "https://prodacct.blob.core.windows.net" });
-
-        Assert.True(settings.UsesAzureBlobStorage);
-        Assert.Equal(new Uri("https://prodacct.blob.core.windows.net"), settings.BlobServiceUri);
-        Assert.Equal("devmentor", settings.BlobContainer);
-    }
-
-    [Fact]
-    public async Task A_service_uri_alone_sends_bearer_tokens_from_azure_identity_to_that_endpoint()
-    {
-        await using var server = await FakeRepositoryHost.StartAsync(); // a loopback stand-in for the account: answers 201
-        var settings = Load(new() { ["Blob:ServiceUri"] = server.BaseAddress.AbsoluteUri, ["Blob:Container"] = "tokens" });
-        var services = new ServiceCollection().AddLogging();
-        services.AddSingleton<TokenCredential>(new StaticCredential("identity-token")); // in Azure: DefaultAzureCredential's managed identity
-        services.AddBlobStore(settings);
-        await using var provider = services.BuildServiceProvider();
-
-        var store = Assert.IsType<AzureBlobStore>(provider.GetRequiredService<IBlobStore>());
-        await store.PutAsync("dir/k", new MemoryStream([1, 2, 3]));
-
-        var call = Assert.Single(server.Calls);
-        Assert.Equal("PUT", call.Method);
-        Assert.Equal("/tokens/dir/k", call.PathAndQuery);
-        Assert.Equal("Bearer identity-token", call.Headers["Authorization"]);
-        Assert.Equal(AzureBlobStore.ApiVersion, call.Headers["x-ms-version"]);
-        Assert.EndsWith("(Bearer)", store.Description, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Without_its_own_setting_the_blob_store_uses_the_functions_hosts_identity_based_storage()
-    {
-        const string host = "https://hostacct.blob.core.windows.net";
-        var fromHost = Load(new()
+        var settings = Load(new()
         {
-            ["AzureWebJobsStorage:blobServiceUri"] = host, // AzureWebJobsStorage__blobServiceUri in the app settings
+            ["AzureWebJobsStorage:accountName"] = "prodacct", // AzureWebJobsStorage__accountName in the app settings
             ["AzureWebJobsStorage:credential"] = "managedidentity",
             ["AzureWebJobsStorage:clientId"] = "0b6b8b0e-8d8e-4b8c-9c1e-3a1d2f0e4c5a",
-        });
-        Assert.True(fromHost.UsesAzureBlobStorage);
-        Assert.Equal(new Uri(host), fromHost.BlobServiceUri);
-        Assert.Equal("AzureWebJobsStorage:blobServiceUri", fromHost.BlobServiceUriKey);
-        Assert.Equal("0b6b8b0e-8d8e-4b8c-9c1e-3a1d2f0e4c5a", fromHost.BlobManagedIdentityClientId);
+        }).Storage;
 
-        // An explicit choice wins over the host's storage, without a conflict.
-        var own = Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = host, ["Blob:ServiceUri"] = "https://appacct.blob.core.windows.net", ["Blob:ClientId"] = "app-identity" });
-        Assert.Equal(new Uri("https://appacct.blob.core.windows.net"), own.BlobServiceUri);
-        Assert.Equal("app-identity", own.BlobManagedIdentityClientId);
-        var connection = Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = host, ["ConnectionStrings:Blob"] = "UseDevelopmentStorage=true" });
-        Assert.Null(connection.BlobServiceUri);
-        Assert.Equal("UseDevelopmentStorage=true", connection.BlobConnectionString);
+        Assert.Equal(StorageAccountSource.Identity, settings.Source);
+        var account = settings.ToAccount();
+        Assert.Null(account.ConnectionString);
+        Assert.Equal(new Uri("https://prodacct.blob.core.windows.net"), account.BlobServiceUri);
+        Assert.Equal(new Uri("https://prodacct.queue.core.windows.net"), account.QueueServiceUri);
+        Assert.Equal(new Uri("https://prodacct.table.core.windows.net"), account.TableServiceUri);
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(account.Credential);
+        Assert.Contains("client id 0b6b8b0e-8d8e-4b8c-9c1e-3a1d2f0e4c5a", account.Description, StringComparison.Ordinal);
+    }
 
-        // The host's own connection string (local.settings' UseDevelopmentStorage=true) picks nothing: blobs stay on disk.
-        Assert.False(Load(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }).UsesAzureBlobStorage);
-        var bad = Assert.Throws<InvalidConfigurationException>(() => Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = "not a uri" }));
-        Assert.Contains("AzureWebJobsStorage:blobServiceUri: 'not a uri' is not a blob service URI", bad.Message, StringComparison.Ordinal);
+    [Fact]
+    public void Service_uris_name_the_endpoints_and_default_azure_credential_serves_without_credential_setting()
+    {
+        var derived = Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = "https://hostacct.blob.core.windows.net" }).Storage;
+        Assert.Equal(new Uri("https://hostacct.queue.core.windows.net"), derived.QueueServiceUri);
+        Assert.Equal(new Uri("https://hostacct.table.core.windows.net"), derived.TableServiceUri);
+        Assert.IsType<Azure.Identity.DefaultAzureCredential>(derived.CreateCredential());
+        Assert.Equal("AzureWebJobsStorage:blobServiceUri", derived.Origin);
+
+        var explicitUris = Load(new()
+        {
+            ["AzureWebJobsStorage:blobServiceUri"] = "https://blobs.example.net/acct",
+            ["AzureWebJobsStorage:queueServiceUri"] = "https://queues.example.net/acct",
+            ["AzureWebJobsStorage:tableServiceUri"] = "https://tables.example.net/acct",
+        }).Storage;
+        Assert.Equal(new Uri("https://queues.example.net/acct"), explicitUris.QueueServiceUri);
+        Assert.Equal(new Uri("https://tables.example.net/acct"), explicitUris.TableServiceUri);
+        Assert.Null(Load(new() { ["AzureWebJobsStorage:blobServiceUri"] = "https://blobs.example.net/acct" }).Storage.QueueServiceUri);
     }
 
     [Theory]
     [InlineData("Blob:Container", "Bad_Name", "Blob:Container: 'Bad_Name' is not a valid container name")]
     [InlineData("Blob:Container", "ab", "Blob:Container: 'ab' is not a valid container name: it must be 3 to 63 characters long")]
-    [InlineData("ConnectionStrings:Blob", "AccountName=x", "ConnectionStrings:Blob: not a valid Azure Storage connection string: it has neither AccountKey nor SharedAccessSignature")]
-    [InlineData("ConnectionStrings:Blob", "AccountName=x;AccountKey=s3cr3t!!", "ConnectionStrings:Blob: not a valid Azure Storage connection string: AccountKey is not base64")]
-    [InlineData("Blob:ServiceUri", "not a uri", "Blob:ServiceUri: 'not a uri' is not a blob service URI")]
+    [InlineData("AzureWebJobsStorage", "AccountName=x;AccountKey=s3cr3t!!", "AzureWebJobsStorage: not a valid storage connection string")]
+    [InlineData("AzureWebJobsStorage", "nonsense", "AzureWebJobsStorage: not a valid storage connection string")]
+    [InlineData("AzureWebJobsStorage:blobServiceUri", "not a uri", "AzureWebJobsStorage:blobServiceUri: 'not a uri' is not an https service URI")]
+    [InlineData("AzureWebJobsStorage:blobServiceUri", "http://acct.blob.core.windows.net", "tokens are only sent over TLS")]
+    [InlineData("AzureWebJobsStorage:accountName", "Not_An_Account", "AzureWebJobsStorage:accountName: 'Not_An_Account' is not a storage account name")]
+    [InlineData("AzureWebJobsStorage:credential", "password", "AzureWebJobsStorage:credential: 'password' is not supported")]
+    [InlineData("ConnectionStrings:Blob", "UseDevelopmentStorage=true", "ConnectionStrings:Blob: no longer read (docs/adr/0011): put the connection string in AzureWebJobsStorage")]
+    [InlineData("Blob:ServiceUri", "https://acct.blob.core.windows.net", "Blob:ServiceUri: no longer read (docs/adr/0011): set AzureWebJobsStorage__blobServiceUri")]
+    [InlineData("Blob:ClientId", "some-id", "Blob:ClientId: no longer read (docs/adr/0011): set AzureWebJobsStorage__clientId")]
     [InlineData("ConnectionStrings:Redis", "127.0.0.1:6379,bogusOption=1", "ConnectionStrings:Redis: not a valid Redis configuration string")]
     [InlineData("Redis:OperationTimeoutMs", "0", "Redis:OperationTimeoutMs: '0' is not a whole number")]
     public void Bad_backend_settings_stop_the_start_naming_the_key(string key, string value, string expected)
@@ -151,24 +169,11 @@ public sealed class BackendSelectionTests
     }
 
     [Fact]
-    public void A_connection_string_and_a_service_uri_together_are_ambiguous()
+    public void Superseded_settings_left_empty_are_not_an_error()
     {
-        var error = Assert.Throws<InvalidConfigurationException>(() => Load(new()
-        {
-            ["ConnectionStrings:Blob"] = "UseDevelopmentStorage=true",
-            ["Blob:ServiceUri"] = "https://prodacct.blob.core.windows.net",
-        }));
+        var settings = Load(new() { ["ConnectionStrings:Blob"] = "", ["Blob:ServiceUri"] = " ", ["Blob:ClientId"] = "" });
 
-        Assert.Contains("Blob:ServiceUri: set either it (managed identity) or ConnectionStrings:Blob, not both.", error.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class StaticCredential(string token) : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new(token, DateTimeOffset.UtcNow.AddHours(1));
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+        Assert.True(settings.UsesEmbeddedAzurite);
     }
 
     private static ServiceSettings Load(Dictionary<string, string?> values) =>

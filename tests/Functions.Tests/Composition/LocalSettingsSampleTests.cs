@@ -41,9 +41,11 @@ public sealed partial class LocalSettingsSampleTests
         var sample = JsonNode.Parse(File.ReadAllText(SamplePath))!;
 
         Assert.Equal("dotnet-isolated", (string?)sample["Values"]!["FUNCTIONS_WORKER_RUNTIME"]);
-        Assert.Equal("UseDevelopmentStorage=true", (string?)sample["Values"]!["AzureWebJobsStorage"]);
+        // Empty: the service's own Azurite (UseDevelopmentStorage=true would need one already running on 10000-10002).
+        Assert.Equal("", (string?)sample["Values"]!["AzureWebJobsStorage"]);
         Assert.False((bool)sample["IsEncrypted"]!);
-        Assert.All(new[] { "Postgres", "Blob", "Redis" }, name => Assert.NotNull(sample["ConnectionStrings"]![name]));
+        Assert.All(new[] { "Postgres", "Redis" }, name => Assert.NotNull(sample["ConnectionStrings"]![name]));
+        Assert.Null(sample["ConnectionStrings"]!["Blob"]); // superseded by AzureWebJobsStorage: setting it stops the start
     }
 
     [Fact]
@@ -55,9 +57,11 @@ public sealed partial class LocalSettingsSampleTests
         sample["ConnectionStrings"]!["Postgres"] = await TestPostgres.CreateDatabaseAsync("sample");
         await File.WriteAllTextAsync(Path.Combine(workDir, LocalSettingsConfiguration.FileName), sample.ToJsonString());
 
+        // The sample's own AzureWebJobsStorage (empty): the embedded Azurite, as a developer gets it.
         await using var service = ServiceProcess.Start(workDir, new Dictionary<string, string?>
         {
-            ["DEVMENTOR_DATA_DIR"] = Path.Combine(workDir, "data"),
+            ["DEVMENTOR_DATA_DIR"] = Path.Combine(TestPostgres.ScratchRoot, "sample-" + Guid.NewGuid().ToString("N")[..8]),
+            ["AzureWebJobsStorage"] = null,
         });
         await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
 
@@ -65,6 +69,7 @@ public sealed partial class LocalSettingsSampleTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Contains("Database: PostgreSQL at 127.0.0.1", service.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("embedded PostgreSQL", service.Output, StringComparison.Ordinal);
+        Assert.Contains("Storage (AzureWebJobsStorage): embedded Azurite", service.Output, StringComparison.Ordinal);
     }
 
     /// <summary>Keys in the first column of the README's `| key | default | meaning |` tables.</summary>

@@ -63,7 +63,8 @@ public sealed class StartupLogTests
         });
         var messages = entries.Select(e => (string)e["Message"]!).ToList();
         Assert.Contains(messages, m => m.StartsWith("Database: PostgreSQL at 127.0.0.1:", StringComparison.Ordinal));
-        Assert.Contains(messages, m => m.StartsWith($"Blob store: filesystem at {Path.Combine(workDir, "data", "blobs")}", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Storage (AzureWebJobsStorage): http://127.0.0.1:", StringComparison.Ordinal) && m.EndsWith("; from AzureWebJobsStorage", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Blob store: Azure Blob Storage container 'svc", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.StartsWith("Cache and rate-limit counters: in-process", StringComparison.Ordinal));
         Assert.Contains(messages, m => m.Contains($"listening on http://127.0.0.1:{service.Port}", StringComparison.Ordinal));
 
@@ -71,7 +72,7 @@ public sealed class StartupLogTests
         var scopes = firing["Scopes"]!.AsArray();
         Assert.Contains(scopes, s => s is JsonObject scope && (string?)scope["TraceId"] == traceId);
 
-        foreach (var secret in new[] { password, signingKey, bootstrapKey, gitHubToken })
+        foreach (var secret in new[] { password, signingKey, bootstrapKey, gitHubToken, DevMentor.Core.Storage.Account.StorageAccount.DevelopmentAccountKey })
         {
             Assert.DoesNotContain(secret, service.Output, StringComparison.Ordinal);
         }

@@ -89,6 +89,15 @@ public sealed class ServiceProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
+        // Blobs go to a container of this process's own on the shared test Azurite, unless the test
+        // names the storage itself (AzureWebJobsStorage set to "" = the embedded Azurite).
+        if (!environment.Keys.Any(TestAzurite.NamesStorage))
+        {
+            // Task.Run: no test synchronization context to block on while the shared Azurite starts.
+            startInfo.Environment["AzureWebJobsStorage"] = Task.Run(TestAzurite.SharedAsync).GetAwaiter().GetResult().ConnectionString;
+            startInfo.Environment["Blob__Container"] = TestAzurite.NewContainer("svc");
+        }
+
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;

@@ -9,7 +9,8 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 
 /// <summary>
 /// The real service composition on an in-memory server, against a real database. Several
-/// instances may share one database, which is how multi-instance behaviour is tested.
+/// instances may share one database, which is how multi-instance behaviour is tested. Blobs go to
+/// a container of the app's own on the shared test Azurite.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -37,6 +38,14 @@ public sealed class TestApp : IAsyncDisposable
             // In-process hosts share the test runner's console: errors only, or the CI log drowns.
             ["Logging:LogLevel:Default"] = "Error",
         };
+        // Every app keeps its blobs in a container of its own on the shared test Azurite, unless the
+        // test names its storage itself (AzureWebJobsStorage empty = the embedded Azurite).
+        if (settings is null || !settings.Keys.Any(TestAzurite.NamesStorage))
+        {
+            values["AzureWebJobsStorage"] = (await TestAzurite.SharedAsync()).ConnectionString;
+            values["Blob:Container"] = TestAzurite.NewContainer("app");
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

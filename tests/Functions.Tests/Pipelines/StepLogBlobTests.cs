@@ -10,17 +10,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DevMentor.Functions.Tests.Pipelines;
 
 /// <summary>
-/// A running step's log lives in the blob store as an append blob, on either backend, and is
+/// A running step's log lives in the blob store as an append blob, and is
 /// readable up to its last chunk while the step still runs.
 /// </summary>
 public sealed class StepLogBlobTests
 {
     private const string Owner = "log-owner";
 
-    [Theory]
-    [InlineData("filesystem")]
-    [InlineData("azure")]
-    public async Task A_running_steps_log_is_an_append_blob_readable_up_to_its_last_chunk(string backend)
+    [Fact]
+    public async Task A_running_steps_log_is_an_append_blob_readable_up_to_its_last_chunk()
     {
         var gate = Path.Combine(PipelineTestKit.NewScratchDirectory("loggate"), "go");
         // The log shows each command before its output, so the markers are made by printf, never spelled out.
@@ -32,15 +30,12 @@ public sealed class StepLogBlobTests
             ("Pipelines:HeartbeatSeconds", "0.3"),
             ("Pipelines:PollIntervalSeconds", "0.1"),
             ("Pipelines:DefaultDefinition", JsonSerializer.Serialize(new { steps = new[] { new { name = "build", commands = new[] { new[] { "sh", "-c", script } } } } })));
-        if (backend == "azure")
-        {
-            settings["ConnectionStrings:Blob"] = (await TestAzurite.SharedAsync()).ConnectionString;
-            settings["Blob:Container"] = "logs" + Guid.NewGuid().ToString("N")[..10];
-        }
+        settings["AzureWebJobsStorage"] = (await TestAzurite.SharedAsync()).ConnectionString;
+        settings["Blob:Container"] = TestAzurite.NewContainer("logs");
 
-        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("steplogs-" + backend), settings);
+        await using var app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("steplogs"), settings);
         var store = app.Services.GetRequiredService<IBlobStore>();
-        Assert.StartsWith(backend == "azure" ? "Azure Blob Storage" : "filesystem", store.Description, StringComparison.Ordinal);
+        Assert.StartsWith("Azure Blob Storage", store.Description, StringComparison.Ordinal);
         using var created = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner, """{"name": "Logged"}"""));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var project = (await JsonAsync(created)).GetProperty("id").GetString()!;

@@ -2,15 +2,16 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using DevMentor.Core.Storage;
-using DevMentor.Core.Storage.Azure;
+using DevMentor.Core.Storage.Account;
 using DevMentor.Functions.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
 namespace DevMentor.Functions.Tests.Storage;
 
 /// <summary>
-/// The blob store contract on the Azure REST adapter against Azurite (a fresh container per test),
-/// plus interop with the official JavaScript SDK in both directions.
+/// The blob store contract on the SDK adapter (Azure.Storage.Blobs) against Azurite, a fresh
+/// container per test, plus interop with the official JavaScript SDK in both directions, the
+/// SDK's configured retries against a real server that fails, and clear errors.
 /// </summary>
 public sealed class AzureBlobStoreTests : BlobStoreContractTests
 {
@@ -20,19 +21,27 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
     protected override async Task<IBlobStore> CreateStoreAsync()
     {
         _azurite = await TestAzurite.SharedAsync();
-        _container = "t" + Guid.NewGuid().ToString("N")[..20];
-        return new AzureBlobStore(AzureBlobStoreOptions.FromConnectionString(_azurite.ConnectionString, _container) with { RetryBaseDelay = TimeSpan.FromMilliseconds(50) });
+        _container = TestAzurite.NewContainer();
+        return new AzureBlobStore(_azurite.Account, Options(_container));
     }
+
+    private static AzureBlobStoreOptions Options(string container, int maxRetries = 4) => new()
+    {
+        Container = container,
+        MaxRetries = maxRetries,
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(500),
+    };
 
     private AzuriteServer Azurite => _azurite!;
 
-    /// <summary>The official SDK's Get Block List: committed 4 MiB blocks (the last one shorter), nothing left uncommitted.</summary>
+    /// <summary>The official SDK's Get Block List: committed blocks of the configured size (the last one shorter), nothing left uncommitted.</summary>
     protected override async Task AssertWrittenInBlocksAsync(string key, long size)
     {
         var blocks = await SdkAsync("blocks", key);
         var committed = blocks.GetProperty("committed").EnumerateArray().Select(b => b.GetInt64()).ToList();
-        Assert.Equal((int)((size + AzureBlobStore.BlockSize - 1) / AzureBlobStore.BlockSize), committed.Count);
-        Assert.All(committed.SkipLast(1), b => Assert.Equal(AzureBlobStore.BlockSize, b));
+        Assert.Equal((int)((size + AzureBlobStoreOptions.DefaultBlockSize - 1) / AzureBlobStoreOptions.DefaultBlockSize), committed.Count);
+        Assert.All(committed.SkipLast(1), b => Assert.Equal(AzureBlobStoreOptions.DefaultBlockSize, b));
         Assert.Equal(size, committed.Sum());
         Assert.Equal(0, blocks.GetProperty("uncommitted").GetInt32());
     }
@@ -40,7 +49,7 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
     [Fact]
     public async Task A_blob_our_adapter_writes_is_read_by_the_official_sdk()
     {
-        var bytes = RandomBytes(9 * 1024 * 1024 + 17, seed: 3); // three blocks
+        var bytes = RandomBytes(17 * 1024 * 1024 + 17, seed: 3); // three blocks
         await Store.PutAsync("interop/ours.bin", new MemoryStream(bytes), new BlobWriteOptions
         {
             ContentType = "application/x-ours",
@@ -114,39 +123,39 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
     public async Task A_wrong_account_key_is_a_clear_access_denied_error()
     {
         var wrongKey = Convert.ToBase64String(new byte[64]);
-        var connection = Azurite.ConnectionString.Replace(AzureStorageConnectionString.DevelopmentAccountKey, wrongKey, StringComparison.Ordinal);
-        using var store = new AzureBlobStore(AzureBlobStoreOptions.FromConnectionString(connection, _container));
+        var account = Azurite.Account with { ConnectionString = Azurite.ConnectionString.Replace(StorageAccount.DevelopmentAccountKey, wrongKey, StringComparison.Ordinal) };
+        var store = new AzureBlobStore(account, Options(_container));
 
         var error = await Assert.ThrowsAsync<BlobAccessDeniedException>(() => store.PutAsync("x", Text("x")));
 
         Assert.Equal(403, error.StatusCode);
-        Assert.Contains("ConnectionStrings:Blob", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AzureWebJobsStorage", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'x'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(wrongKey, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_unreachable_endpoint_fails_after_the_retries_with_a_clear_error()
     {
         var port = ChildServer.FreePort(); // nothing listens there
-        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzureStorageConnectionString.DevelopmentAccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
-        using var store = new AzureBlobStore(AzureBlobStoreOptions.FromConnectionString(connection, "unreachable") with { MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+        var store = new AzureBlobStore(StorageAccount.ForAzurite(port, port, port, $"nothing on 127.0.0.1:{port}"), Options("unreachable", maxRetries: 2));
 
         var error = await Assert.ThrowsAsync<BlobStoreException>(() => store.GetAsync("x"));
 
-        Assert.Contains("did not answer after 3 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("did not answer Get Blob of 'x' after 3 attempts", error.Message, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Transient_failures_of_a_real_server_are_retried_with_backoff_and_jitter_until_it_succeeds()
+    public async Task Transient_failures_of_a_real_server_are_retried_by_the_sdk_as_configured_until_it_succeeds()
     {
-        await using var proxy = await FaultInjectingProxy.StartAsync(new Uri($"http://127.0.0.1:{Azurite.Server.Port}"));
+        await using var proxy = await FaultInjectingProxy.StartAsync(new Uri($"http://127.0.0.1:{Azurite.BlobPort}"));
         var logger = new RecordingLogger();
-        var connection = Azurite.ConnectionString.Replace(Azurite.BlobEndpoint.ToString(), $"{proxy.BaseAddress.AbsoluteUri.TrimEnd('/')}/devstoreaccount1", StringComparison.Ordinal);
-        using var store = new AzureBlobStore(
-            AzureBlobStoreOptions.FromConnectionString(connection, _container) with { MaxRetries = 4, RetryBaseDelay = TimeSpan.FromMilliseconds(20) },
-            logger: logger);
+        var proxied = StorageAccount.ForAzurite(proxy.BaseAddress.Port, Azurite.QueuePort, Azurite.TablePort, "Azurite behind a fault-injecting proxy");
+        var store = new AzureBlobStore(proxied, Options(_container), logger);
         static bool IsBlob(HttpRequest r, string name) => r.Path.Value!.EndsWith("/" + name, StringComparison.Ordinal);
+        await store.CheckHealthAsync(CancellationToken.None); // the container, before the faults are planted
 
         // Put Blob: each retryable status once, then the real server.
         proxy.Fail(r => HttpMethods.IsPut(r.Method) && IsBlob(r, "small"),
@@ -154,19 +163,24 @@ public sealed class AzureBlobStoreTests : BlobStoreContractTests
         await store.PutAsync("retry/small", Text("small body"), new BlobWriteOptions { ContentType = "text/plain" });
 
         Assert.Equal(0, proxy.PendingFaults);
-        var smallRetries = logger.Entries.Where(e => e.Values.ContainsKey("DelayMs")).ToList();
-        Assert.Equal(["503 ServerBusy", "500 InternalError", "429 TooManyRequests", "408 OperationTimedOut"], smallRetries.Select(e => (string)e.Values["Outcome"]!));
-        Assert.Equal([1, 2, 3, 4], smallRetries.Select(e => (int)e.Values["Attempt"]!));
-        var delays = smallRetries.Select(e => (long)e.Values["DelayMs"]!).ToList();
-        Assert.All(delays, d => Assert.InRange(d, 0, 30_000));
-        Assert.NotEqual([20L, 40L, 80L, 160L], delays); // exponential, but jittered
+        var retries = logger.Entries.Where(e => e.Values.ContainsKey("Attempt")).ToList();
+        Assert.Equal([503, 500, 429, 408], retries.Select(e => (int)e.Values["Status"]!));
+        Assert.Equal(["ServerBusy", "InternalError", "TooManyRequests", "OperationTimedOut"], retries.Select(e => (string)e.Values["ErrorCode"]!));
+        Assert.Equal([1, 2, 3, 4], retries.Select(e => (int)e.Values["Attempt"]!));
+        Assert.All(retries, e => Assert.DoesNotContain("sig=", (string)e.Values["Path"]!, StringComparison.Ordinal));
         var attempts = proxy.Requests.Where(r => r.Method == "PUT" && r.Target.EndsWith("/small", StringComparison.Ordinal)).ToList();
-        Assert.Equal([503, 500, 429, 408], attempts.Take(4).Select(a => a.Answered));
-        Assert.Equal(201, attempts[^1].Answered); // the real server accepted the last attempt's fresh signature
-        Assert.Equal(attempts.Count, attempts.Select(a => a.ClientRequestId).Distinct().Count());
+        Assert.Equal([503, 500, 429, 408, 201], attempts.Select(a => a.Answered));
+        Assert.Equal(5, attempts.Select(a => a.Date).Count()); // each attempt signed afresh, and the real server took the last
+
+        // One more failure than the configured retries: the caller gets the server's last answer.
+        proxy.Fail(r => HttpMethods.IsPut(r.Method) && IsBlob(r, "doomed"), Enumerable.Repeat((503, "ServerBusy"), 5).ToArray());
+        var error = await Assert.ThrowsAsync<BlobStoreException>(() => store.PutAsync("retry/doomed", Text("x")));
+        Assert.Equal(503, error.StatusCode);
+        Assert.Equal("ServerBusy", error.ErrorCode);
+        Assert.Equal(0, proxy.PendingFaults);
 
         // Put Block and Put Block List of a large body, and Get Blob.
-        var bytes = RandomBytes(9 * 1024 * 1024 + 1, seed: 11); // three blocks
+        var bytes = RandomBytes(17 * 1024 * 1024 + 1, seed: 11); // three blocks
         proxy.Fail(r => HttpMethods.IsPut(r.Method) && (r.QueryString.Value ?? "").Contains("comp=block&", StringComparison.Ordinal), (503, "ServerBusy"), (500, "InternalError"));
         proxy.Fail(r => (r.QueryString.Value ?? "").Contains("comp=blocklist", StringComparison.Ordinal), (429, "TooManyRequests"));
         await store.PutAsync("retry/large", new MemoryStream(bytes));

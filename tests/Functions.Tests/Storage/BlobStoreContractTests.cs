@@ -5,7 +5,7 @@ using DevMentor.Core.Storage;
 namespace DevMentor.Functions.Tests.Storage;
 
 /// <summary>
-/// What every blob store adapter promises, run against each (filesystem, Azure over Azurite):
+/// What the blob store promises (once run against each adapter; now the SDK adapter on Azurite):
 /// a subclass only says how to make a fresh, empty store.
 /// </summary>
 public abstract class BlobStoreContractTests : IAsyncLifetime
@@ -362,8 +362,8 @@ public abstract class BlobStoreContractTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Checks, from outside the adapter, that a large blob went up as blocks. Only Azure has blocks;
-    /// the filesystem adapter's large writes are the same staged copy as its small ones.
+    /// Checks, from outside the adapter, that a large blob went up as blocks (the SDK adapter's
+    /// subclass asks the official JavaScript SDK for the block list).
     /// </summary>
     protected virtual Task AssertWrittenInBlocksAsync(string key, long size) => Task.CompletedTask;
 

@@ -436,43 +436,49 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         }
     }
 
-    /// <summary>Ships the log every second and heartbeats on the configured interval until stopped.</summary>
+    /// <summary>
+    /// Ships the log every second and heartbeats on the configured interval until stopped, in two
+    /// loops of their own: a slow log write (a blob store under load) never delays the heartbeat
+    /// that keeps the step's lease.
+    /// </summary>
     private async Task PumpAsync(ClaimedStep step, IJobSource source, StepLogWriter log, Action<HeartbeatAction> onStop, CancellationToken stop)
     {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var tick = TimeSpan.FromMilliseconds(Math.Min(1000, options.HeartbeatInterval.TotalMilliseconds));
-        var lastHeartbeat = Stopwatch.StartNew();
+        var shipping = RepeatAsync(step, tick, async () =>
+        {
+            // A write under way is finished, not abandoned, when the pump stops: the final flush comes after it.
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await log.FlushAsync(limit.Token);
+        }, both.Token);
+        var heartbeats = RepeatAsync(step, options.HeartbeatInterval, async () =>
+        {
+            var action = await source.HeartbeatAsync(step, both.Token);
+            if (action != HeartbeatAction.Continue)
+            {
+                onStop(action);
+                await both.CancelAsync();
+            }
+        }, both.Token);
+        await Task.WhenAll(shipping, heartbeats);
+    }
+
+    private async Task RepeatAsync(ClaimedStep step, TimeSpan interval, Func<Task> work, CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(tick, stop);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                await log.FlushAsync(stop);
-                if (lastHeartbeat.Elapsed >= options.HeartbeatInterval)
-                {
-                    lastHeartbeat.Restart();
-                    var action = await source.HeartbeatAsync(step, stop);
-                    if (action != HeartbeatAction.Continue)
-                    {
-                        onStop(action);
-                        return;
-                    }
-                }
+                await Task.Delay(interval, stop);
+                await work();
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or Npgsql.NpgsqlException or TimeoutException or OperationCanceledException)
+            catch (Exception e) when (e is HttpRequestException or IOException or Npgsql.NpgsqlException or TimeoutException or OperationCanceledException or Storage.BlobStoreException)
             {
-                // A blip: the next tick tries again; a long outage ends in lease expiry and a retry elsewhere.
+                // A blip: the next round tries again; a long outage ends in lease expiry and a retry elsewhere.
                 LogPumpFailed(logger, e, step.StepName, step.RunId);
             }
         }

@@ -64,7 +64,11 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
     /// <summary>Characters per shipped chunk: well under the service's request size limit even as UTF-8.</summary>
     public const int MaxChunkChars = 128 * 1024;
 
-    /// <summary>Not concurrent with itself: the heartbeat pump flushes, then the final flush after the pump ended.</summary>
+    /// <summary>
+    /// Not concurrent with itself: the pump flushes, then the final flush after the pump ended. Text
+    /// whose write fails goes back to the front of the buffer, so the next flush sends it (a failed
+    /// flush loses nothing; one whose answer was lost may send a chunk twice).
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         string pending;
@@ -88,7 +92,20 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
                 length--;
             }
 
-            await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            try
+            {
+                await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            }
+            catch
+            {
+                lock (_buffer)
+                {
+                    _buffer.Insert(0, pending[offset..]);
+                }
+
+                throw;
+            }
+
             offset -= MaxChunkChars - length;
         }
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
 using DevMentor.Core.Scheduling;
+using DevMentor.Core.Storage.Embedded;
 using DevMentor.Functions.Composition;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Metrics;
@@ -117,6 +118,12 @@ public static partial class StandaloneHost
             return 1;
         }
 
+        if (StorageStartup.MissingPrerequisite(settings) is { } storageProblem)
+        {
+            await Console.Error.WriteLineAsync("devmentor: " + storageProblem);
+            return 1;
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => LogListening(logger, string.Join(", ", app.Urls), started.ElapsedMilliseconds));
         try
         {
@@ -133,7 +140,7 @@ public static partial class StandaloneHost
             }
             // File-system, bind (a port in use) and time-out failures are the operator's to fix: one line here, the
             // stack trace is in the host's "Hosting failed to start" log entry.
-            catch (Exception e) when (e is EmbeddedPostgresException or MigrationFailedException or InvalidConfigurationException
+            catch (Exception e) when (e is EmbeddedPostgresException or EmbeddedAzuriteException or MigrationFailedException or InvalidConfigurationException
                 or IOException or UnauthorizedAccessException or TimeoutException)
             {
                 await Console.Error.WriteLineAsync($"devmentor: {e.Message}");
