@@ -7,6 +7,7 @@ public sealed class LibGit2Repositories : IGitRepositories
 {
     public IGitRepositoryReader Open(string path)
     {
+        LibGit2Settings.EnsureApplied();
         try
         {
             return new LibGit2RepositoryReader(new Repository(path));
