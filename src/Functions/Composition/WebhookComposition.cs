@@ -21,6 +21,8 @@ public static class WebhookComposition
             App = GitHubApp(configuration),
         });
         services.AddSingleton<GitHubAppTokens>();
+        // Every call to GitHub goes through this Octokit client (statuses, repositories, hooks).
+        services.AddSingleton<GitHubApi>();
         services.AddSingleton(new GitLabOptions
         {
             WebhookToken = configuration["GitLab:WebhookToken"],
@@ -61,8 +63,8 @@ public static class WebhookComposition
         services.AddSingleton<GitLabWebhookIntake>();
         services.AddSingleton<IWebhookEventHandler, GitLabEventHandler>();
 
-        // Commit statuses back to GitHub/GitLab. Outbound calls are short: the reporter retries later.
-        services.AddHttpClient(GitHubStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        // Commit statuses back to GitHub/GitLab. Outbound calls are short: the reporter retries later
+        // (GitHub's timeout is Octokit's, set in GitHubApi).
         services.AddHttpClient(GitLabStatusClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         services.AddSingleton<CommitStatusStore>();
         services.AddSingleton<ICommitStatusClient, GitHubStatusClient>();

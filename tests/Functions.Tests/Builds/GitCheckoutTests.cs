@@ -269,7 +269,7 @@ public sealed class GitCheckoutTests(GitServersFixture servers) : IClassFixture<
         var error = await FailAsync($"ssh://git@127.0.0.1:{port}/history.git", History.HeadSha);
 
         Assert.True(error.InfrastructureFailure);
-        Assert.Contains($"$ git remote add origin ssh://127.0.0.1:{port}/history.git", _log);
+        Assert.Contains($"[devmentor] new repository with remote origin ssh://127.0.0.1:{port}/history.git", _log);
         Assert.Contains($"ssh: connect to host 127.0.0.1 port {port}: Connection refused", error.Message, StringComparison.Ordinal);
         Assert.Contains(_log, l => l.Contains("Connection refused", StringComparison.Ordinal));
         Assert.Equal($"ssh://git@127.0.0.1:{port}/history.git", GitCli.Run(Workspace(), "remote", "get-url", "origin"));
@@ -311,6 +311,45 @@ public sealed class GitCheckoutTests(GitServersFixture servers) : IClassFixture<
         Assert.Equal(GitCheckoutFailure.SizeLimitExceeded, error.Failure);
         Assert.False(error.InfrastructureFailure);
         Assert.Contains("1048576", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_checkout_that_would_pass_the_size_limit_is_refused_before_a_file_is_written()
+    {
+        // 4 MiB that compress to almost nothing: the fetch stays small, the working tree would not.
+        var source = Path.Combine(_workspaces, "compressible");
+        Directory.CreateDirectory(source);
+        GitCli.Run(source, "init", "--quiet");
+        await System.IO.File.WriteAllTextAsync(Path.Combine(source, "zeros.txt"), new string('0', 4 * 1024 * 1024));
+        var sha = GitCli.CommitAll(source, "compresses well");
+
+        var error = await FailAsync(new Uri(source).AbsoluteUri, sha, limits: GitCloneLimits.Default with { MaxBytes = 1024 * 1024 });
+
+        Assert.Equal(GitCheckoutFailure.SizeLimitExceeded, error.Failure);
+        Assert.Contains("nothing was written", error.Message, StringComparison.Ordinal);
+        Assert.False(System.IO.File.Exists(Path.Combine(Workspace(), "zeros.txt")));
+    }
+
+    [Fact]
+    public async Task The_working_tree_keeps_executable_bits_and_symlinks_and_git_finds_it_clean()
+    {
+        var source = Path.Combine(_workspaces, "modes");
+        Directory.CreateDirectory(Path.Combine(source, "scripts"));
+        GitCli.Run(source, "init", "--quiet");
+        await System.IO.File.WriteAllTextAsync(Path.Combine(source, "scripts", "build.sh"), "#!/bin/sh\necho built\n");
+        System.IO.File.SetUnixFileMode(Path.Combine(source, "scripts", "build.sh"), (UnixFileMode)0b111_101_101);
+        await System.IO.File.WriteAllTextAsync(Path.Combine(source, "README.md"), "modes\n");
+        System.IO.File.CreateSymbolicLink(Path.Combine(source, "build"), "scripts/build.sh");
+        var sha = GitCli.CommitAll(source, "modes");
+
+        var result = await CloneAsync(new Uri(source).AbsoluteUri, sha);
+
+        Assert.Equal(sha, result.CommitSha);
+        Assert.True(System.IO.File.GetUnixFileMode(Path.Combine(Workspace(), "scripts", "build.sh")).HasFlag(UnixFileMode.UserExecute));
+        Assert.False(System.IO.File.GetUnixFileMode(Path.Combine(Workspace(), "README.md")).HasFlag(UnixFileMode.UserExecute));
+        Assert.Equal("scripts/build.sh", new FileInfo(Path.Combine(Workspace(), "build")).LinkTarget);
+        Assert.Equal("", GitCli.Run(Workspace(), "status", "--porcelain"));
+        Assert.Equal(sha, Head());
     }
 
     [Fact]

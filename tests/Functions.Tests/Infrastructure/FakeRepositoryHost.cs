@@ -11,6 +11,9 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 /// <summary>
 /// A local stand-in for GitHub's and GitLab's REST APIs (which cannot be reached from here): a real
 /// HTTP server on loopback that records every call and answers 201, or fails the next N calls.
+/// Octokit takes any base URL but api.github.com for a GitHub Enterprise Server, whose API lives
+/// under <c>/api/v3/</c>: GitHub's calls arrive there (and canned answers are keyed so); GitLab's
+/// under the <c>api/v4/</c> base its tests configure.
 /// </summary>
 public sealed class FakeRepositoryHost : IAsyncDisposable
 {

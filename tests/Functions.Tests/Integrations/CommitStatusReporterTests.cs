@@ -43,33 +43,30 @@ public sealed class CommitStatusReporterTests
         var runs = new RunStates();
         ICommitStatusClient[] clients =
         [
-            GitHubClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, Token = "gh-token" }),
+            GitHubClient(new GitHubOptions { ApiBaseUrl = host.BaseAddress, Token = "gh-token" }),
             new GitLabStatusClient(httpClients, new GitLabOptions { ApiBaseUrl = new Uri(host.BaseAddress, "api/v4/"), Token = "gl-token" }),
         ];
         var reporter = new CommitStatusReporter(store, runs, clients, new RunLinks(new Uri("https://devmentor.example/")), NullLogger<CommitStatusReporter>.Instance);
         return new Fixture(store, reporter, runs, host, database);
     }
 
-    private static GitHubStatusClient GitHubClient(IHttpClientFactory httpClients, GitHubOptions options) =>
-        new(httpClients, options, new GitHubAppTokens(httpClients, options, TimeProvider.System));
+    private static GitHubStatusClient GitHubClient(GitHubOptions options) =>
+        new(new GitHubApi(options, new GitHubAppTokens(options, TimeProvider.System)));
 
     [Fact]
     public async Task As_a_github_app_it_exchanges_a_signed_app_jwt_for_an_installation_token_once()
     {
         await using var host = await FakeRepositoryHost.StartAsync();
-        host.Responses["/app/installations/42/access_tokens"] = (201, $$"""{"token":"ghs_installation","expires_at":"{{DateTimeOffset.UtcNow.AddHours(1):O}}"}""");
+        host.Responses["/api/v3/app/installations/42/access_tokens"] = (201, $$"""{"token":"ghs_installation","expires_at":"{{DateTimeOffset.UtcNow.AddHours(1):O}}"}""");
         using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        var services = new ServiceCollection();
-        services.AddHttpClient();
-        var httpClients = services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
-        var client = GitHubClient(httpClients, new GitHubOptions { ApiBaseUrl = host.BaseAddress, App = new GitHubAppCredentials("12345", rsa.ExportRSAPrivateKeyPem(), 42) });
+        var client = GitHubClient(new GitHubOptions { ApiBaseUrl = host.BaseAddress, App = new GitHubAppCredentials("12345", rsa.ExportRSAPrivateKeyPem(), 42) });
         var status = new CommitStatus("o/r", "sha", CommitState.Pending, "Build queued", new Uri("https://devmentor.example/run"));
 
         await client.PostAsync(status, CancellationToken.None);
         await client.PostAsync(status with { State = CommitState.Success }, CancellationToken.None);
 
         var calls = host.Calls.ToList();
-        Assert.Equal(["/app/installations/42/access_tokens", "/repos/o/r/statuses/sha", "/repos/o/r/statuses/sha"], calls.Select(c => c.PathAndQuery));
+        Assert.Equal(["/api/v3/app/installations/42/access_tokens", "/api/v3/repos/o/r/statuses/sha", "/api/v3/repos/o/r/statuses/sha"], calls.Select(c => c.PathAndQuery));
         Assert.All(calls.Skip(1), c => Assert.Equal("Bearer ghs_installation", c.Headers["Authorization"]));
 
         var jwt = calls[0].Headers["Authorization"]["Bearer ".Length..].Split('.');
@@ -102,7 +99,7 @@ public sealed class CommitStatusReporterTests
 
         var calls = f.Host.Calls.ToList();
         Assert.Equal(2, calls.Count);
-        Assert.All(calls, c => Assert.Equal("/repos/Codertocat/Hello-World/statuses/abc123", c.PathAndQuery));
+        Assert.All(calls, c => Assert.Equal("/api/v3/repos/Codertocat/Hello-World/statuses/abc123", c.PathAndQuery));
         Assert.All(calls, c => Assert.Equal("Bearer gh-token", c.Headers["Authorization"]));
         var bodies = calls.Select(c => JsonDocument.Parse(c.Body).RootElement).ToList();
         Assert.Equal(["pending", "success"], bodies.Select(b => b.GetProperty("state").GetString()));

@@ -17,10 +17,10 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _github = await FakeRepositoryHost.StartAsync();
-        _github.Responses["/user"] = (200, """{"login":"octo"}""");
-        _github.Responses["/user/repos"] = (201, """{"html_url":"https://github.com/octo/widgets"}""");
-        _github.Responses["/orgs/"] = (201, """{"html_url":"https://github.com/acme/widgets"}""");
-        _github.Responses["/repos/"] = (201, """{"id":4242}""");
+        _github.Responses["/api/v3/user"] = (200, """{"login":"octo"}""");
+        _github.Responses["/api/v3/user/repos"] = (201, """{"html_url":"https://github.com/octo/widgets"}""");
+        _github.Responses["/api/v3/orgs/"] = (201, """{"html_url":"https://github.com/acme/widgets"}""");
+        _github.Responses["/api/v3/repos/"] = (201, """{"id":4242}""");
         _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("remote"), TestAuth.Settings(
             ("GitHub:ApiBaseUrl", _github.BaseAddress.ToString()),
             ("GitHub:Token", "gh-remote-token"),
@@ -59,7 +59,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
         Assert.Equal("created", body.GetProperty("remote").GetProperty("status").GetString());
         Assert.Equal(4242, body.GetProperty("remote").GetProperty("hookId").GetInt64());
         var calls = Calls();
-        Assert.Equal(["GET /user", "POST /user/repos", "POST /repos/octo/widgets/hooks"], calls.Select(c => $"{c.Method} {c.PathAndQuery}"));
+        Assert.Equal(["GET /api/v3/user", "POST /api/v3/user/repos", "POST /api/v3/repos/octo/widgets/hooks"], calls.Select(c => $"{c.Method} {c.PathAndQuery}"));
         Assert.All(calls, c => Assert.Equal("Bearer gh-remote-token", c.Headers["Authorization"]));
         var repository = JsonDocument.Parse(calls[1].Body).RootElement;
         Assert.Equal(("widgets", true), (repository.GetProperty("name").GetString(), repository.GetProperty("private").GetBoolean()));
@@ -69,6 +69,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
         Assert.Equal($"https://devmentor.example/webhooks/github?project={id}", config.GetProperty("url").GetString());
         Assert.Equal("json", config.GetProperty("content_type").GetString());
         Assert.Equal(secret, config.GetProperty("secret").GetString());
+        Assert.Equal("0", config.GetProperty("insecure_ssl").GetString()); // GitHub's documented values are "0" and "1"
 
         // What GitHub will send to that hook is verified with that secret.
         using var delivery = GitHubFixtures.Delivery("ping", GitHubFixtures.Payload("ping.payload.json"), secret: secret);
@@ -112,7 +113,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
         var secret = issued.GetProperty("secret").GetString()!;
         Assert.True(issued.GetProperty("remoteHookUpdated").GetBoolean());
         var patch = Calls().Last();
-        Assert.Equal("PATCH /repos/octo/widgets/hooks/4242", $"{patch.Method} {patch.PathAndQuery}");
+        Assert.Equal("PATCH /api/v3/repos/octo/widgets/hooks/4242", $"{patch.Method} {patch.PathAndQuery}");
         var config = JsonDocument.Parse(patch.Body).RootElement.GetProperty("config");
         Assert.Equal((secret, $"https://devmentor.example/webhooks/github?project={id}"), (config.GetProperty("secret").GetString(), config.GetProperty("url").GetString()));
         Assert.Equal(HttpStatusCode.OK, await PingAsync(secret));
@@ -126,7 +127,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("https://github.com/acme/widgets", body.GetProperty("remote").GetProperty("repositoryUrl").GetString());
-        Assert.Equal(["GET /user", "POST /orgs/acme/repos", "POST /repos/acme/widgets/hooks"], Calls().Select(c => $"{c.Method} {c.PathAndQuery}"));
+        Assert.Equal(["GET /api/v3/user", "POST /api/v3/orgs/acme/repos", "POST /api/v3/repos/acme/widgets/hooks"], Calls().Select(c => $"{c.Method} {c.PathAndQuery}"));
     }
 
     [Fact]
@@ -209,16 +210,16 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
 
         Assert.Equal(["created", "created", "failed", "pending"], [await StatusAsync(crashedBefore), await StatusAsync(crashedDuring), await StatusAsync(refused), await StatusAsync(fresh)]);
         var calls = Calls().Select(c => $"{c.Method} {c.PathAndQuery}").ToList();
-        Assert.Contains("POST /repos/octo/before-crash/hooks", calls);
-        Assert.Contains("POST /repos/octo/during-crash/hooks", calls);
+        Assert.Contains("POST /api/v3/repos/octo/before-crash/hooks", calls);
+        Assert.Contains("POST /api/v3/repos/octo/during-crash/hooks", calls);
         Assert.DoesNotContain(calls, c => c.Contains("refused", StringComparison.Ordinal) || c.Contains("fresh", StringComparison.Ordinal));
-        Assert.Single(calls, c => c == "POST /user/repos"); // the one whose repository was never made; the other only needed its hook
+        Assert.Single(calls, c => c == "POST /api/v3/user/repos"); // the one whose repository was never made; the other only needed its hook
     }
 
     [Fact]
     public async Task A_name_github_already_has_fails_with_githubs_reason_and_no_webhook_is_attempted()
     {
-        _github.Responses["/user/repos"] = (422, """{"message":"Repository creation failed.","errors":[{"resource":"Repository","code":"custom","field":"name","message":"name already exists on this account"}]}""");
+        _github.Responses["/api/v3/user/repos"] = (422, """{"message":"Repository creation failed.","errors":[{"resource":"Repository","code":"custom","field":"name","message":"name already exists on this account"}]}""");
 
         var (response, body) = await CreateAsync("octo/widgets");
 
@@ -238,7 +239,7 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
     [Fact]
     public async Task Rejected_credentials_are_named_and_a_retry_after_a_failed_hook_creates_only_the_hook()
     {
-        _github.Responses["/repos/"] = (401, """{"message":"Bad credentials"}""");
+        _github.Responses["/api/v3/repos/"] = (401, """{"message":"Bad credentials"}""");
 
         var (_, body) = await CreateAsync("octo/widgets");
 
@@ -247,12 +248,12 @@ public sealed class RemoteProvisioningTests : IAsyncLifetime
         Assert.Contains("credentials were rejected", remote.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("https://github.com/octo/widgets", remote.GetProperty("repositoryUrl").GetString());
 
-        _github.Responses["/repos/"] = (201, """{"id":77}""");
+        _github.Responses["/api/v3/repos/"] = (201, """{"id":77}""");
         using var retry = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/projects/{body.GetProperty("id").GetGuid()}/remote/retry", "alice"));
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Equal(77, JsonDocument.Parse(await retry.Content.ReadAsStringAsync()).RootElement.GetProperty("hookId").GetInt64());
-        Assert.Single(Calls(), c => c.PathAndQuery == "/user/repos");
-        Assert.Equal(2, Calls().Count(c => c.PathAndQuery == "/repos/octo/widgets/hooks"));
+        Assert.Single(Calls(), c => c.PathAndQuery == "/api/v3/user/repos");
+        Assert.Equal(2, Calls().Count(c => c.PathAndQuery == "/api/v3/repos/octo/widgets/hooks"));
     }
 
     [Theory]

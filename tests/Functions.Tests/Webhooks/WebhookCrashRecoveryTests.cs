@@ -37,7 +37,8 @@ public sealed class WebhookCrashRecoveryTests
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         string? status;
-        while ((status = await StatusAsync(connectionString)) == "received" && DateTime.UtcNow < deadline)
+        // Claimed ('processing') is not done yet: the first delivery after a start also pays for loading the payload types.
+        while ((status = await StatusAsync(connectionString)) is "received" or "processing" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }

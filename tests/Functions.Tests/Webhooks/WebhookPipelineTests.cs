@@ -78,7 +78,7 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
 
         await WaitForRunAsync(run.Id, "succeeded");
         var calls = await _host.WaitForCallsAsync(2, TimeSpan.FromSeconds(20));
-        Assert.All(calls, c => Assert.Equal($"/repos/Codertocat/Hello-World/statuses/{after}", c.PathAndQuery));
+        Assert.All(calls, c => Assert.Equal($"/api/v3/repos/Codertocat/Hello-World/statuses/{after}", c.PathAndQuery));
         var states = calls.Select(c => JsonDocument.Parse(c.Body).RootElement).ToList();
         Assert.Equal(["pending", "success"], states.Select(s => s.GetProperty("state").GetString()));
         Assert.All(states, s => Assert.Equal($"https://devmentor.example/projects/{_githubProject}/builds/{run.Id}", s.GetProperty("target_url").GetString()));

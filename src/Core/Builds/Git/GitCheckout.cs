@@ -6,10 +6,20 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Builds.Git;
 
 /// <summary>
-/// The clone step: a shallow checkout of one commit with the <c>git</c> command line.
-/// First the exact commit at depth 1 (servers speaking protocol v2, GitHub and GitLab allow it),
-/// otherwise the branch at depth 1, deepened in bounded steps until the commit is there.
-/// Failures say whether trying again could help (<see cref="GitCheckoutException.InfrastructureFailure"/>).
+/// The clone step: a shallow checkout of one commit. First the exact commit at depth 1 (servers
+/// speaking protocol v2, GitHub and GitLab allow it), otherwise the branch at depth 1, deepened in
+/// bounded steps until the commit is there. Failures say whether trying again could help
+/// (<see cref="GitCheckoutException.InfrastructureFailure"/>).
+/// <para>
+/// The talking to the remote (<c>ls-remote</c>, <c>fetch</c>) keeps the <c>git</c> command line,
+/// because LibGit2Sharp cannot do it here: its local transport ignores the depth of a file://
+/// fetch and copies the whole history (checked with 0.32.0), credentials must reach git through
+/// an askpass helper's environment rather than sit in this process's memory for a native
+/// callback, and ssh remotes need the system's ssh with its agent and configuration, which
+/// libgit2's own ssh does not use. Everything local (creating the repository and its remote,
+/// ref names, resolving commits, writing the working tree) is LibGit2Sharp, in process
+/// (GitCheckout.Local.cs).
+/// </para>
 /// </summary>
 public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git = "git")
 {
@@ -74,14 +84,13 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
         if (branch is not null)
         {
             branchRef = branch.StartsWith("refs/", StringComparison.Ordinal) ? branch : "refs/heads/" + branch;
-            if (branch.StartsWith('-') || (await session.RunAsync(["check-ref-format", branchRef], quiet: true)).ExitCode != 0)
+            if (branch.StartsWith('-') || !IsValidRefName(branchRef))
             {
                 throw new GitCheckoutException(GitCheckoutFailure.InvalidRequest, $"'{branch}' is not a valid branch or ref name.");
             }
         }
 
-        await session.RunCheckedAsync(["init", "--quiet", "."]);
-        await session.RunCheckedAsync(["remote", "add", "origin", remote.Url], display: ["remote", "add", "origin", remote.DisplayUrl]);
+        InitRepository(session, remote);
 
         // One cheap round trip first: it tells "cannot reach / not allowed / no such repository"
         // apart from "no such commit", and resolves the branch and the default branch.
@@ -98,8 +107,8 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
         if (sha is null || (tip is not null && tip.StartsWith(sha, StringComparison.Ordinal)))
         {
             await FetchAsync(session, source, 1);
-            var head = await ResolveAsync(session, "FETCH_HEAD") ?? throw new GitCheckoutException(GitCheckoutFailure.BranchNotFound, "the remote branch has no commits.");
-            return await FinishAsync(session, remote, head, displayBranch, GitFetchStrategy.Branch, 1);
+            var head = Resolve(session, "FETCH_HEAD") ?? throw new GitCheckoutException(GitCheckoutFailure.BranchNotFound, "the remote branch has no commits.");
+            return Finish(session, remote, head, displayBranch, GitFetchStrategy.Branch, 1);
         }
 
         if (sha.Length >= 40)
@@ -107,7 +116,7 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
             var byCommit = await session.RunAsync(["fetch", "--depth", "1", "--no-tags", "--quiet", "origin", sha]);
             if (byCommit.ExitCode == 0)
             {
-                return await FinishAsync(session, remote, sha, displayBranch, GitFetchStrategy.Commit, 1);
+                return Finish(session, remote, sha, displayBranch, GitFetchStrategy.Commit, 1);
             }
 
             // Refusals differ by server and protocol ("not our ref", "unadvertised object"); any
@@ -134,12 +143,12 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
                 depth = next;
             }
 
-            if (await ResolveAsync(session, sha + "^{commit}") is { } found)
+            if (Resolve(session, sha) is { } found)
             {
-                return await FinishAsync(session, remote, found, displayBranch, depth == 1 ? GitFetchStrategy.Branch : GitFetchStrategy.BranchDeepened, depth);
+                return Finish(session, remote, found, displayBranch, depth == 1 ? GitFetchStrategy.Branch : GitFetchStrategy.BranchDeepened, depth);
             }
 
-            if ((await session.RunAsync(["rev-parse", "--is-shallow-repository"], quiet: true)).Output.Trim() == "false")
+            if (!IsShallow(session))
             {
                 break; // the whole history is here: deeper fetches cannot help
             }
@@ -204,16 +213,9 @@ public sealed partial class GitCheckout(ILogger<GitCheckout> logger, string git 
         }
     }
 
-    private static async Task<string?> ResolveAsync(Session session, string revision)
+    private static GitCheckoutResult Finish(Session session, GitRemote remote, string sha, string? branch, GitFetchStrategy strategy, int depth)
     {
-        var resolved = await session.RunAsync(["rev-parse", "--verify", "--quiet", revision], quiet: true);
-        return resolved.ExitCode == 0 ? resolved.Output.Trim() : null;
-    }
-
-    private static async Task<GitCheckoutResult> FinishAsync(Session session, GitRemote remote, string sha, string? branch, GitFetchStrategy strategy, int depth)
-    {
-        await session.RunCheckedAsync(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", sha]);
-        var head = await ResolveAsync(session, "HEAD") ?? sha;
+        var head = CheckoutCommit(session, sha);
         var size = session.EnsureWithinSize();
         return new GitCheckoutResult(head, branch, strategy, depth, size, remote.DisplayUrl);
     }

@@ -49,6 +49,9 @@ public enum GitCheckoutFailure
     SizeLimitExceeded,
     TimedOut,
     Network,
+
+    /// <summary>The workspace's repository could not be created or written (a disk or permission problem on the runner).</summary>
+    Workspace,
 }
 
 public sealed class GitCheckoutException(GitCheckoutFailure failure, string message, Exception? inner = null) : Exception(message, inner)
@@ -59,5 +62,5 @@ public sealed class GitCheckoutException(GitCheckoutFailure failure, string mess
     /// True when trying again may succeed (network, server, timeout): the engine retries these with
     /// backoff. A missing commit, branch or repository, bad credentials or an oversized repository fail for good.
     /// </summary>
-    public bool InfrastructureFailure => Failure is GitCheckoutFailure.Network or GitCheckoutFailure.TimedOut;
+    public bool InfrastructureFailure => Failure is GitCheckoutFailure.Network or GitCheckoutFailure.TimedOut or GitCheckoutFailure.Workspace;
 }

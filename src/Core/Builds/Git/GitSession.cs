@@ -6,7 +6,8 @@ namespace DevMentor.Core.Builds.Git;
 public sealed partial class GitCheckout
 {
     /// <summary>
-    /// Runs the git commands of one checkout: a shared deadline, a size watch, an environment
+    /// Runs the git command line for a checkout's network side (ls-remote, fetch; GitCheckout's
+    /// summary says why those stay on the command line): a shared deadline, a size watch, an environment
     /// that never prompts and ignores the machine's git config, and credentials only through an
     /// askpass helper's environment.
     /// </summary>
@@ -47,6 +48,18 @@ public sealed partial class GitCheckout
         public string Workspace { get; }
 
         public GitCloneLimits Limits { get; }
+
+        /// <summary>Past the deadline, or canceled: in-process work stops at its next check.</summary>
+        public bool Stopping => _cancellation.IsCancellationRequested || _elapsed.Elapsed >= Limits.Timeout;
+
+        public void ThrowIfStopping()
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            if (_elapsed.Elapsed >= Limits.Timeout)
+            {
+                throw TimedOut();
+            }
+        }
 
         public sealed record Outcome(int ExitCode, string Output, string Error);
 
@@ -199,7 +212,7 @@ public sealed partial class GitCheckout
         private GitCheckoutException TimedOut() =>
             new(GitCheckoutFailure.TimedOut, $"the clone did not finish within {Limits.Timeout.TotalSeconds:0} s; git was stopped.");
 
-        private long WorkspaceBytes()
+        public long WorkspaceBytes()
         {
             try
             {

@@ -1,23 +1,29 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Octokit;
 
 namespace DevMentor.Core.Integrations.GitHub;
 
 /// <summary>GitHub App credentials (GitHub:AppId, GitHub:AppPrivateKey in PEM, GitHub:InstallationId).</summary>
-public sealed record GitHubAppCredentials(string AppId, string PrivateKeyPem, long InstallationId);
+public sealed record GitHubAppCredentials(string AppId, string PrivateKeyPem, long InstallationId)
+{
+    // Records print their members: keep the key out of any log line that formats this object.
+    public override string ToString() => $"GitHubAppCredentials {{ AppId = {AppId}, InstallationId = {InstallationId}, PrivateKeyPem = *** }}";
+}
 
 /// <summary>
 /// Authenticates as a GitHub App: an app JWT signed RS256 (valid 9 minutes, iat backdated a minute
-/// for clock drift) is exchanged for an installation access token, cached until a minute before
-/// it expires. Concurrent callers share one exchange.
+/// for clock drift) is exchanged through Octokit for an installation access token, cached until a
+/// minute before it expires. Concurrent callers share one exchange. The JWT itself is signed here:
+/// Octokit leaves that to its users, and three claims under RS256 do not need a JWT library in Core.
 /// </summary>
-public sealed class GitHubAppTokens(IHttpClientFactory httpClients, GitHubOptions options, TimeProvider clock) : IDisposable
+public sealed class GitHubAppTokens(GitHubOptions options, TimeProvider clock) : IDisposable
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (string Token, DateTimeOffset ExpiresAt)? _cached;
+    private GitHubClient? _appClient;
 
     public async Task<string> GetInstallationTokenAsync(CancellationToken cancellationToken)
     {
@@ -35,19 +41,14 @@ public sealed class GitHubAppTokens(IHttpClientFactory httpClients, GitHubOption
                 return refreshed.Token;
             }
 
-            using var http = httpClients.CreateClient(GitHubStatusClient.HttpClientName);
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(options.ApiBaseUrl, $"app/installations/{app.InstallationId}/access_tokens"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", CreateAppJwt(app, clock.GetUtcNow()));
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
-            request.Headers.UserAgent.Add(new ProductInfoHeaderValue("DevMentor-Project-Service", "1.0"));
-            using var response = await http.SendAsync(request, cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            _appClient ??= GitHubApi.Create(options.ApiBaseUrl, new AppJwtCredentials(app, clock));
+            var token = await GitHubApi.CallAsync(c => c.GitHubApps.CreateInstallationToken(app.InstallationId), _appClient,
+                $"for an installation token of installation {app.InstallationId}", cancellationToken);
+            if (string.IsNullOrEmpty(token.Token))
             {
-                throw new Statuses.CommitStatusException($"GitHub refused an installation token for installation {app.InstallationId}: {(int)response.StatusCode}.");
+                throw new GitHubApiException(null, "GitHub answered an empty installation token.");
             }
 
-            var token = await JsonSerializer.DeserializeAsync(await response.Content.ReadAsStreamAsync(cancellationToken), GitHubAppJsonContext.Default.InstallationToken, cancellationToken)
-                ?? throw new Statuses.CommitStatusException("GitHub answered an empty installation token.");
             _cached = (token.Token, token.ExpiresAt);
             return token.Token;
         }
@@ -72,12 +73,15 @@ public sealed class GitHubAppTokens(IHttpClientFactory httpClients, GitHubOption
     public void Dispose() => _refresh.Dispose();
 
     private static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-}
 
-public sealed record InstallationToken([property: JsonPropertyName("token")] string Token, [property: JsonPropertyName("expires_at")] DateTimeOffset ExpiresAt);
+    /// <summary>A fresh app JWT for each request of the exchange.</summary>
+    private sealed class AppJwtCredentials(GitHubAppCredentials app, TimeProvider clock) : ICredentialStore
+    {
+        public Task<Credentials> GetCredentials() => Task.FromResult(new Credentials(CreateAppJwt(app, clock.GetUtcNow()), AuthenticationType.Bearer));
+    }
+}
 
 public sealed record AppJwtPayload([property: JsonPropertyName("iat")] long IssuedAt, [property: JsonPropertyName("exp")] long ExpiresAt, [property: JsonPropertyName("iss")] string Issuer);
 
-[JsonSerializable(typeof(InstallationToken))]
 [JsonSerializable(typeof(AppJwtPayload))]
 internal sealed partial class GitHubAppJsonContext : JsonSerializerContext;

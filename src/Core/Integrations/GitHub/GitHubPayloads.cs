@@ -1,44 +1,59 @@
-using System.Text.Json.Serialization;
+using System.Text;
+using System.Text.Json;
+using Octokit.Webhooks;
 
 namespace DevMentor.Core.Integrations.GitHub;
 
-// The fields of GitHub's webhook payloads this service uses; everything else is ignored.
+/// <summary>
+/// GitHub's webhook payloads as Octokit.Webhooks types. The library's event processor is used only
+/// for its <see cref="WebhookEventProcessor.DeserializeWebhookEvent"/>: it maps X-GitHub-Event (and
+/// the action) to the event's type with the library's source-generated JSON metadata. Processing
+/// stays ours, since it must answer with an outcome to store, which the processor's callbacks do not.
+/// </summary>
+public sealed class GitHubPayloads : WebhookEventProcessor
+{
+    public static GitHubPayloads Instance { get; } = new();
 
-public sealed record GitHubRepository([property: JsonPropertyName("full_name")] string FullName);
+    private GitHubPayloads()
+    {
+    }
 
-public sealed record GitHubCommit(
-    string Id,
-    string? Message,
-    GitHubAuthor? Author,
-    DateTimeOffset? Timestamp,
-    IReadOnlyList<string>? Added,
-    IReadOnlyList<string>? Removed,
-    IReadOnlyList<string>? Modified);
+    /// <summary>The typed event, or why the payload is not the JSON object GitHub sends for that event.</summary>
+    public (WebhookEvent? Event, string? Problem) Parse(string eventName, byte[] payload)
+    {
+        try
+        {
+            var parsed = DeserializeWebhookEvent(new WebhookHeaders { Event = eventName }, Encoding.UTF8.GetString(payload));
+            return parsed is null ? (null, "the payload is empty (JSON null)") : (parsed, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"the payload is not the JSON object GitHub sends for '{eventName}': {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            // A string the library's own enum converters refuse.
+            return (null, $"the payload is not the JSON object GitHub sends for '{eventName}': {e.Message}");
+        }
+    }
 
-public sealed record GitHubAuthor(string? Name, string? Email, string? Username);
-
-public sealed record GitHubPushEvent(
-    string Ref,
-    string Before,
-    string After,
-    bool Created,
-    bool Deleted,
-    IReadOnlyList<GitHubCommit>? Commits,
-    GitHubRepository Repository);
-
-public sealed record GitHubPullRequestRef(string Ref, string Sha);
-
-public sealed record GitHubPullRequest(int Number, string? Title, GitHubPullRequestRef Head, GitHubPullRequestRef Base);
-
-public sealed record GitHubPullRequestEvent(string Action, int Number, [property: JsonPropertyName("pull_request")] GitHubPullRequest PullRequest, GitHubRepository Repository);
-
-public sealed record GitHubIssue(long Id, int Number, string Title, string? Body, string State, [property: JsonPropertyName("html_url")] string? HtmlUrl);
-
-public sealed record GitHubIssuesEvent(string Action, GitHubIssue Issue, GitHubRepository Repository);
-
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
-[JsonSerializable(typeof(GitHubPushEvent))]
-[JsonSerializable(typeof(GitHubPullRequestEvent))]
-[JsonSerializable(typeof(GitHubIssuesEvent))]
-[JsonSerializable(typeof(IReadOnlyList<GitHubCommit>))]
-internal sealed partial class GitHubJsonContext : JsonSerializerContext;
+    /// <summary>
+    /// The payload's top-level "action", read without the event's type: GitHub adds actions over
+    /// time, and one the library does not know yet must not turn a delivery we ignore anyway into an invalid one.
+    /// </summary>
+    public static string? PeekAction(byte[] payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.ValueKind == JsonValueKind.Object &&
+                document.RootElement.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.String
+                ? action.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,54 +1,64 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Octokit;
 
 namespace DevMentor.Core.Integrations.GitHub;
 
-/// <summary>A GitHub API call that failed; <see cref="StatusCode"/> is null when GitHub was not reached at all. The message never holds a secret.</summary>
-public sealed class GitHubApiException(int? statusCode, string message) : Exception(message)
-{
-    public int? StatusCode { get; } = statusCode;
-}
-
 /// <summary>
-/// Creates repositories and their webhooks over GitHub's REST API (the same HttpClient, base URL
-/// and credentials as commit statuses). Where a repository goes: with a token, under the token's
-/// own user when the owner is that user (POST /user/repos), otherwise under the owner as an
-/// organisation (POST /orgs/{owner}/repos, which needs the token to be allowed there); as a GitHub
-/// App always the organisation, since installation tokens act for no user.
+/// Creates repositories and their webhooks through Octokit (<see cref="GitHubApi"/>: the same
+/// client, base URL and credentials as commit statuses). Where a repository goes: with a token,
+/// under the token's own user when the owner is that user (POST /user/repos), otherwise under the
+/// owner as an organisation (POST /orgs/{owner}/repos, which needs the token to be allowed there);
+/// as a GitHub App always the organisation, since installation tokens act for no user.
 /// </summary>
-public sealed class GitHubRepositoryClient(IHttpClientFactory httpClients, GitHubOptions options, GitHubAppTokens appTokens)
+public sealed class GitHubRepositoryClient(GitHubApi github, GitHubOptions options)
 {
     public static readonly IReadOnlyList<string> HookEvents = ["push", "pull_request", "issues"];
 
-    public bool HasCredentials => !string.IsNullOrEmpty(options.Token) || options.App is not null;
+    public bool HasCredentials => github.HasCredentials;
 
     /// <returns>The repository's html_url.</returns>
     public async Task<string> CreateRepositoryAsync(string owner, string name, string description, bool isPrivate, CancellationToken cancellationToken)
     {
-        var path = await IsTokenUserAsync(owner, cancellationToken) ? "user/repos" : $"orgs/{Uri.EscapeDataString(owner)}/repos";
-        var created = await SendAsync(HttpMethod.Post, path,
-            JsonContent.Create(new GitHubCreateRepository(name, description, isPrivate, HasIssues: true, AutoInit: false), GitHubRepositoryJsonContext.Default.GitHubCreateRepository),
-            GitHubRepositoryJsonContext.Default.GitHubRepositoryCreated, $"creating repository {owner}/{name}", cancellationToken);
+        var repository = new NewRepository(name) { Description = description, Private = isPrivate, HasIssues = true, AutoInit = false };
+        var underUser = await IsTokenUserAsync(owner, cancellationToken);
+        var created = await GitHubApi.CallAsync(c => underUser ? c.Repository.Create(repository) : c.Repository.Create(owner, repository),
+            github.Client, $"creating repository {owner}/{name}", cancellationToken);
         return created.HtmlUrl ?? $"https://github.com/{owner}/{name}";
     }
 
     /// <returns>The hook's id.</returns>
     public async Task<long> CreateHookAsync(string fullName, Uri url, string secret, CancellationToken cancellationToken)
     {
-        var hook = await SendAsync(HttpMethod.Post, $"repos/{fullName}/hooks",
-            JsonContent.Create(new GitHubCreateHook("web", Active: true, HookEvents, new GitHubHookConfig(url.ToString(), "json", secret, "0")), GitHubRepositoryJsonContext.Default.GitHubCreateHook),
-            GitHubRepositoryJsonContext.Default.GitHubHookCreated, $"creating the webhook of {fullName}", cancellationToken);
-        return hook.Id;
+        var (owner, name) = Split(fullName);
+        var hook = new NewRepositoryHook("web", HookConfig(url, secret)) { Events = HookEvents, Active = true };
+        var created = await GitHubApi.CallAsync(c => c.Repository.Hooks.Create(owner, name, hook), github.Client, $"creating the webhook of {fullName}", cancellationToken);
+        return created.Id;
     }
 
     /// <summary>Gives an existing hook a new secret (PATCH /repos/{owner}/{repo}/hooks/{id}), keeping its events.</summary>
-    public async Task UpdateHookSecretAsync(string fullName, long hookId, Uri url, string secret, CancellationToken cancellationToken) =>
-        await SendAsync(new HttpMethod("PATCH"), $"repos/{fullName}/hooks/{hookId}",
-            JsonContent.Create(new GitHubUpdateHook(new GitHubHookConfig(url.ToString(), "json", secret, "0")), GitHubRepositoryJsonContext.Default.GitHubUpdateHook),
-            GitHubRepositoryJsonContext.Default.GitHubHookCreated, $"giving the webhook of {fullName} its new secret", cancellationToken);
+    public async Task UpdateHookSecretAsync(string fullName, long hookId, Uri url, string secret, CancellationToken cancellationToken)
+    {
+        var (owner, name) = Split(fullName);
+        if (hookId is < 1 or > int.MaxValue)
+        {
+            // Octokit 14 types hook ids as int; GitHub's are still below that.
+            throw new GitHubApiException(null, $"The webhook id {hookId} of {fullName} is out of the range Octokit handles.");
+        }
+
+        await GitHubApi.CallAsync(c => c.Repository.Hooks.Edit(owner, name, (int)hookId, new EditRepositoryHook(HookConfig(url, secret))),
+            github.Client, $"giving the webhook of {fullName} its new secret", cancellationToken);
+    }
+
+    /// <summary>
+    /// The hook's config as GitHub's API documents it. Octokit's NewRepositoryWebHook helper is not
+    /// used: it sends insecure_ssl as "False", where GitHub documents "0" or "1".
+    /// </summary>
+    private static Dictionary<string, string> HookConfig(Uri url, string secret) => new(StringComparer.Ordinal)
+    {
+        ["url"] = url.ToString(),
+        ["content_type"] = "json",
+        ["secret"] = secret,
+        ["insecure_ssl"] = "0",
+    };
 
     private async Task<bool> IsTokenUserAsync(string owner, CancellationToken cancellationToken)
     {
@@ -57,115 +67,15 @@ public sealed class GitHubRepositoryClient(IHttpClientFactory httpClients, GitHu
             return false;
         }
 
-        var user = await SendAsync(HttpMethod.Get, "user", null, GitHubRepositoryJsonContext.Default.GitHubUser, "reading the token's user", cancellationToken);
+        var user = await GitHubApi.CallAsync(c => c.User.Current(), github.Client, "reading the token's user", cancellationToken);
         return string.Equals(user.Login, owner, StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> answer, string what, CancellationToken cancellationToken)
+    private static (string Owner, string Name) Split(string fullName)
     {
-        using var http = httpClients.CreateClient(GitHubStatusClient.HttpClientName);
-        using var request = new HttpRequestMessage(method, new Uri(options.ApiBaseUrl, path)) { Content = content };
-        try
-        {
-            await GitHubStatusClient.AuthorizeAsync(request, options, appTokens, cancellationToken);
-            using var response = await http.SendAsync(request, cancellationToken);
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new GitHubApiException((int)response.StatusCode, $"GitHub answered {(int)response.StatusCode} {Explain(response.StatusCode)} {what}{GitHubMessage(body)}.");
-            }
-
-            return JsonSerializer.Deserialize(body, answer) ?? throw new GitHubApiException((int)response.StatusCode, $"GitHub answered an empty body {what}.");
-        }
-        catch (HttpRequestException e)
-        {
-            throw new GitHubApiException(null, $"GitHub could not be reached {what}: {e.Message}");
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new GitHubApiException(null, $"GitHub did not answer in time {what}.");
-        }
-        catch (JsonException)
-        {
-            throw new GitHubApiException(null, $"GitHub's answer {what} was not the JSON expected.");
-        }
-        catch (Statuses.CommitStatusException e)
-        {
-            // The GitHub App's installation token could not be had.
-            throw new GitHubApiException(401, e.Message);
-        }
-    }
-
-    private static string Explain(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.Unauthorized => "(the service's GitHub credentials were rejected: check GitHub:Token or the GitHub App)",
-        HttpStatusCode.Forbidden => "(the credentials may not do this)",
-        HttpStatusCode.NotFound => "(no such owner or repository, or the credentials cannot see it)",
-        HttpStatusCode.UnprocessableEntity => "(refused)",
-        _ when (int)status >= 500 => "(GitHub is having trouble)",
-        _ => "",
-    };
-
-    /// <summary>GitHub's own explanation ("name already exists on this account"), shortened.</summary>
-    private static string GitHubMessage(byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var messages = new List<string>();
-            if (document.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
-            {
-                messages.Add(message.GetString()!);
-            }
-
-            if (document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
-            {
-                messages.AddRange(errors.EnumerateArray()
-                    .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null)
-                    .OfType<string>());
-            }
-
-            var text = string.Join("; ", messages);
-            return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
+        var slash = fullName.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && slash < fullName.Length - 1
+            ? (fullName[..slash], fullName[(slash + 1)..])
+            : throw new GitHubApiException(null, $"'{fullName}' is not a GitHub owner/name.");
     }
 }
-
-public sealed record GitHubCreateRepository(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("description")] string Description,
-    [property: JsonPropertyName("private")] bool Private,
-    [property: JsonPropertyName("has_issues")] bool HasIssues,
-    [property: JsonPropertyName("auto_init")] bool AutoInit);
-
-public sealed record GitHubRepositoryCreated([property: JsonPropertyName("html_url")] string? HtmlUrl);
-
-public sealed record GitHubHookConfig(
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("content_type")] string ContentType,
-    [property: JsonPropertyName("secret")] string Secret,
-    [property: JsonPropertyName("insecure_ssl")] string InsecureSsl);
-
-public sealed record GitHubCreateHook(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("active")] bool Active,
-    [property: JsonPropertyName("events")] IReadOnlyList<string> Events,
-    [property: JsonPropertyName("config")] GitHubHookConfig Config);
-
-public sealed record GitHubUpdateHook([property: JsonPropertyName("config")] GitHubHookConfig Config);
-
-public sealed record GitHubHookCreated([property: JsonPropertyName("id")] long Id);
-
-public sealed record GitHubUser([property: JsonPropertyName("login")] string? Login);
-
-[JsonSerializable(typeof(GitHubCreateRepository))]
-[JsonSerializable(typeof(GitHubRepositoryCreated))]
-[JsonSerializable(typeof(GitHubCreateHook))]
-[JsonSerializable(typeof(GitHubHookCreated))]
-[JsonSerializable(typeof(GitHubUpdateHook))]
-[JsonSerializable(typeof(GitHubUser))]
-internal sealed partial class GitHubRepositoryJsonContext : JsonSerializerContext;

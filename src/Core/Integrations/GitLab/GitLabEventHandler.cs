@@ -1,10 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using DevMentor.Core.Integrations.Webhooks;
+using static DevMentor.Core.Integrations.Webhooks.PayloadRules;
 
 namespace DevMentor.Core.Integrations.GitLab;
 
-/// <summary>GitLab deliveries: Push Hook and Tag Push Hook → pushes; Merge Request Hook open/update/reopen → a run for the last commit.</summary>
+/// <summary>
+/// GitLab deliveries: Push Hook and Tag Push Hook → pushes; Merge Request Hook open/update/reopen →
+/// a run for the last commit. A payload that is not GitLab's, or carries a value nothing can be
+/// done with, ends <c>invalid</c> with the reason, before any query or run.
+/// </summary>
 public sealed class GitLabEventHandler(RepositoryEvents events) : IWebhookEventHandler
 {
     private static readonly HashSet<string> BuildingMergeRequestActions = ["open", "update", "reopen"];
@@ -13,35 +18,79 @@ public sealed class GitLabEventHandler(RepositoryEvents events) : IWebhookEventH
 
     public async Task<WebhookOutcome> HandleAsync(WebhookDelivery delivery, CancellationToken cancellationToken)
     {
-        try
+        switch (delivery.Event)
         {
-            return delivery.Event switch
-            {
-                "Push Hook" or "Tag Push Hook" => await PushAsync(delivery, Parse(delivery, GitLabJsonContext.Default.GitLabPushEvent), cancellationToken),
-                "Merge Request Hook" => await MergeRequestAsync(delivery, Parse(delivery, GitLabJsonContext.Default.GitLabMergeRequestEvent), cancellationToken),
-                _ => WebhookOutcome.Ignored($"event '{delivery.Event}' is not handled"),
-            };
-        }
-        catch (JsonException e)
-        {
-            return WebhookOutcome.Failed($"payload of '{delivery.Event}' is not what GitLab sends: {e.Message}");
+            case "Push Hook" or "Tag Push Hook":
+                var (push, pushProblem) = Parse(delivery, GitLabJsonContext.Default.GitLabPushEvent);
+                return push is null ? WebhookOutcome.Invalid(pushProblem!) : await PushAsync(delivery, push, cancellationToken);
+            case "Merge Request Hook":
+                var (mr, mrProblem) = Parse(delivery, GitLabJsonContext.Default.GitLabMergeRequestEvent);
+                return mr is null ? WebhookOutcome.Invalid(mrProblem!) : await MergeRequestAsync(delivery, mr, cancellationToken);
+            default:
+                return WebhookOutcome.Ignored($"event '{delivery.Event}' is not handled");
         }
     }
 
-    private Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, GitLabPushEvent push, CancellationToken cancellationToken) =>
-        events.PushAsync(delivery, new RepositoryPush(
-            Provider, push.Project.PathWithNamespace, push.Ref, push.Before, push.After, Deleted: false,
-            push.TotalCommitsCount ?? 0, push.Commits?.GetRawText() ?? "[]"), cancellationToken);
+    private async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, GitLabPushEvent push, CancellationToken cancellationToken)
+    {
+        if (push.Project is not { } project)
+        {
+            return WebhookOutcome.Invalid("project is missing");
+        }
+
+        var problem = First(
+            RepositoryName("project.path_with_namespace", project.PathWithNamespace, nested: true),
+            FullRef("ref", push.Ref),
+            Sha("before", push.Before),
+            Sha("after", push.After),
+            push.Commits is { ValueKind: not (JsonValueKind.Array or JsonValueKind.Null) } ? "commits is not an array" : null,
+            push.TotalCommitsCount is < 0 ? "total_commits_count is negative" : null);
+        return problem is not null
+            ? WebhookOutcome.Invalid(problem)
+            : await events.PushAsync(delivery, new RepositoryPush(
+                Provider, project.PathWithNamespace!, push.Ref!, push.Before!, push.After!, Deleted: false,
+                push.TotalCommitsCount ?? 0, push.Commits is { ValueKind: JsonValueKind.Array } commits ? commits.GetRawText() : "[]"), cancellationToken);
+    }
 
     private async Task<WebhookOutcome> MergeRequestAsync(WebhookDelivery delivery, GitLabMergeRequestEvent mr, CancellationToken cancellationToken)
     {
-        var attributes = mr.ObjectAttributes;
-        return attributes.Action is { } action && BuildingMergeRequestActions.Contains(action)
-            ? await events.ChangeRequestAsync(delivery, new ChangeRequest(
-                Provider, mr.Project.PathWithNamespace, attributes.Iid, attributes.SourceBranch, attributes.LastCommit.Id, $"MR !{attributes.Iid}"), cancellationToken)
-            : WebhookOutcome.Ignored($"merge request action '{attributes.Action}' starts nothing");
+        if (mr.ObjectAttributes is not { } attributes)
+        {
+            return WebhookOutcome.Invalid("object_attributes is missing");
+        }
+
+        if (attributes.Action is not { } action || !BuildingMergeRequestActions.Contains(action))
+        {
+            return WebhookOutcome.Ignored($"merge request action '{attributes.Action}' starts nothing");
+        }
+
+        if (mr.Project is not { } project || attributes.LastCommit is not { } lastCommit)
+        {
+            return WebhookOutcome.Invalid(mr.Project is null ? "project is missing" : "object_attributes.last_commit is missing");
+        }
+
+        var problem = First(
+            RepositoryName("project.path_with_namespace", project.PathWithNamespace, nested: true),
+            Number("object_attributes.iid", attributes.Iid),
+            BranchName("object_attributes.source_branch", attributes.SourceBranch),
+            Sha("object_attributes.last_commit.id", lastCommit.Id));
+        return problem is not null
+            ? WebhookOutcome.Invalid(problem)
+            : await events.ChangeRequestAsync(delivery, new ChangeRequest(
+                Provider, project.PathWithNamespace!, (int)attributes.Iid, attributes.SourceBranch!, lastCommit.Id!, $"MR !{attributes.Iid}"), cancellationToken);
     }
 
-    private static T Parse<T>(WebhookDelivery delivery, JsonTypeInfo<T> type) =>
-        JsonSerializer.Deserialize(delivery.Payload, type) ?? throw new JsonException("empty payload");
+    private static (T? Value, string? Problem) Parse<T>(WebhookDelivery delivery, JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(delivery.Payload, type) is { } parsed
+                ? (parsed, null)
+                : (null, "the payload is empty (JSON null)");
+        }
+        catch (JsonException e)
+        {
+            return (null, $"the payload is not the JSON object GitLab sends for '{delivery.Event}': {e.Message}");
+        }
+    }
 }

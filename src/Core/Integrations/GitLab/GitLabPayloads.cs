@@ -1,34 +1,37 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace DevMentor.Core.Integrations.GitLab;
 
-// The fields of GitLab's webhook payloads this service uses; everything else is ignored.
+// The fields of GitLab's webhook payloads this service uses; everything else is ignored. There is
+// no maintained .NET library of GitLab's webhook types that restores here, so these few records
+// stand in for one. Every field is nullable on purpose: presence and shape are checked after
+// parsing (GitLabEventHandler), so a payload lacking one gets a reason naming GitLab's field.
 
-public sealed record GitLabProject([property: JsonPropertyName("path_with_namespace")] string PathWithNamespace);
+public sealed record GitLabProject([property: JsonPropertyName("path_with_namespace")] string? PathWithNamespace);
 
 public sealed record GitLabPushEvent(
-    [property: JsonPropertyName("object_kind")] string ObjectKind,
-    string Ref,
-    string Before,
-    string After,
-    GitLabProject Project,
+    [property: JsonPropertyName("object_kind")] string? ObjectKind,
+    [property: JsonPropertyName("ref")] string? Ref,
+    [property: JsonPropertyName("before")] string? Before,
+    [property: JsonPropertyName("after")] string? After,
+    [property: JsonPropertyName("project")] GitLabProject? Project,
     [property: JsonPropertyName("total_commits_count")] int? TotalCommitsCount,
-    System.Text.Json.JsonElement? Commits);
+    [property: JsonPropertyName("commits")] JsonElement? Commits);
 
-public sealed record GitLabLastCommit(string Id);
+public sealed record GitLabLastCommit([property: JsonPropertyName("id")] string? Id);
 
 public sealed record GitLabMergeRequestAttributes(
-    int Iid,
-    string? Action,
-    [property: JsonPropertyName("source_branch")] string SourceBranch,
-    [property: JsonPropertyName("last_commit")] GitLabLastCommit LastCommit);
+    [property: JsonPropertyName("iid")] long Iid,
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("source_branch")] string? SourceBranch,
+    [property: JsonPropertyName("last_commit")] GitLabLastCommit? LastCommit);
 
 public sealed record GitLabMergeRequestEvent(
-    [property: JsonPropertyName("object_kind")] string ObjectKind,
-    GitLabProject Project,
-    [property: JsonPropertyName("object_attributes")] GitLabMergeRequestAttributes ObjectAttributes);
+    [property: JsonPropertyName("object_kind")] string? ObjectKind,
+    [property: JsonPropertyName("project")] GitLabProject? Project,
+    [property: JsonPropertyName("object_attributes")] GitLabMergeRequestAttributes? ObjectAttributes);
 
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(GitLabPushEvent))]
 [JsonSerializable(typeof(GitLabMergeRequestEvent))]
 internal sealed partial class GitLabJsonContext : JsonSerializerContext;

@@ -2,7 +2,11 @@ using DevMentor.Core.Integrations.Statuses;
 
 namespace DevMentor.Core.Integrations.GitLab;
 
-/// <summary>POST /projects/{id or url-encoded path}/statuses/{sha} (GitLab's commit status API).</summary>
+/// <summary>
+/// POST /projects/{id or url-encoded path}/statuses/{sha} (GitLab's commit status API) over plain
+/// HttpClient: no maintained .NET client for GitLab's API restores here (GitHub has Octokit), and
+/// this one call does not justify writing one.
+/// </summary>
 public sealed class GitLabStatusClient(IHttpClientFactory httpClients, GitLabOptions options) : ICommitStatusClient
 {
     public const string HttpClientName = "gitlab";

@@ -9,6 +9,9 @@ public sealed class ProjectRepositoryLookup(Database database) : IRepositoryProj
 {
     public async Task<IReadOnlyList<LinkedProject>> FindAsync(string provider, string fullName, CancellationToken cancellationToken)
     {
+        // The handlers check names before they get here; a null would only fail later, as a parameter error.
+        ArgumentException.ThrowIfNullOrEmpty(provider);
+        ArgumentException.ThrowIfNullOrEmpty(fullName);
         await using var find = database.DataSource.CreateCommand("""
             SELECT id, repository->>'defaultBranch', settings::text
             FROM projects

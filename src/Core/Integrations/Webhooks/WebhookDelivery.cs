@@ -21,6 +21,11 @@ public sealed record WebhookOutcome(string Status, string Summary)
     public static WebhookOutcome Processed(string summary) => new("processed", summary);
     public static WebhookOutcome Ignored(string summary) => new("ignored", summary);
     public static WebhookOutcome Failed(string summary) => new("failed", summary);
+
+    /// <summary>The payload is not what the sender documents: processing it again cannot help.</summary>
+    public static WebhookOutcome Invalid(string reason) => new("invalid", reason.Length > MaxReasonLength ? reason[..MaxReasonLength] + "…" : reason);
+
+    private const int MaxReasonLength = 500;
 }
 
 /// <summary>Handles the deliveries of one provider (github, gitlab).</summary>
