@@ -9,8 +9,10 @@ public sealed class PipelineDurabilityTests
 {
     private const string RegistrationToken = "durability-registration-token-42";
 
-    private static Dictionary<string, string?> ServiceEnvironment(string connectionString, string dataDirectory, int workers) => new()
+    /// <param name="shared">Where the steps record what ran (Pipelines:Runner:WritablePaths: outside the sandbox only this is theirs).</param>
+    private static Dictionary<string, string?> ServiceEnvironment(string connectionString, string dataDirectory, int workers, string shared) => new()
     {
+        ["Pipelines__Runner__WritablePaths"] = shared,
         ["ConnectionStrings__Postgres"] = connectionString,
         ["DEVMENTOR_DATA_DIR"] = dataDirectory,
         ["Pipelines__Runner__Workers"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -29,11 +31,12 @@ public sealed class PipelineDurabilityTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("scale");
         var scratch = PipelineTestKit.NewScratchDirectory("scale");
-        var executions = Path.Combine(scratch, "executions.txt");
-        await using var service = ServiceProcess.Start(scratch, ServiceEnvironment(connectionString, Path.Combine(scratch, "data"), workers: 4));
+        var shared = PipelineTestKit.NewSharedDirectory("scale-shared");
+        var executions = Path.Combine(shared, "executions.txt");
+        await using var service = ServiceProcess.Start(scratch, ServiceEnvironment(connectionString, Path.Combine(scratch, "data"), workers: 4, shared));
         await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-        await using var runnerA = RunnerProcess.Start(service.BaseAddress, RegistrationToken, "runner-a", Path.Combine(scratch, "runner-a"));
-        await using var runnerB = RunnerProcess.Start(service.BaseAddress, RegistrationToken, "runner-b", Path.Combine(scratch, "runner-b"));
+        await using var runnerA = RunnerProcess.Start(service.BaseAddress, RegistrationToken, "runner-a", Path.Combine(scratch, "runner-a"), 1, $"--Runner:WritablePaths={shared}");
+        await using var runnerB = RunnerProcess.Start(service.BaseAddress, RegistrationToken, "runner-b", Path.Combine(scratch, "runner-b"), 1, $"--Runner:WritablePaths={shared}");
         await using var starter = await PipelineTestKit.StartAppAsync("scale", connectionString: connectionString);
         await WaitForAsync(async () => await CountAsync(connectionString, "SELECT count(*) FROM pipeline_runners") == 2, TimeSpan.FromSeconds(60),
             () => $"runners did not register:\n{runnerA.Output}\n{runnerB.Output}");
@@ -68,9 +71,10 @@ public sealed class PipelineDurabilityTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("sigkill");
         var scratch = PipelineTestKit.NewScratchDirectory("sigkill");
-        var executions = Path.Combine(scratch, "executions.txt");
+        var shared = PipelineTestKit.NewSharedDirectory("sigkill-shared");
+        var executions = Path.Combine(shared, "executions.txt");
         var sleep = ProcessTable.UniqueSleep(600);
-        var environment = ServiceEnvironment(connectionString, Path.Combine(scratch, "data"), workers: 2);
+        var environment = ServiceEnvironment(connectionString, Path.Combine(scratch, "data"), workers: 2, shared);
         await using var starter = await PipelineTestKit.StartAppAsync("sigkill", connectionString: connectionString);
 
         string[] Record(string name) => ["sh", "-c", $"echo {name}$DEVMENTOR_ATTEMPT >> \"$1\"", "sh", executions];
