@@ -18,6 +18,8 @@ public sealed record PipelineOptions
     /// <summary>How often an idle worker looks for steps another instance queued (local starts wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public PipelineDefinition DefaultDefinition { get; init; } = BuiltInDefinition;
+    /// <summary>Each step attempt's log is cut here by the service itself, whatever runners send.</summary>
+    public long MaxLogBytes { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>Placeholder until steps are detected from the repository: every stage runs nothing.</summary>
     public static PipelineDefinition BuiltInDefinition { get; } = new(

@@ -57,6 +57,19 @@ public static partial class DevMentorApp
             throw new InvalidConfigurationException([dataDirectoryProblem]);
         }
 
+        // Before anything else touches the data dir: a second service on it would adopt, then stop, the first one's cluster.
+        DataDirectoryLock dataDirectoryLock;
+        try
+        {
+            dataDirectoryLock = DataDirectoryLock.Acquire(settings.DataDirectory);
+        }
+        catch (DataDirectoryInUseException e)
+        {
+            throw new InvalidConfigurationException([$"DEVMENTOR_DATA_DIR: {e.Message}"]);
+        }
+
+        builder.Services.AddSingleton(dataDirectoryLock);
+
         ConfigureLogging(builder.Logging);
         ConfigureServer(builder, settings);
 

@@ -50,6 +50,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
             DefaultDefinition = definition,
+            MaxLogBytes = SettingValues.Int(configuration, "Pipelines:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
         };
 
         var labels = (configuration["Pipelines:Runner:Labels"] ?? "linux")

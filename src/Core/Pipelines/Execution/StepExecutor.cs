@@ -236,7 +236,7 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         limit.CancelAfter(timeLeft);
         // Restoring runs an earlier built-in for a later step: it sees itself at its own position.
         var position = Math.Max(0, step.Definition.Steps.ToList().IndexOf(definition));
-        var context = new BuiltInStepContext(step with { Position = position, StepName = definition.Name }, _workspaces.PathFor(step.RunId), source, log.WriteLine, Environment(step, definition));
+        var context = new BuiltInStepContext(step with { Position = position, StepName = definition.Name }, _workspaces.PathFor(step.RunId), source, log.WriteLine, Environment(step, definition), _sandbox);
         try
         {
             return await builtIn.RunAsync(context, limit.Token);

@@ -159,6 +159,42 @@ public sealed class StepSandbox
         }
     }
 
+    /// <summary>
+    /// A trusted tool that runs the repository's code itself and needs root's capabilities to do so
+    /// (buildah building a Containerfile: its RUN lines, in a chroot). It keeps the runner's user
+    /// but gets the same narrow view: the system directories, <paramref name="readOnly"/> and
+    /// <paramref name="writable"/> at their own paths, private /tmp, no other process in sight.
+    /// </summary>
+    public IReadOnlyList<string> WrapTool(IReadOnlyList<string> argv, IEnumerable<string> readOnly, IEnumerable<string> writable, string workingDirectory)
+    {
+        var args = new List<string> { Program, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try" };
+        if (!Environment.IsPrivilegedProcess)
+        {
+            args.Add("--unshare-user");
+        }
+
+        var bound = new List<string>();
+        BindReadOnly(args, bound, SystemPaths.Concat(ToolchainPaths()));
+        args.AddRange(["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/var/tmp"]);
+        var made = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp", "/var/tmp" };
+        foreach (var path in writable.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(path);
+            MakeParents(args, made, bound, path);
+            args.AddRange(["--bind", path, path]);
+        }
+
+        foreach (var path in readOnly.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
+        {
+            MakeParents(args, made, bound, path);
+            args.AddRange(["--ro-bind", path, path]);
+        }
+
+        args.AddRange(["--chdir", workingDirectory, "--"]);
+        args.AddRange(argv);
+        return args;
+    }
+
     /// <summary>Where dotnet and node really live, when that is outside the system directories (e.g. ~/.dotnet).</summary>
     private static IEnumerable<string> ToolchainPaths()
     {
