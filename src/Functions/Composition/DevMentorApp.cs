@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using DevMentor.Core.Caching;
 using DevMentor.Core.Data;
 using DevMentor.Core.Data.Embedded;
@@ -77,7 +78,8 @@ public static partial class DevMentorApp
         services.AddSingleton(settings);
         services.AddSingleton(security);
         services.AddSingleton(security.RateLimits);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(security.Repositories);
+        services.TryAddSingleton(TimeProvider.System); // a host (or a test) may bring its own clock
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         services.AddDevMentorProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
@@ -144,6 +146,8 @@ public static partial class DevMentorApp
         app.UseMiddleware<RateLimitMiddleware>();
         // After the rate limits, so a 413 is counted and carries the RateLimit headers like every other answer; no body is read before it.
         app.UseMiddleware<RequestBodyLimit>(settings.MaxRequestBodyBytes);
+        // Within the body limit it set: charsets, NULs and lone surrogates no endpoint can store, named as 400s.
+        app.UseMiddleware<JsonInputGuard>();
         app.UseAuthorization();
 
         app.MapHealthFunctions();

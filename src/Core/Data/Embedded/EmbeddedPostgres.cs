@@ -29,10 +29,20 @@ public sealed record EmbeddedPostgresOptions
 /// start adopts a postmaster that is still running, or clears a stale postmaster.pid, and
 /// never starts a second postmaster on the same directory.
 /// </summary>
+/// <remarks>
+/// Every role needs a password (scram-sha-256, also for local connections; a cluster an older
+/// version set up with trust is switched over at start). The superuser is used only here, to set
+/// up <see cref="ServiceRole"/>: a role without any special right that owns the app database, and
+/// the one the service connects as. Both passwords live in the data dir (0600), which build steps
+/// never see.
+/// </remarks>
 public sealed partial class EmbeddedPostgres
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private const string SuperUser = "postgres";
+
+    /// <summary>The role the service connects as: it owns the app database and nothing else.</summary>
+    public const string ServiceRole = "devmentor_service";
 
     private readonly EmbeddedPostgresOptions _options;
     private readonly PostgresBinaries _binaries;
@@ -51,10 +61,16 @@ public sealed partial class EmbeddedPostgres
     public string ClusterDirectory { get; }
     public int Port { get; private set; }
     public bool Adopted { get; private set; }
+    /// <summary>The service's connection: <see cref="ServiceRole"/> to the app database.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The superuser's connection to the <c>postgres</c> database, for setting up (the service never uses it).</summary>
+    public string AdminConnectionString => BuildConnectionString(Port, File.ReadAllText(PasswordFile).Trim(), "postgres", SuperUser);
     public string BinDirectory => _binaries.Directory;
 
     private string PasswordFile => Path.Combine(_options.DataDirectory, "pg.password");
+    private string ServicePasswordFile => Path.Combine(_options.DataDirectory, "pg.service.password");
+    private string HbaFile => Path.Combine(ClusterDirectory, "pg_hba.conf");
     private string PidFile => Path.Combine(ClusterDirectory, "postmaster.pid");
     private string LogFile => Path.Combine(ClusterDirectory, "server.log");
 
@@ -73,6 +89,7 @@ public sealed partial class EmbeddedPostgres
         await using var startLock = await AcquireStartLockAsync(Path.Combine(server._options.DataDirectory, "pg.start.lock"), cancellationToken);
         await server.EnsureClusterAsync(cancellationToken);
         await server.StartOrAdoptAsync(cancellationToken);
+        await server.RequirePasswordsAsync(cancellationToken);
         await server.EnsureDatabaseAsync(cancellationToken);
         return server;
     }
@@ -187,7 +204,6 @@ public sealed partial class EmbeddedPostgres
                 {
                     Port = pid.Port;
                     Adopted = true;
-                    ConnectionString = BuildConnectionString(pid.Port, password, _options.Database);
                     LogAdopted(_logger, pid.ProcessId, pid.Port, ClusterDirectory);
                     return;
                 }
@@ -213,7 +229,6 @@ public sealed partial class EmbeddedPostgres
             if (result.Succeeded)
             {
                 Port = port;
-                ConnectionString = BuildConnectionString(port, password, _options.Database);
                 LogStarted(_logger, port, ClusterDirectory);
                 return;
             }
@@ -225,29 +240,141 @@ public sealed partial class EmbeddedPostgres
         throw lastFailure!;
     }
 
-    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A cluster set up with trust by an older version (any <c>trust</c> line in pg_hba.conf) gets
+    /// the superuser password from pg.password first (trust lets this connection in whatever it
+    /// sends), then scram-sha-256 everywhere and a reload.
+    /// </summary>
+    private async Task RequirePasswordsAsync(CancellationToken cancellationToken)
     {
-        var password = (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
-        await using var connection = new NpgsqlConnection(BuildConnectionString(Port, password, "postgres"));
-        await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.AddWithValue(_options.Database);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
+        var lines = await File.ReadAllLinesAsync(HbaFile, cancellationToken);
+        if (!lines.Any(IsTrustLine))
         {
             return;
         }
 
-        try
+        var password = (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
+        await using (var connection = new NpgsqlConnection(BuildConnectionString(Port, password, "postgres", SuperUser)))
         {
-            // Identifiers cannot be parameters; the name comes from our own options, quoted.
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_options.Database.Replace("\"", "\"\"")}\"", connection);
-            await create.ExecuteNonQueryAsync(cancellationToken);
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, $"ALTER ROLE \"{SuperUser}\" PASSWORD {Literal(password)}", cancellationToken);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+
+        var rewritten = lines.Select(l => IsTrustLine(l) ? TrustPattern().Replace(l, "scram-sha-256") : l).ToList();
+        var scratch = HbaFile + ".new";
+        await File.WriteAllLinesAsync(scratch, rewritten, cancellationToken);
+        File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (_runAsPostgresUser)
         {
-            // Created by a concurrent starter: fine.
+            await ChangeOwnerToPostgresAsync(scratch, cancellationToken);
         }
+
+        File.Move(scratch, HbaFile, overwrite: true);
+        await using (var connection = new NpgsqlConnection(BuildConnectionString(Port, password, "postgres", SuperUser)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, "SELECT pg_reload_conf()", cancellationToken);
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        LogTrustRemoved(_logger, HbaFile);
     }
+
+    private static bool IsTrustLine(string line) =>
+        !line.TrimStart().StartsWith('#') && TrustPattern().IsMatch(line);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)trust(?=\s|$)")]
+    private static partial System.Text.RegularExpressions.Regex TrustPattern();
+
+    /// <summary>
+    /// The app database, owned by <see cref="ServiceRole"/> (created, or given to it with every
+    /// table and sequence an older version made as the superuser); the service connects as that role.
+    /// </summary>
+    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
+    {
+        var password = (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
+        if (!File.Exists(ServicePasswordFile))
+        {
+            await File.WriteAllTextAsync(ServicePasswordFile, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), cancellationToken);
+            File.SetUnixFileMode(ServicePasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var servicePassword = (await File.ReadAllTextAsync(ServicePasswordFile, cancellationToken)).Trim();
+        var role = Identifier(ServiceRole);
+        var database = Identifier(_options.Database);
+        await using (var connection = new NpgsqlConnection(BuildConnectionString(Port, password, "postgres", SuperUser)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using (var roleExists = new NpgsqlCommand("SELECT 1 FROM pg_roles WHERE rolname = $1", connection))
+            {
+                roleExists.Parameters.AddWithValue(ServiceRole);
+                var options = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD " + Literal(servicePassword);
+                try
+                {
+                    await ExecuteAsync(connection, await roleExists.ExecuteScalarAsync(cancellationToken) is null
+                        ? $"CREATE ROLE {role} {options}"
+                        : $"ALTER ROLE {role} {options}", cancellationToken);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateObject)
+                {
+                    // Created by a concurrent starter: fine.
+                }
+            }
+
+            await using var exists = new NpgsqlCommand("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", connection);
+            exists.Parameters.AddWithValue(_options.Database);
+            var owner = await exists.ExecuteScalarAsync(cancellationToken) as string;
+            try
+            {
+                if (owner is null)
+                {
+                    await ExecuteAsync(connection, $"CREATE DATABASE {database} OWNER {role}", cancellationToken);
+                }
+                else if (owner != ServiceRole)
+                {
+                    await ExecuteAsync(connection, $"ALTER DATABASE {database} OWNER TO {role}", cancellationToken);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Created by a concurrent starter: fine.
+            }
+        }
+
+        // What an older version created as the superuser in the app database goes to the service's role.
+        await using (var connection = new NpgsqlConnection(BuildConnectionString(Port, password, _options.Database, SuperUser)))
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, $$"""
+                DO $$
+                DECLARE r record;
+                BEGIN
+                    FOR r IN
+                        SELECT format('ALTER TABLE %I.%I OWNER TO {{role}}', n.nspname, c.relname) AS ddl
+                        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+                          AND pg_get_userbyid(c.relowner) <> '{{ServiceRole}}'
+                          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
+                    LOOP
+                        EXECUTE r.ddl;
+                    END LOOP;
+                END $$
+                """, cancellationToken);
+        }
+
+        ConnectionString = BuildConnectionString(Port, servicePassword, _options.Database, ServiceRole);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Identifiers and DDL passwords cannot be parameters; both come from our own options and generators, quoted.</summary>
+    private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static async Task<bool> WaitUntilAcceptingAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -269,11 +396,11 @@ public sealed partial class EmbeddedPostgres
         return false;
     }
 
-    private string BuildConnectionString(int port, string password, string database) => new NpgsqlConnectionStringBuilder
+    private static string BuildConnectionString(int port, string password, string database, string user = SuperUser) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
-        Username = SuperUser,
+        Username = user,
         Password = password,
         Database = database,
     }.ConnectionString;
@@ -356,6 +483,9 @@ public sealed partial class EmbeddedPostgres
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stale {PidFile}: process {ProcessId} is not this cluster's postmaster (the previous run was killed)")]
     private static partial void LogStalePidFile(ILogger logger, int processId, string pidFile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded PostgreSQL allowed connections without a password (trust in {HbaFile}); every role now needs its password (scram-sha-256)")]
+    private static partial void LogTrustRemoved(ILogger logger, string hbaFile);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL stopped ({Directory})")]
     private static partial void LogStopped(ILogger logger, string directory);

@@ -491,7 +491,8 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         }
 
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(file).Take(100))
+        // NUL cannot be stored; the service refuses it, so it is replaced here rather than lose the step's report.
+        foreach (var line in File.ReadLines(file).Take(100).Select(l => l.Replace('\0', '\uFFFD')))
         {
             var equals = line.IndexOf('=', StringComparison.Ordinal);
             if (equals > 0)

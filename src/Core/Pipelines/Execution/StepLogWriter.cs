@@ -27,7 +27,8 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
 
     public void WriteLine(string line)
     {
-        line = Redact(line);
+        // A NUL in a program's output cannot travel in JSON the service accepts: shown as U+FFFD.
+        line = Redact(line.Replace('\0', '\uFFFD'));
         lock (_buffer)
         {
             if (_truncated)
