@@ -459,7 +459,13 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
 
             try
             {
-                await log.FlushAsync(stop);
+                // A flush under way when the step ends is let finish (the final flush follows it): cut
+                // short, its chunk could be half-received and would be sent twice.
+                using (var flushLimit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+                {
+                    await log.FlushAsync(flushLimit.Token);
+                }
+
                 if (lastHeartbeat.Elapsed >= options.HeartbeatInterval)
                 {
                     lastHeartbeat.Restart();

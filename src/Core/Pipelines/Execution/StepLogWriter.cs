@@ -89,7 +89,21 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
                 length--;
             }
 
-            await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            try
+            {
+                await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
+            }
+            catch (Exception)
+            {
+                // Not sent: it goes back in front of what was written since, for the next flush to send.
+                lock (_buffer)
+                {
+                    _buffer.Insert(0, pending[offset..]);
+                }
+
+                throw;
+            }
+
             offset -= MaxChunkChars - length;
         }
     }

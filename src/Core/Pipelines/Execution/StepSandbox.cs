@@ -82,7 +82,8 @@ public sealed class StepSandbox
         // The service's own directories may sit below a bound one (a data dir under /opt): covered up.
         foreach (var hidden in _options.HiddenPaths.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
         {
-            if (!bound.Any(b => Inside(hidden, b)))
+            // A service started from / or /usr does not cover the toolchains up: only what lies below them.
+            if (!bound.Any(b => hidden != b && Inside(hidden, b)))
             {
                 continue;
             }

@@ -64,7 +64,7 @@ public sealed class Workspaces(string root)
             try
             {
                 Delete(runId);
-                pruned += entry is DirectoryInfo ? 1 : 0;
+                pruned += entry.Name == runId.ToString("N") ? 1 : 0; // workspaces are counted, not their companions
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
