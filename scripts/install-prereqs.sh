@@ -83,10 +83,15 @@ if tools_missing || [ tests/tools/package-lock.json -nt tests/tools/node_modules
 fi
 
 # --- Pipelines (issue 5): step isolation ---------------------------------------------------
-# Steps run as PID 1 of their own PID namespace that dies with the runner, even on SIGKILL:
-# setpriv --pdeathsig KILL -- unshare --pid --fork --kill-child=KILL --mount-proc CMD (util-linux).
+# setpriv (util-linux) drops a sandboxed step to its unprivileged user inside bubblewrap (below).
 if ! command -v setpriv >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
   apt_install util-linux
+fi
+
+# --- Step sandbox (issue 18): build steps run under bubblewrap in a mount and PID namespace of
+# their own, as an unprivileged user, so the data dir and the service's processes are out of reach.
+if ! command -v bwrap >/dev/null 2>&1; then
+  apt_install bubblewrap
 fi
 
 # --- Images and deployments (issue 6): buildah builds images (vfs storage, chroot isolation, no

@@ -53,11 +53,19 @@ public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? Reg
             Labels = labels,
             WorkDirectory = Path.GetFullPath(Empty(configuration["Runner:WorkDirectory"]) ?? Path.Combine(Path.GetTempPath(), "devmentor-runner")),
             Isolate = isolate,
+            StepUser = Empty(configuration["Runner:StepUser"]),
+            SandboxReadOnlyPaths = Paths(configuration["Runner:ReadOnlyPaths"]),
+            SandboxWritablePaths = Paths(configuration["Runner:WritablePaths"]),
             HeartbeatInterval = TimeSpan.FromSeconds(heartbeat),
             Secrets = Core.Builds.Runs.BuildStepConfiguration.Secrets(configuration),
         };
+        // The runner's own files and its configuration's folder never appear in a step's view.
+        options = options with { HiddenPaths = [options.WorkDirectory, AppContext.BaseDirectory, Environment.CurrentDirectory] };
         return new RemoteRunnerSettings(server!, token, registration, Empty(configuration["Runner:Name"]) ?? Environment.MachineName, options);
     }
+
+    private static List<string> Paths(string? raw) =>
+        (raw ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(Path.IsPathRooted).ToList();
 
     private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

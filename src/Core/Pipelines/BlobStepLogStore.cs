@@ -16,9 +16,15 @@ namespace DevMentor.Core.Pipelines;
 /// log of the attempt it ran, never to its successor's.</para>
 /// <para>A chunk id is the attempt and the byte offset the reader has reached
 /// (<c>attempt &lt;&lt; 40 | offset</c>): ids grow with the log, as <see cref="IStepLogStore.ReadAfterAsync"/> promises.</para>
+/// <para>Each attempt's log is capped here at <see cref="PipelineOptions.MaxLogBytes"/>, whatever a
+/// runner sends: the bytes received are counted on the step's row under its lease, the chunk that
+/// crosses the cap is cut at a character boundary and followed by the truncation notice, and later
+/// chunks are accepted and dropped (the runner goes on; only the log stops growing).</para>
 /// </remarks>
-public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : IStepLogStore
+public sealed class BlobStepLogStore(Database database, IBlobStore blobs, PipelineOptions options) : IStepLogStore
 {
+    public static string TruncationNotice(long maxBytes) => string.Create(CultureInfo.InvariantCulture, $"[devmentor] log truncated at {maxBytes} bytes\n");
+
     private const int OffsetBits = 40; // 1 TiB per attempt, far above Pipelines:Runner:MaxLogBytes
     private const long OffsetMask = (1L << OffsetBits) - 1;
 
@@ -27,17 +33,52 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs) : ISte
 
     public async Task<bool> AppendAsync(Guid stepId, int attempt, string owner, string text, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand(
-            "SELECT run_id FROM pipeline_steps WHERE id = $1 AND attempt = $2 AND lease_owner = $3");
+        var bytes = Encoding.UTF8.GetBytes(text);
+        await using var command = database.DataSource.CreateCommand("""
+            UPDATE pipeline_steps
+            SET log_bytes = CASE WHEN log_attempt = $2 THEN log_bytes ELSE 0 END + $4, log_attempt = $2
+            WHERE id = $1 AND attempt = $2 AND lease_owner = $3
+            RETURNING run_id, log_bytes - $4
+            """);
         command.Parameters.AddWithValue(stepId);
         command.Parameters.AddWithValue(attempt);
         command.Parameters.AddWithValue(owner);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not Guid runId)
+        command.Parameters.AddWithValue((long)bytes.Length);
+        Guid runId;
+        long before;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            return false;
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return false;
+            }
+
+            (runId, before) = (reader.GetGuid(0), reader.GetInt64(1));
         }
 
-        await blobs.AppendAsync(KeyFor(runId, stepId, attempt), Encoding.UTF8.GetBytes(text), new BlobWriteOptions
+        var max = options.MaxLogBytes;
+        if (before >= max)
+        {
+            return true; // over the cap already: the notice is written, the rest is dropped
+        }
+
+        if (before + bytes.Length > max)
+        {
+            var keep = CompleteUtf8Length(bytes.AsSpan(0, (int)(max - before)));
+            var notice = Encoding.UTF8.GetBytes(TruncationNotice(max));
+            var newline = keep > 0 && bytes[keep - 1] != (byte)'\n' ? 1 : 0;
+            var cut = new byte[keep + newline + notice.Length];
+            bytes.AsSpan(0, keep).CopyTo(cut);
+            if (newline == 1)
+            {
+                cut[keep] = (byte)'\n';
+            }
+
+            notice.CopyTo(cut, keep + newline);
+            bytes = cut;
+        }
+
+        await blobs.AppendAsync(KeyFor(runId, stepId, attempt), bytes, new BlobWriteOptions
         {
             ContentType = "text/plain; charset=utf-8",
             Metadata = new Dictionary<string, string> { ["step"] = stepId.ToString("N"), ["attempt"] = attempt.ToString(CultureInfo.InvariantCulture) },

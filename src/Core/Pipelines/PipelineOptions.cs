@@ -18,6 +18,8 @@ public sealed record PipelineOptions
     /// <summary>How often an idle worker looks for steps another instance queued (local starts wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public PipelineDefinition DefaultDefinition { get; init; } = BuiltInDefinition;
+    /// <summary>Each step attempt's log is cut here by the service itself, whatever runners send.</summary>
+    public long MaxLogBytes { get; init; } = 10 * 1024 * 1024;
 
     /// <summary>Placeholder until steps are detected from the repository: every stage runs nothing.</summary>
     public static PipelineDefinition BuiltInDefinition { get; } = new(
@@ -35,8 +37,16 @@ public sealed record RunnerOptions
     public int Workers { get; init; } = Environment.ProcessorCount;
     public IReadOnlyList<string> Labels { get; init; } = ["linux"];
     public required string WorkDirectory { get; init; }
-    /// <summary>Runs each command as PID 1 of its own PID namespace that dies with the runner (setpriv + unshare).</summary>
+    /// <summary>Runs each command in the step sandbox (<see cref="Execution.StepSandbox"/>); false runs it directly (only for development).</summary>
     public bool Isolate { get; init; } = true;
+    /// <summary>The user sandboxed commands run as when the runner is root (a name or uid); null: <see cref="Execution.StepAccount.DefaultName"/>, created when missing.</summary>
+    public string? StepUser { get; init; }
+    /// <summary>More host paths bound read-only into the sandbox (toolchains outside /usr and /opt).</summary>
+    public IReadOnlyList<string> SandboxReadOnlyPaths { get; init; } = [];
+    /// <summary>Host directories an operator shares with every step, bound read-write at the same path (e.g. a cache the operator keeps).</summary>
+    public IReadOnlyList<string> SandboxWritablePaths { get; init; } = [];
+    /// <summary>The service's own paths (data dir, application, working directory), covered up if a bound path holds them.</summary>
+    public IReadOnlyList<string> HiddenPaths { get; init; } = [];
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
     public long MaxLogBytes { get; init; } = 10 * 1024 * 1024;
     /// <summary>The only variables of the runner's own environment a step sees; the service's settings never leak.</summary>

@@ -11,8 +11,10 @@ namespace DevMentor.Core.Projects;
 public sealed record CreatedProject(Project Project, string Location, bool Replayed);
 
 /// <summary>The project use cases: create (idempotent), get, list, update (merge patch, optimistic concurrency), archive.</summary>
-public sealed class ProjectService(Database database, ProjectStore store, ProjectReader reader, ProjectAccess access, TimeProvider clock)
+public sealed class ProjectService(Database database, ProjectStore store, ProjectReader reader, ProjectAccess access, TimeProvider clock, RepositoryPolicy? repositories = null)
 {
+    private readonly RepositoryPolicy _repositories = repositories ?? RepositoryPolicy.AdminsOnly;
+
     private const int MaxAttempts = 5;
 
     public static string LocationOf(Guid id) => $"/projects/{id}";
@@ -29,6 +31,11 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
         if (draft is null)
         {
             return Outcome<CreatedProject>.Invalid(errors);
+        }
+
+        if (draft.Repository is { } repository && _repositories.Problem(repository.CloneUrl, caller.IsAdmin) is { } refused)
+        {
+            return Outcome<CreatedProject>.Invalid(new Dictionary<string, string[]> { ["repository.cloneUrl"] = [refused] });
         }
 
         var scope = $"CreateProject|{caller.PartitionKey}";
@@ -137,6 +144,13 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
             if (draft is null)
             {
                 return Outcome<Project>.Invalid(errors);
+            }
+
+            // Only a URL this update sets is checked: an admin's earlier choice stays editable by the project's owners.
+            if (draft.Repository is { } repository && repository.CloneUrl != current.Repository?.CloneUrl &&
+                _repositories.Problem(repository.CloneUrl, caller.IsAdmin) is { } refused)
+            {
+                return Outcome<Project>.Invalid(new Dictionary<string, string[]> { ["repository.cloneUrl"] = [refused] });
             }
 
             var changed = current with

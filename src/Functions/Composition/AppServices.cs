@@ -1,4 +1,5 @@
 using DevMentor.Core.Caching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using DevMentor.Core.Data;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Pipelines;
@@ -31,10 +32,21 @@ public static class AppServices
             throw new InvalidConfigurationException([dataDirectoryProblem]);
         }
 
+        // Before anything else touches the data dir: a second service on it would adopt, then stop, the first one's cluster.
+        try
+        {
+            services.AddSingleton(DataDirectoryLock.Acquire(settings.DataDirectory));
+        }
+        catch (DataDirectoryInUseException e)
+        {
+            throw new InvalidConfigurationException([$"DEVMENTOR_DATA_DIR: {e.Message}"]);
+        }
+
         services.AddSingleton(settings);
         services.AddSingleton(security);
         services.AddSingleton(security.RateLimits);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(security.Repositories);
+        services.TryAddSingleton(TimeProvider.System); // a host (or a test) may bring its own clock
         services.AddSingleton(FunctionCatalog.App);
         services.AddSingleton<HttpFunctionMiddleware>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

@@ -50,6 +50,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
             DefaultDefinition = definition,
+            MaxLogBytes = SettingValues.Int(configuration, "Pipelines:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
         };
 
         var labels = (configuration["Pipelines:Runner:Labels"] ?? "linux")
@@ -60,6 +61,10 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             Labels = labels,
             WorkDirectory = Path.GetFullPath(configuration["Pipelines:Runner:WorkDirectory"] is { Length: > 0 } work ? work : Path.Combine(service.DataDirectory, "work")),
             Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
+            StepUser = configuration["Pipelines:Runner:StepUser"] is { Length: > 0 } stepUser ? stepUser : null,
+            SandboxReadOnlyPaths = Paths(configuration["Pipelines:Runner:ReadOnlyPaths"]),
+            SandboxWritablePaths = Paths(configuration["Pipelines:Runner:WritablePaths"]),
+            HiddenPaths = [service.DataDirectory, AppContext.BaseDirectory, Environment.CurrentDirectory, .. Paths(configuration["Pipelines:Runner:WorkDirectory"])],
             HeartbeatInterval = heartbeat,
             MaxLogBytes = SettingValues.Int(configuration, "Pipelines:Runner:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
             Secrets = Core.Builds.Runs.BuildStepConfiguration.Secrets(configuration),
@@ -81,6 +86,10 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
 
         return new PipelineSettings(engine, runner, embedded, registration, cloneRepositories);
     }
+
+    /// <summary>A comma-separated list of absolute paths.</summary>
+    public static IReadOnlyList<string> Paths(string? raw) =>
+        (raw ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(Path.IsPathRooted).ToList();
 
     private static TimeSpan Seconds(IConfiguration configuration, string key, TimeSpan fallback, double min, double max, List<string> problems) =>
         TimeSpan.FromSeconds(Number(configuration, key, fallback.TotalSeconds, min, max, problems));

@@ -27,6 +27,8 @@ public sealed record SecuritySettings
     public RateLimitSettings RateLimits { get; init; } = RateLimitSettings.Default;
     /// <summary>Maps GET /bench/baseline, the constant answer benchmarks compare against.</summary>
     public bool BenchEnabled { get; init; }
+    /// <summary>Who may give a project a file:// or local-path repository (Repositories:AllowedLocalPaths).</summary>
+    public Core.Projects.RepositoryPolicy Repositories { get; init; } = Core.Projects.RepositoryPolicy.AdminsOnly;
 
     public bool JwtEnabled => JwtSigningKey is not null || JwtAuthority is not null;
 
@@ -63,8 +65,16 @@ public sealed record SecuritySettings
             SettingValues.Long(configuration, "RateLimits:PerApiKey", defaults.PerApiKey, 1, 1_000_000_000_000, problems),
             TimeSpan.FromSeconds(SettingValues.Long(configuration, "RateLimits:WindowSeconds", (long)defaults.Window.TotalSeconds, 1, 1_000_000_000_000, problems)));
 
+        var allowedLocal = (configuration[Core.Projects.RepositoryPolicy.SettingKey] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        foreach (var path in allowedLocal.Where(p => !Path.IsPathRooted(p)))
+        {
+            problems.Add($"{Core.Projects.RepositoryPolicy.SettingKey}: '{path}' is not an absolute path.");
+        }
+
         var settings = new SecuritySettings
         {
+            Repositories = new Core.Projects.RepositoryPolicy(allowedLocal.Where(Path.IsPathRooted).Select(Path.GetFullPath).ToList()),
             JwtSigningKey = signingKey,
             JwtAuthority = authority,
             JwtIssuer = NullIfEmpty(configuration["Auth:Jwt:Issuer"]) ?? "devmentor-auth",

@@ -8,7 +8,8 @@ namespace DevMentor.Functions.Hosting;
 
 /// <summary>
 /// What every HTTP function gets, written once: CORS headers, authentication (JWT or API key), rate
-/// limits and their headers, the body limit, the caller rule and policies, and problem+json (with
+/// limits and their headers, the body limit, input no function can store (JsonInputGuard), the caller
+/// rule and policies, and problem+json (with
 /// the trace id) for whatever a function throws. ETag/304 is the functions' own (ConditionalGet).
 /// Under the Functions host this is worker middleware, after the ASP.NET Core integration has put
 /// the request's HttpContext into the FunctionContext; the standalone host runs the same class with
@@ -36,6 +37,7 @@ public sealed partial class HttpFunctionMiddleware(
             await CallerGate.AuthenticateAsync(http);
             var refused = (function.Policy.RateLimited ? await rateLimits.CheckAsync(http) : null)
                 ?? RequestBodyLimit.Apply(http, function.Policy.MaxRequestBodyBytes ?? settings.MaxRequestBodyBytes)
+                ?? await JsonInputGuard.CheckAsync(http)
                 ?? await callers.AuthorizeAsync(http, function.Policy);
             if (refused is not null)
             {

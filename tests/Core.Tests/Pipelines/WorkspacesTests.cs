@@ -42,4 +42,27 @@ public sealed class WorkspacesTests : IDisposable
         Assert.True(Directory.Exists(workspaces.PathFor(resumed)));
         Assert.True(File.Exists(Path.Combine(_root, "not-a-workspace")));
     }
+
+    [Fact]
+    public void A_runs_home_goes_with_its_workspace_never_before_it()
+    {
+        var workspaces = new Workspaces(_root);
+        var now = DateTime.UtcNow;
+        var (active, abandoned) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var run in new[] { active, abandoned })
+        {
+            workspaces.BeginStep(run);
+            Directory.CreateDirectory(Path.Combine(workspaces.HomeFor(run), ".npm"));
+            Directory.SetLastWriteTimeUtc(workspaces.HomeFor(run), now.AddHours(-30)); // written long ago, by the install step
+        }
+
+        Directory.SetLastWriteTimeUtc(workspaces.PathFor(abandoned), now.AddHours(-26));
+
+        Assert.Equal(1, workspaces.PruneIdle(TimeSpan.FromHours(25), now));
+        Assert.True(Directory.Exists(workspaces.HomeFor(active)));
+        Assert.False(Directory.Exists(workspaces.HomeFor(abandoned)));
+
+        workspaces.Delete(active);
+        Assert.False(Directory.Exists(workspaces.HomeFor(active)));
+    }
 }

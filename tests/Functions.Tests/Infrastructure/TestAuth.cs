@@ -22,6 +22,9 @@ public static class TestAuth
             ["Auth:Jwt:Issuer"] = Issuer,
             ["Auth:Jwt:Audience"] = Audience,
             ["RateLimits:Enabled"] = "false",
+            // Build tests clone sample repositories they make under the temp folder, as signed-in users:
+            // an operator's allow-list, as Repositories:AllowedLocalPaths is meant to be used.
+            ["Repositories:AllowedLocalPaths"] = Path.GetTempPath(),
         };
         foreach (var (key, value) in overrides)
         {

@@ -24,10 +24,11 @@ public static class TestPostgres
     {
         var server = await Server.Value;
         var name = $"t{Interlocked.Increment(ref _databaseCounter)}_{new string(purpose.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).Take(40).ToArray())}";
-        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString))
+        await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Pooling = false }.ConnectionString))
         {
             await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            // Owned by the role the service connects as, as in the embedded cluster: tests run without superuser rights too.
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\" OWNER {EmbeddedPostgres.ServiceRole}", admin);
             await create.ExecuteNonQueryAsync();
         }
 

@@ -71,6 +71,17 @@ internal static class PipelineTestKit
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
+    /// <summary>
+    /// A scratch directory steps may write to (the sandbox's Pipelines:Runner:WritablePaths, open to
+    /// the step user): how a test watches commands from outside their workspace.
+    /// </summary>
+    public static string NewSharedDirectory(string name)
+    {
+        var path = NewScratchDirectory(name);
+        File.SetUnixFileMode(path, (UnixFileMode)0x1FF); // 0777
+        return path;
+    }
+
     public static string NewScratchDirectory(string name)
     {
         var path = Path.Combine(TestPostgres.ScratchRoot, name + "-" + Guid.NewGuid().ToString("N")[..8]);

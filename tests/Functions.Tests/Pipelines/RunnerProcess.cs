@@ -32,6 +32,8 @@ internal sealed class RunnerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public static string ExecutablePath
     {
         get

@@ -33,8 +33,9 @@ public sealed class StepExecutionTests
         Environment.SetEnvironmentVariable(secretName, "s3cret-value");
         try
         {
-            await using var app = await StartWithRunnerAsync("execenv");
-            var envFile = Path.Combine(PipelineTestKit.NewScratchDirectory("env"), "env.txt");
+            var shared = PipelineTestKit.NewSharedDirectory("env");
+            await using var app = await StartWithRunnerAsync("execenv", new Dictionary<string, string?> { ["Pipelines:Runner:WritablePaths"] = shared });
+            var envFile = Path.Combine(shared, "env.txt");
             var definition = PipelineTestKit.Steps(("build",
             [
                 ["echo", "argv is not shell-expanded: $HOME;", "*"],
@@ -50,9 +51,10 @@ public sealed class StepExecutionTests
             Assert.Contains("argv is not shell-expanded: $HOME; *", log, StringComparison.Ordinal);
             Assert.Contains("hello from build", log, StringComparison.Ordinal);
             Assert.Contains("$ sh -c", log, StringComparison.Ordinal);
-            Assert.Contains(run.RunId.ToString("N"), log, StringComparison.Ordinal); // pwd: the run's workspace
+            Assert.Contains("\n/workspace\n", log, StringComparison.Ordinal); // pwd: the run's workspace, where the sandbox puts it
             var environment = await File.ReadAllTextAsync(envFile);
             Assert.Contains($"DEVMENTOR_RUN_ID={run.RunId}", environment, StringComparison.Ordinal);
+            Assert.Contains("HOME=/home/devmentor\n", environment, StringComparison.Ordinal); // the run's own home, not the runner's
             Assert.Contains("PATH=", environment, StringComparison.Ordinal);
             Assert.DoesNotContain(secretName, environment, StringComparison.Ordinal);
             Assert.DoesNotContain("ConnectionStrings", environment, StringComparison.Ordinal);
@@ -116,7 +118,7 @@ public sealed class StepExecutionTests
         var sleep = ProcessTable.UniqueSleep(600);
         // A shell with a child: the whole tree has to go, not just the direct child.
         var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.Steps(("test", [["sh", "-c", "sleep \"$1\" & sleep \"$1\"; wait", "sh", sleep]]), ("build", [["true"]])));
-        // unshare, sh and both sleeps carry the token.
+        // bwrap (and its PID 1), sh and both sleeps carry the token.
         await ProcessTable.WaitForAsync(sleep, TimeSpan.FromSeconds(30), count: 4);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -142,7 +144,8 @@ public sealed class StepExecutionTests
     {
         await using var app = await PipelineTestKit.StartAppAsync("execrestore");
         var engine = app.Engine();
-        var counter = Path.Combine(PipelineTestKit.NewScratchDirectory("restore"), "clone-runs.txt");
+        var shared = PipelineTestKit.NewSharedDirectory("restore");
+        var counter = Path.Combine(shared, "clone-runs.txt");
         var definition = PipelineTestKit.Steps(
             ("clone", [["sh", "-c", "echo cloned >> \"$1\"; echo source > repo.txt", "sh", counter]]),
             ("lint", [["sh", "-c", "echo lint >> lint.txt"]]),
@@ -150,9 +153,9 @@ public sealed class StepExecutionTests
         var run = await engine.StartAsync(Guid.NewGuid(), definition);
 
         // Runner A clones and lints; runner B, with its own disk, takes the test step.
-        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a"));
-        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a2"));
-        await RunOneAsync(app, "runner-b", PipelineTestKit.NewScratchDirectory("work-b"));
+        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a"), shared);
+        await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a2"), shared);
+        await RunOneAsync(app, "runner-b", PipelineTestKit.NewScratchDirectory("work-b"), shared);
 
         var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
         Assert.Equal(RunStatus.Succeeded, view.Status);
@@ -171,14 +174,15 @@ public sealed class StepExecutionTests
     {
         await using var app = await PipelineTestKit.StartAppAsync("execkeep");
         var engine = app.Engine();
-        var counter = Path.Combine(PipelineTestKit.NewScratchDirectory("keep"), "clone-runs.txt");
+        var shared = PipelineTestKit.NewSharedDirectory("keep");
+        var counter = Path.Combine(shared, "clone-runs.txt");
         var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.Steps(
             ("clone", [["sh", "-c", "echo cloned >> \"$1\"; echo source > repo.txt", "sh", counter]]),
             ("test", [["cat", "repo.txt"]])));
         var work = PipelineTestKit.NewScratchDirectory("work");
 
-        await RunOneAsync(app, "runner-a", work);
-        await RunOneAsync(app, "runner-a", work);
+        await RunOneAsync(app, "runner-a", work, shared);
+        await RunOneAsync(app, "runner-a", work, shared);
 
         var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
         Assert.Equal(RunStatus.Succeeded, view.Status);
@@ -187,10 +191,11 @@ public sealed class StepExecutionTests
         Assert.False(Directory.Exists(Path.Combine(work, run.RunId.ToString("N"))), "a finished run's workspace is removed");
     }
 
-    private static async Task RunOneAsync(TestApp app, string owner, string workDirectory)
+    private static async Task RunOneAsync(TestApp app, string owner, string workDirectory, string shared)
     {
         var source = new EngineJobSource(app.Engine(), owner, ["linux"], app.Services.GetRequiredService<BuildResults>());
-        var executor = new StepExecutor(new RunnerOptions { WorkDirectory = workDirectory, HeartbeatInterval = TimeSpan.FromMilliseconds(200) }, ProcessLauncher.Shared, NullLogger.Instance);
+        var options = new RunnerOptions { WorkDirectory = workDirectory, HeartbeatInterval = TimeSpan.FromMilliseconds(200), SandboxWritablePaths = [shared] };
+        var executor = new StepExecutor(options, ProcessLauncher.Shared, NullLogger.Instance);
         var step = await source.ClaimAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.NotNull(step);
         await executor.RunAsync(step, source, claimNext: false, CancellationToken.None);

@@ -20,13 +20,15 @@ public sealed class StepLogBlobTests
     [Fact]
     public async Task A_running_steps_log_is_an_append_blob_readable_up_to_its_last_chunk()
     {
-        var gate = Path.Combine(PipelineTestKit.NewScratchDirectory("loggate"), "go");
+        var gateDirectory = PipelineTestKit.NewSharedDirectory("loggate");
+        var gate = Path.Combine(gateDirectory, "go");
         // The log shows each command before its output, so the markers are made by printf, never spelled out.
         var script = $"printf '%s-%s\\n' alpha one; printf 'x\\303\\274\\342\\234\\223y\\n'; while [ ! -f '{gate}' ]; do sleep 0.1; done; printf '%s-%s\\n' beta three";
         var settings = TestAuth.Settings(
             ("Pipelines:Runner:Enabled", "true"),
             ("Pipelines:Runner:Workers", "1"),
             ("Pipelines:Runner:WorkDirectory", PipelineTestKit.NewScratchDirectory("logwork")),
+            ("Pipelines:Runner:ReadOnlyPaths", gateDirectory),
             ("Pipelines:HeartbeatSeconds", "0.3"),
             ("Pipelines:PollIntervalSeconds", "0.1"),
             ("Pipelines:DefaultDefinition", JsonSerializer.Serialize(new { steps = new[] { new { name = "build", commands = new[] { new[] { "sh", "-c", script } } } } })));

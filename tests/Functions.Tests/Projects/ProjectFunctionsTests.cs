@@ -65,7 +65,7 @@ public sealed class ProjectFunctionsTests(ProjectsApi api) : IClassFixture<Proje
     [Fact]
     public async Task Merge_patch_changes_only_the_given_fields_removes_nulls_and_bumps_the_etag()
     {
-        var created = await api.CreateAsync("carol", "Patch Me", "\"description\": \"old\", \"repository\": {\"provider\": \"git\", \"cloneUrl\": \"file:///srv/git/x.git\"}");
+        var created = await api.CreateAsync("carol", "Patch Me", "\"description\": \"old\", \"repository\": {\"provider\": \"git\", \"cloneUrl\": \"https://git.example.com/x.git\"}");
         var id = created.GetProperty("id").GetString();
 
         using var request = TestAuth.Request(HttpMethod.Patch, $"/projects/{id}", "carol");

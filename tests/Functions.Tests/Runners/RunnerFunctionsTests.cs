@@ -69,6 +69,48 @@ public sealed class RunnerFunctionsTests
     }
 
     [Fact]
+    public async Task The_service_caps_each_attempts_log_itself_whatever_a_runner_posts()
+    {
+        const int cap = 4096;
+        await using var app = await PipelineTestKit.StartAppAsync("runnerlogcap", new Dictionary<string, string?>
+        {
+            ["Runners:RegistrationToken"] = RegistrationToken,
+            ["Pipelines:MaxLogBytes"] = cap.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var token = await RegisterAsync(app, "linux", "docker");
+        var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", token));
+        var stepId = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement.GetProperty("stepId").GetGuid();
+
+        // A runner that ignores its own limit: 40 chunks of 1000 bytes; the cap falls inside the 3-byte character of the fifth.
+        var line = new string('a', 95) + "✓" + new string('b', 902);
+        for (var i = 0; i < 40; i++)
+        {
+            using var log = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/log", token, new { attempt = 1, text = line }));
+            Assert.Equal(HttpStatusCode.NoContent, log.StatusCode); // accepted, so the runner goes on with its step
+        }
+
+        var text = (await app.Engine().ReadLogAsync(run.ProjectId, run.RunId, "build", CancellationToken.None))!;
+        var attempt = text["==> attempt 1\n".Length..];
+        var notice = $"[devmentor] log truncated at {cap} bytes\n";
+        Assert.EndsWith("\n" + notice, attempt, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(attempt, "log truncated"));
+        var kept = attempt[..^(notice.Length + 1)];
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(kept), cap - 3, cap); // cut where a character ends
+        Assert.DoesNotContain('\uFFFD', kept);
+        Assert.StartsWith(line + line + line + line, kept, StringComparison.Ordinal);
+
+        // The cap is per attempt: a retry's log starts from nothing.
+        using var fail = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/complete", token, new { attempt = 1, outcome = "error", error = "lost" }));
+        Assert.Equal(HttpStatusCode.OK, fail.StatusCode);
+        using var again = await app.Client.SendAsync(Post("/runners/jobs/next?wait=10", token));
+        Assert.Equal(2, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("attempt").GetInt32());
+        using var second = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/log", token, new { attempt = 2, text = "retrying\n" }));
+        Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
+        Assert.EndsWith("==> attempt 2\nretrying\n", await app.Engine().ReadLogAsync(run.ProjectId, run.RunId, "build", CancellationToken.None), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_completion_with_claimNext_hands_the_runner_its_next_step_leased_to_it()
     {
         await using var app = await StartAsync("runnerclaimnext");

@@ -48,10 +48,13 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
         var tags = ImageTags.For(context.Step.Commit, context.Step.RunNumber, with.GetValueOrDefault("tags"));
         var references = tags.Select(t => $"{repository}:{t}").ToList();
         var scratch = Directory.CreateTempSubdirectory("devmentor-image-").FullName;
+        // A store of this build's own: the Containerfile's RUN lines can write to it, so no other
+        // project's layers are there to tamper with. It goes once the registry has the image.
+        var storageRoot = Path.Combine(options.StorageRoot, "builds", $"{context.Step.RunId:N}-{context.Step.Attempt}");
         using var auth = options.Username is { Length: > 0 } user ? RegistryAuthFile.Create(options.Host!, user, options.Password ?? "") : null;
         try
         {
-            var storage = new[] { "--root", options.StorageRoot, "--runroot", options.StorageRoot + "-run", "--storage-driver", "vfs" };
+            var storage = new[] { "--root", storageRoot, "--runroot", storageRoot + "-run", "--storage-driver", "vfs" };
             var idFile = Path.Combine(scratch, "image-id");
             var build = storage.Concat(["bud", "--isolation", "chroot", "--iidfile", idFile, "-f", file]);
             foreach (var reference in references)
@@ -60,7 +63,11 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
             }
 
             Log(context, $"[devmentor] building {repository} with buildah: tags {string.Join(", ", tags)}");
-            var exit = await RunAsync(buildah, build.Append(buildContext), context, workspace, cancellationToken);
+            // The build runs the repository's code: in the step sandbox's view (workspace read-only,
+            // this build's store), never with the data dir or the registry credentials in reach.
+            var exit = context.Sandbox is { } sandbox
+                ? await RunSandboxedAsync(sandbox, buildah, build.Append(buildContext).ToList(), [workspace], [storageRoot, storageRoot + "-run", scratch], context, workspace, cancellationToken)
+                : await RunAsync(buildah, build.Append(buildContext), context, workspace, cancellationToken);
             if (exit != 0)
             {
                 return new StepResult(StepResultKind.Failed, exit, Log(context, $"[devmentor] buildah bud exited with code {exit}"));
@@ -87,12 +94,6 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
                 digest ??= (await File.ReadAllTextAsync(digestFile, cancellationToken)).Trim();
             }
 
-            // vfs stores whole copies of every layer: drop the local image once the registry has it.
-            if (File.Exists(idFile))
-            {
-                await RunAsync(buildah, storage.Concat(["rmi", "-f", (await File.ReadAllTextAsync(idFile, cancellationToken)).Trim()]), context, workspace, cancellationToken);
-            }
-
             Log(context, $"[devmentor] pushed {references[0]} {digest}");
             LogPushed(logger, references[0], digest ?? "", context.Step.RunId);
             return StepResult.Success(new Dictionary<string, string>
@@ -105,7 +106,29 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
         finally
         {
             Directory.Delete(scratch, recursive: true);
+            foreach (var directory in new[] { storageRoot, storageRoot + "-run" })
+            {
+                try
+                {
+                    if (Directory.Exists(directory))
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    LogStoreNotDeleted(logger, directory, e.Message);
+                }
+            }
         }
+    }
+
+    private static Task<int> RunSandboxedAsync(StepSandbox sandbox, string buildah, List<string> arguments, string[] readOnly, string[] writable,
+        BuiltInStepContext context, string workspace, CancellationToken cancellationToken)
+    {
+        context.Log("$ buildah " + string.Join(' ', arguments));
+        var wrapped = sandbox.WrapTool([buildah, .. arguments], readOnly, writable, workspace);
+        return ToolProcess.RunAsync(ToolProcess.Resolve(wrapped[0], context.Environment) ?? wrapped[0], wrapped.Skip(1), context.Environment, workspace, context.Log, cancellationToken);
     }
 
     private static Task<int> RunAsync(string buildah, IEnumerable<string> arguments, BuiltInStepContext context, string workspace, CancellationToken cancellationToken)
@@ -135,6 +158,9 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
         context.Log(message);
         return message;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the build's image store {Directory}: {Reason}")]
+    private static partial void LogStoreNotDeleted(ILogger logger, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pushed image {Image} {Digest} for run {RunId}")]
     private static partial void LogPushed(ILogger logger, string image, string digest, Guid runId);

@@ -29,10 +29,20 @@ public sealed record EmbeddedPostgresOptions
 /// start adopts a postmaster that is still running, or clears a stale postmaster.pid, and
 /// never starts a second postmaster on the same directory.
 /// </summary>
+/// <remarks>
+/// Every role needs a password (scram-sha-256, also for local connections; a cluster an older
+/// version set up with trust is switched over at start). The superuser is used only here, to set
+/// up <see cref="ServiceRole"/>: a role without any special right that owns the app database, and
+/// the one the service connects as. Both passwords live in the data dir (0600), which build steps
+/// never see.
+/// </remarks>
 public sealed partial class EmbeddedPostgres
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
     private const string SuperUser = "postgres";
+
+    /// <summary>The role the service connects as: it owns the app database and nothing else.</summary>
+    public const string ServiceRole = "devmentor_service";
 
     private readonly EmbeddedPostgresOptions _options;
     private readonly PostgresBinaries _binaries;
@@ -51,10 +61,16 @@ public sealed partial class EmbeddedPostgres
     public string ClusterDirectory { get; }
     public int Port { get; private set; }
     public bool Adopted { get; private set; }
+    /// <summary>The service's connection: <see cref="ServiceRole"/> to the app database.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The superuser's connection to the <c>postgres</c> database, for setting up (the service never uses it).</summary>
+    public string AdminConnectionString => BuildConnectionString(Port, File.ReadAllText(PasswordFile).Trim(), "postgres", SuperUser);
     public string BinDirectory => _binaries.Directory;
 
     private string PasswordFile => Path.Combine(_options.DataDirectory, "pg.password");
+    private string ServicePasswordFile => Path.Combine(_options.DataDirectory, "pg.service.password");
+    private string HbaFile => Path.Combine(ClusterDirectory, "pg_hba.conf");
     private string PidFile => Path.Combine(ClusterDirectory, "postmaster.pid");
     private string LogFile => Path.Combine(ClusterDirectory, "server.log");
 
@@ -73,6 +89,7 @@ public sealed partial class EmbeddedPostgres
         await using var startLock = await AcquireStartLockAsync(Path.Combine(server._options.DataDirectory, "pg.start.lock"), cancellationToken);
         await server.EnsureClusterAsync(cancellationToken);
         await server.StartOrAdoptAsync(cancellationToken);
+        await server.RequirePasswordsAsync(cancellationToken);
         await server.EnsureDatabaseAsync(cancellationToken);
         return server;
     }
@@ -187,7 +204,6 @@ public sealed partial class EmbeddedPostgres
                 {
                     Port = pid.Port;
                     Adopted = true;
-                    ConnectionString = BuildConnectionString(pid.Port, password, _options.Database);
                     LogAdopted(_logger, pid.ProcessId, pid.Port, ClusterDirectory);
                     return;
                 }
@@ -213,7 +229,6 @@ public sealed partial class EmbeddedPostgres
             if (result.Succeeded)
             {
                 Port = port;
-                ConnectionString = BuildConnectionString(port, password, _options.Database);
                 LogStarted(_logger, port, ClusterDirectory);
                 return;
             }
@@ -223,30 +238,6 @@ public sealed partial class EmbeddedPostgres
         }
 
         throw lastFailure!;
-    }
-
-    private async Task EnsureDatabaseAsync(CancellationToken cancellationToken)
-    {
-        var password = (await File.ReadAllTextAsync(PasswordFile, cancellationToken)).Trim();
-        await using var connection = new NpgsqlConnection(BuildConnectionString(Port, password, "postgres"));
-        await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.AddWithValue(_options.Database);
-        if (await exists.ExecuteScalarAsync(cancellationToken) is not null)
-        {
-            return;
-        }
-
-        try
-        {
-            // Identifiers cannot be parameters; the name comes from our own options, quoted.
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_options.Database.Replace("\"", "\"\"")}\"", connection);
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
-        {
-            // Created by a concurrent starter: fine.
-        }
     }
 
     private static async Task<bool> WaitUntilAcceptingAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
@@ -269,11 +260,11 @@ public sealed partial class EmbeddedPostgres
         return false;
     }
 
-    private string BuildConnectionString(int port, string password, string database) => new NpgsqlConnectionStringBuilder
+    private static string BuildConnectionString(int port, string password, string database, string user = SuperUser) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = port,
-        Username = SuperUser,
+        Username = user,
         Password = password,
         Database = database,
     }.ConnectionString;
@@ -356,6 +347,9 @@ public sealed partial class EmbeddedPostgres
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removed stale {PidFile}: process {ProcessId} is not this cluster's postmaster (the previous run was killed)")]
     private static partial void LogStalePidFile(ILogger logger, int processId, string pidFile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The embedded PostgreSQL allowed connections without a password (trust in {HbaFile}); every role now needs its password (scram-sha-256)")]
+    private static partial void LogTrustRemoved(ILogger logger, string hbaFile);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL stopped ({Directory})")]
     private static partial void LogStopped(ILogger logger, string directory);

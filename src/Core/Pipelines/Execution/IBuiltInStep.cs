@@ -16,9 +16,11 @@ public interface IBuiltInStep
 /// <param name="Workspace">The run's workspace directory on this runner.</param>
 /// <param name="Log">Writes one line to the step's log (capped, redacted, shipped while the step runs).</param>
 /// <param name="Environment">The environment a command of this step would get.</param>
+/// <param name="Sandbox">The runner's step sandbox (null when steps are not isolated): for built-ins that run the repository's own code, such as a Containerfile's RUN lines.</param>
 public sealed record BuiltInStepContext(
     ClaimedStep Step,
     string Workspace,
     IJobSource Source,
     Action<string> Log,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment,
+    StepSandbox? Sandbox = null);

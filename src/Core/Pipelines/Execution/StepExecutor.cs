@@ -14,6 +14,7 @@ namespace DevMentor.Core.Pipelines.Execution;
 public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher launcher, ILogger logger, IEnumerable<IBuiltInStep>? builtIns = null)
 {
     private readonly Workspaces _workspaces = new(options.WorkDirectory);
+    private readonly StepSandbox? _sandbox = options.Isolate ? new StepSandbox(options) : null;
     private readonly Dictionary<string, IBuiltInStep> _builtIns = (builtIns ?? []).ToDictionary(b => b.Name, StringComparer.Ordinal);
 
     public Workspaces Workspaces => _workspaces;
@@ -156,10 +157,11 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
                     continue;
                 }
 
+                var restoreMounts = PrepareSandbox(step.RunId);
                 foreach (var argv in earlier.Commands)
                 {
                     log.WriteLine($"[devmentor] restore {earlier.Name}: $ {Display(argv)}");
-                    var outcome = await RunCommandAsync(argv, workspace, Environment(step, earlier), log, timeout - deadline.Elapsed, abort);
+                    var outcome = await RunCommandAsync(argv, restoreMounts, Environment(step, earlier, sandboxed: _sandbox is not null), log, timeout - deadline.Elapsed, abort);
                     if (outcome.TimedOut || outcome.ExitCode != 0)
                     {
                         return new StepResult(StepResultKind.InfrastructureError,
@@ -189,10 +191,11 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             return builtIn;
         }
 
+        var mounts = PrepareSandbox(step.RunId);
         foreach (var argv in step.Step.Commands)
         {
             log.WriteLine($"$ {Display(argv)}");
-            var outcome = await RunCommandAsync(argv, workspace, Environment(step, step.Step), log, timeout - deadline.Elapsed, abort);
+            var outcome = await RunCommandAsync(argv, mounts, Environment(step, step.Step, sandboxed: _sandbox is not null), log, timeout - deadline.Elapsed, abort);
             if (outcome.TimedOut)
             {
                 log.WriteLine($"[devmentor] timed out after {step.TimeoutSeconds} s; the step's processes were killed");
@@ -233,7 +236,7 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         limit.CancelAfter(timeLeft);
         // Restoring runs an earlier built-in for a later step: it sees itself at its own position.
         var position = Math.Max(0, step.Definition.Steps.ToList().IndexOf(definition));
-        var context = new BuiltInStepContext(step with { Position = position, StepName = definition.Name }, _workspaces.PathFor(step.RunId), source, log.WriteLine, Environment(step, definition));
+        var context = new BuiltInStepContext(step with { Position = position, StepName = definition.Name }, _workspaces.PathFor(step.RunId), source, log.WriteLine, Environment(step, definition), _sandbox);
         try
         {
             return await builtIn.RunAsync(context, limit.Token);
@@ -300,7 +303,19 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         }
     }
 
-    private Dictionary<string, string> Environment(ClaimedStep step, StepDefinition definition)
+    /// <summary>
+    /// The run's workspace, home and outputs file, handed to the step account (built-in steps such as
+    /// clone write them as the runner's user).
+    /// </summary>
+    private SandboxMounts PrepareSandbox(Guid runId)
+    {
+        var mounts = new SandboxMounts(_workspaces.PathFor(runId), _workspaces.HomeFor(runId), _workspaces.OutputsFile(runId));
+        _sandbox?.Prepare(mounts);
+        return mounts;
+    }
+
+    /// <param name="sandboxed">A command in the sandbox sees its workspace, home and outputs file at the sandbox's paths.</param>
+    private Dictionary<string, string> Environment(ClaimedStep step, StepDefinition definition, bool sandboxed = false)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in options.PassEnvironment)
@@ -322,8 +337,14 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         environment["DEVMENTOR_PROJECT_ID"] = step.ProjectId.ToString();
         environment["DEVMENTOR_STEP"] = definition.Name;
         environment["DEVMENTOR_ATTEMPT"] = step.Attempt.ToString(CultureInfo.InvariantCulture);
-        environment["DEVMENTOR_WORKSPACE"] = _workspaces.PathFor(step.RunId);
-        environment["DEVMENTOR_OUTPUT"] = _workspaces.OutputsFile(step.RunId);
+        environment["DEVMENTOR_WORKSPACE"] = sandboxed ? StepSandbox.WorkspacePath : _workspaces.PathFor(step.RunId);
+        environment["DEVMENTOR_OUTPUT"] = sandboxed ? StepSandbox.OutputsPath : _workspaces.OutputsFile(step.RunId);
+        if (sandboxed)
+        {
+            // A home of the run's own (package caches between its steps), never the runner's.
+            environment["HOME"] = StepSandbox.HomePath;
+        }
+
         if (step.Branch is not null)
         {
             environment["DEVMENTOR_BRANCH"] = step.Branch;
@@ -340,8 +361,9 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
     private sealed record CommandOutcome(int ExitCode, bool TimedOut);
 
     private async Task<CommandOutcome> RunCommandAsync(
-        IReadOnlyList<string> argv, string workspace, Dictionary<string, string> environment, StepLogWriter log, TimeSpan timeLeft, CancellationToken abort)
+        IReadOnlyList<string> argv, SandboxMounts mounts, Dictionary<string, string> environment, StepLogWriter log, TimeSpan timeLeft, CancellationToken abort)
     {
+        var workspace = mounts.Workspace;
         if (timeLeft <= TimeSpan.Zero)
         {
             return new CommandOutcome(-1, TimedOut: true);
@@ -355,28 +377,11 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        var arguments = new List<string>();
-        if (options.Isolate)
-        {
-            // PID 1 of its own PID namespace: when the runner dies, even by SIGKILL, setpriv's
-            // parent-death signal kills unshare, whose --kill-child takes the whole namespace down.
-            startInfo.FileName = "setpriv";
-            arguments.AddRange(["--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child=KILL", "--mount-proc"]);
-            if (!System.Environment.IsPrivilegedProcess)
-            {
-                arguments.AddRange(["--user", "--map-root-user"]);
-            }
-
-            arguments.Add("--");
-            arguments.AddRange(argv);
-        }
-        else
-        {
-            startInfo.FileName = argv[0];
-            arguments.AddRange(argv.Skip(1));
-        }
-
-        foreach (var argument in arguments)
+        // In the sandbox: when the runner dies, even by SIGKILL, bwrap's parent-death signal kills
+        // it, and its PID namespace (with every descendant of the command) ends with it.
+        var command = _sandbox is not null ? _sandbox.Wrap(argv, mounts) : argv;
+        startInfo.FileName = command[0];
+        foreach (var argument in command.Skip(1))
         {
             startInfo.ArgumentList.Add(argument);
         }
@@ -419,7 +424,7 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
     {
         try
         {
-            // Isolated: SIGKILL to unshare ends the namespace and with it every descendant.
+            // Sandboxed: SIGKILL to bwrap ends the PID namespace and with it every descendant.
             process.Kill(entireProcessTree: !options.Isolate);
         }
         catch (InvalidOperationException)
@@ -492,7 +497,8 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
         }
 
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(file).Take(100))
+        // NUL cannot be stored; the service refuses it, so it is replaced here rather than lose the step's report.
+        foreach (var line in File.ReadLines(file).Take(100).Select(l => l.Replace('\0', '\uFFFD')))
         {
             var equals = line.IndexOf('=', StringComparison.Ordinal);
             if (equals > 0)
@@ -501,7 +507,8 @@ public sealed partial class StepExecutor(RunnerOptions options, ProcessLauncher 
             }
         }
 
-        return outputs;
+        // The sandbox gets an empty file to write to: nothing written is no outputs, as without one.
+        return outputs.Count == 0 && new FileInfo(file).Length == 0 ? null : outputs;
     }
 
     private static string Display(IReadOnlyList<string> argv) =>

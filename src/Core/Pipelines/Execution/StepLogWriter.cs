@@ -27,7 +27,8 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
 
     public void WriteLine(string line)
     {
-        line = Redact(line);
+        // A NUL in a program's output cannot travel in JSON the service accepts: shown as U+FFFD.
+        line = Redact(line.Replace('\0', '\uFFFD'));
         lock (_buffer)
         {
             if (_truncated)
@@ -96,8 +97,9 @@ public sealed class StepLogWriter(IJobSource source, ClaimedStep step, long maxB
             {
                 await source.AppendLogAsync(step, pending.Substring(offset, length), cancellationToken);
             }
-            catch
+            catch (Exception)
             {
+                // Not sent: it goes back in front of what was written since, for the next flush to send.
                 lock (_buffer)
                 {
                     _buffer.Insert(0, pending[offset..]);

@@ -12,6 +12,9 @@ public sealed class Workspaces(string root)
 {
     public string PathFor(Guid runId) => Path.Combine(root, runId.ToString("N"));
 
+    /// <summary>The run's home directory for sandboxed commands (package caches shared by its steps).</summary>
+    public string HomeFor(Guid runId) => Path.Combine(root, runId.ToString("N") + ".home");
+
     private string StateFile(Guid runId) => Path.Combine(root, runId.ToString("N") + ".done");
 
     public bool IsUsableFor(Guid runId, int position)
@@ -53,7 +56,7 @@ public sealed class Workspaces(string root)
         {
             var name = Path.GetFileNameWithoutExtension(entry.Name);
             if (!Guid.TryParseExact(name, "N", out var runId) || nowUtc - entry.LastWriteTimeUtc < maxIdle ||
-                (entry is FileInfo && Directory.Exists(PathFor(runId)))) // a state file goes with its workspace
+                (entry.Name != runId.ToString("N") && Directory.Exists(PathFor(runId)))) // state file and home go with their workspace
             {
                 continue;
             }
@@ -61,7 +64,7 @@ public sealed class Workspaces(string root)
             try
             {
                 Delete(runId);
-                pruned += entry is DirectoryInfo ? 1 : 0;
+                pruned += entry.Name == runId.ToString("N") ? 1 : 0; // workspaces are counted, not their companions
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -87,9 +90,12 @@ public sealed class Workspaces(string root)
     {
         DeleteFile(StateFile(runId));
         DeleteFile(OutputsFile(runId));
-        if (Directory.Exists(PathFor(runId)))
+        foreach (var directory in new[] { PathFor(runId), HomeFor(runId) })
         {
-            Directory.Delete(PathFor(runId), recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
