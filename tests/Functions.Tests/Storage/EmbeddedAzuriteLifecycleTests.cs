@@ -25,6 +25,7 @@ public sealed class EmbeddedAzuriteLifecycleTests
         var workDir = Directory.CreateTempSubdirectory("azlife-").FullName;
         var dataDir = Path.Combine(TestPostgres.ScratchRoot, "azlife-" + Guid.NewGuid().ToString("N")[..8]);
         var stateFile = Path.Combine(dataDir, "azurite", "devmentor-azurite.json");
+        var keyFile = Path.Combine(dataDir, "azurite", "account.key");
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Postgres"] = await TestPostgres.CreateDatabaseAsync("azlife"),
@@ -33,6 +34,7 @@ public sealed class EmbeddedAzuriteLifecycleTests
             ["Scheduler__Enabled"] = "false",
             ["Pipelines__Runner__Enabled"] = "false",
         };
+        string Key() => File.ReadAllText(keyFile).Trim();
         using var impostor = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
         var azurites = new List<int>();
         try
@@ -54,7 +56,14 @@ public sealed class EmbeddedAzuriteLifecycleTests
                 Assert.Contains(Messages(first), m => m.StartsWith("Blob store: Azure Blob Storage container 'devmentor' at embedded Azurite", StringComparison.Ordinal));
                 Assert.DoesNotContain(StorageAccount.DevelopmentAccountKey, first.Output, StringComparison.Ordinal);
                 Assert.Equal(HttpStatusCode.OK, (await first.Client.GetAsync("/health/ready")).StatusCode);
-                await Store(state).PutAsync("kept/before-sigterm.txt", new MemoryStream("written in the first run"u8.ToArray()));
+                // Its account key is private to the data dir: the public development key, which anything on
+                // the machine (a build step) could use against a loopback port, is refused.
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+                var key = (await File.ReadAllTextAsync(keyFile)).Trim();
+                Assert.NotEqual(StorageAccount.DevelopmentAccountKey, key);
+                Assert.DoesNotContain(key, first.Output, StringComparison.Ordinal);
+                await Assert.ThrowsAnyAsync<BlobStoreException>(() => Store(state, StorageAccount.DevelopmentAccountKey).PutAsync("intruder.txt", new MemoryStream("x"u8.ToArray())));
+                await Store(state, key).PutAsync("kept/before-sigterm.txt", new MemoryStream("written in the first run"u8.ToArray()));
 
                 // SIGTERM: the service stops Azurite after everything that uses it, and exits cleanly.
                 first.Terminate();
@@ -72,8 +81,8 @@ public sealed class EmbeddedAzuriteLifecycleTests
                 orphan = ReadState(stateFile);
                 azurites.Add(orphan.ProcessId);
                 Assert.NotEqual(firstAzurite, orphan.ProcessId);
-                Assert.Equal("written in the first run", await ReadAsync(Store(orphan), "kept/before-sigterm.txt"));
-                await Store(orphan).PutAsync("kept/before-sigkill.txt", new MemoryStream("written before the service was killed"u8.ToArray()));
+                Assert.Equal("written in the first run", await ReadAsync(Store(orphan, Key()), "kept/before-sigterm.txt"));
+                await Store(orphan, Key()).PutAsync("kept/before-sigkill.txt", new MemoryStream("written before the service was killed"u8.ToArray()));
 
                 second.Kill();
                 await second.WaitForExitAsync(TimeSpan.FromSeconds(10));
@@ -88,7 +97,7 @@ public sealed class EmbeddedAzuriteLifecycleTests
                 Assert.Contains(Messages(third), m => m.StartsWith($"Adopted the embedded Azurite left running by an earlier process (pid {orphan.ProcessId}", StringComparison.Ordinal));
                 Assert.Contains(Messages(third), m => m.StartsWith("Storage (AzureWebJobsStorage): embedded Azurite", StringComparison.Ordinal) && m.Contains("adopted", StringComparison.Ordinal));
                 Assert.Equal(orphan, ReadState(stateFile));
-                Assert.Equal("written before the service was killed", await ReadAsync(Store(orphan), "kept/before-sigkill.txt"));
+                Assert.Equal("written before the service was killed", await ReadAsync(Store(orphan, Key()), "kept/before-sigkill.txt"));
                 Assert.Equal(HttpStatusCode.OK, (await third.Client.GetAsync("/health/ready")).StatusCode);
 
                 // The service and its Azurite both die; the pid in the state file is then some other live process.
@@ -109,7 +118,7 @@ public sealed class EmbeddedAzuriteLifecycleTests
                 var fresh = ReadState(stateFile);
                 azurites.Add(fresh.ProcessId);
                 Assert.NotEqual(impostor.Id, fresh.ProcessId);
-                Assert.Equal("written in the first run", await ReadAsync(Store(fresh), "kept/before-sigterm.txt"));
+                Assert.Equal("written in the first run", await ReadAsync(Store(fresh, Key()), "kept/before-sigterm.txt"));
                 Assert.Equal(HttpStatusCode.OK, (await fourth.Client.GetAsync("/health/ready")).StatusCode);
             }
 
@@ -150,8 +159,10 @@ public sealed class EmbeddedAzuriteLifecycleTests
         return new AzuriteState(root.GetProperty("ProcessId").GetInt32(), root.GetProperty("BlobPort").GetInt32(), root.GetProperty("QueuePort").GetInt32(), root.GetProperty("TablePort").GetInt32());
     }
 
-    private static AzureBlobStore Store(AzuriteState state) =>
-        new(StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort, "the service's embedded Azurite"), new AzureBlobStoreOptions { Container = "devmentor" });
+    /// <summary>The service's embedded Azurite, reached as the service reaches it: with the account key in its data dir.</summary>
+    private static AzureBlobStore Store(AzuriteState state, string key) =>
+        new(StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort, "the service's embedded Azurite", key),
+            new AzureBlobStoreOptions { Container = "devmentor" });
 
     private static async Task<string> ReadAsync(AzureBlobStore store, string key)
     {

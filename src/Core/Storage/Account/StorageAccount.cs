@@ -32,15 +32,15 @@ public sealed record StorageAccount
     /// <summary>Where it is and how it is reached, for the start log and readiness; never a secret.</summary>
     public required string Description { get; init; }
 
-    /// <summary>Azurite on loopback at the given ports, reached with the well-known account.</summary>
-    public static StorageAccount ForAzurite(int blobPort, int queuePort, int tablePort, string description)
+    /// <summary>Azurite on loopback at the given ports, reached with the well-known account (or the given key for it).</summary>
+    public static StorageAccount ForAzurite(int blobPort, int queuePort, int tablePort, string description, string accountKey = DevelopmentAccountKey)
     {
         var blob = new Uri($"http://127.0.0.1:{blobPort}/{DevelopmentAccountName}");
         var queue = new Uri($"http://127.0.0.1:{queuePort}/{DevelopmentAccountName}");
         var table = new Uri($"http://127.0.0.1:{tablePort}/{DevelopmentAccountName}");
         return new StorageAccount
         {
-            ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccountName};AccountKey={DevelopmentAccountKey};" +
+            ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={DevelopmentAccountName};AccountKey={accountKey};" +
                 $"BlobEndpoint={blob};QueueEndpoint={queue};TableEndpoint={table};",
             BlobServiceUri = blob,
             QueueServiceUri = queue,

@@ -29,6 +29,10 @@ public sealed record EmbeddedAzuriteOptions
 /// reaches it only through the service's ordered shutdown; its pid and ports go to a state file,
 /// and the next start adopts it when that pid is still this Azurite (command line naming this
 /// location), or else cleans up and starts a new one. Its files stay, so blobs survive both.
+/// Its account's key is not Azurite's public development key but one generated into
+/// <c>azurite/account.key</c> (0600) and handed to Azurite through AZURITE_ACCOUNTS (which also
+/// disables the well-known key): anything on this machine can reach a loopback port, a build step
+/// included, and with the public key it could read and rewrite every artifact and log.
 /// </summary>
 public sealed partial class EmbeddedAzurite
 {
@@ -53,6 +57,7 @@ public sealed partial class EmbeddedAzurite
     public StorageAccount Account { get; private set; } = null!;
 
     private string StateFile => Path.Combine(Location, "devmentor-azurite.json");
+    private string KeyFile => Path.Combine(Location, "account.key");
     private string LogFile => Path.Combine(Location, "azurite.log");
 
     /// <summary>Whether Azurite can be found, without starting it: null, or the one line that says what to install.</summary>
@@ -199,6 +204,8 @@ public sealed partial class EmbeddedAzurite
         }
 
         File.AppendAllText(LogFile, $"--- {DateTimeOffset.UtcNow:O} starting on 127.0.0.1:{ports.BlobPort}/{ports.QueuePort}/{ports.TablePort}\n");
+        // The environment, not the command line: /proc/<pid>/cmdline is readable by every user, environ only by its owner.
+        info.Environment["AZURITE_ACCOUNTS"] = $"{StorageAccount.DevelopmentAccountName}:{AccountKey()}";
         var process = Process.Start(info) ?? throw new EmbeddedAzuriteException("Azurite could not be started (setsid is missing: apt-get install util-linux).");
         process.StandardInput.Close();
         return process;
@@ -209,12 +216,37 @@ public sealed partial class EmbeddedAzurite
         State = state;
         ProcessId = state.ProcessId;
         Adopted = adopted;
-        var account = StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort, "");
+        var account = StorageAccount.ForAzurite(state.BlobPort, state.QueuePort, state.TablePort, "", AccountKey());
         Account = account with
         {
             Description = $"embedded Azurite (pid {state.ProcessId}{(adopted ? ", adopted from a previous run" : "")}): blob {account.BlobServiceUri}, " +
                 $"queue {account.QueueServiceUri}, table {account.TableServiceUri}; files in {Location}",
         };
+    }
+
+    /// <summary>This data dir's account key: generated once (64 random bytes, base64), kept for every later start and adoption.</summary>
+    private string AccountKey()
+    {
+        if (!File.Exists(KeyFile))
+        {
+            try
+            {
+                using var created = new FileStream(KeyFile, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                created.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64))));
+                created.Flush(flushToDisk: true);
+            }
+            catch (IOException) when (File.Exists(KeyFile))
+            {
+                // Written by a start that got there first: use it.
+            }
+        }
+
+        return File.ReadAllText(KeyFile).Trim();
     }
 
     private async Task<bool> AllPortsAnswerAsync(AzuriteState state, TimeSpan timeout, CancellationToken cancellationToken)
