@@ -58,7 +58,7 @@ sweep
 # Smoke: the README's run command from a fresh clone of what is committed, with nothing configured:
 # it restores, builds, starts the embedded backends in a fresh data dir and answers /health, then stops on SIGTERM.
 smoke() {
-  local dir port pid code=1
+  local dir port pid linked code=1
   dir=$(mktemp -d /tmp/devmentor-smoke.XXXXXX)
   git clone -q . "$dir/repo" || return 1
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -74,6 +74,11 @@ smoke() {
   [ "$code" = 0 ] || { echo "smoke: the README's run command did not answer /health:"; tail -n 30 "$dir/run.log"; }
   # The embedded PostgreSQL and Azurite stop with the service; should one outlive it, it must not outlive the run.
   pkill -f -- "$dir/repo" 2>/dev/null
+  # run.sh links the data dir under /var/lib/devmentor when postgres cannot reach the (0700) temp dir.
+  if [ -L "$dir/repo/.devmentor" ]; then
+    linked=$(readlink "$dir/repo/.devmentor")
+    pkill -f -- "$linked" 2>/dev/null; sleep 1; rm -rf "$linked"
+  fi
   rm -rf "$dir"
   return "$code"
 }

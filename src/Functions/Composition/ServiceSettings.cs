@@ -43,6 +43,23 @@ public sealed record ServiceSettings
     /// <summary>No storage account configured: the service starts its own Azurite under the data dir.</summary>
     public bool UsesEmbeddedAzurite => Storage.Source == StorageAccountSource.Embedded;
 
+    /// <summary>
+    /// A data dir that is a symbolic link is used through its target: the embedded PostgreSQL runs as another user
+    /// when the service runs as root, and that user must reach the directory without traversing the link's parent
+    /// (scripts/run.sh links <c>.devmentor</c> elsewhere when the checkout is private to root).
+    /// </summary>
+    private static string ResolveLinks(string directory)
+    {
+        try
+        {
+            return new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory;
+        }
+        catch (IOException)
+        {
+            return directory;
+        }
+    }
+
     public static ServiceSettings Load(IConfiguration configuration, string contentRoot, bool underFunctionsHost = false)
     {
         var problems = new List<string>();
@@ -122,7 +139,7 @@ public sealed record ServiceSettings
 
         return new ServiceSettings
         {
-            DataDirectory = Path.GetFullPath(dataDirectory, contentRoot),
+            DataDirectory = ResolveLinks(Path.GetFullPath(dataDirectory, contentRoot)),
             PostgresConnectionString = postgres,
             PostgresBinDirectory = configuration["Postgres:BinDirectory"] is { Length: > 0 } bin ? bin : null,
             PostgresAzureIdentity = postgresAzureIdentity,
