@@ -29,9 +29,13 @@ public sealed partial class RedisConnection : IAsyncDisposable
     private long _nextFailureLog;
     private int _unloggedFailures;
 
-    public RedisConnection(RedisOptions options, ILogger<RedisConnection> logger)
+    private readonly IRedisConnectionObserver[] _observers;
+
+    /// <param name="observers">Told of each multiplexer once it exists (tracing instruments it).</param>
+    public RedisConnection(RedisOptions options, ILogger<RedisConnection> logger, IEnumerable<IRedisConnectionObserver>? observers = null)
     {
         _logger = logger;
+        _observers = observers?.ToArray() ?? [];
         Options = options;
         _configuration = Configure(options);
         Description = "Redis at " + string.Join(", ", _configuration.EndPoints.Select(Format));
@@ -200,6 +204,11 @@ public sealed partial class RedisConnection : IAsyncDisposable
                 LogAvailable(_logger, Description, endPoint);
             }
         };
+        foreach (var observer in _observers)
+        {
+            observer.Created(multiplexer);
+        }
+
         _multiplexer = multiplexer;
         if (multiplexer.IsConnected)
         {

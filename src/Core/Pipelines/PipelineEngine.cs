@@ -17,7 +17,8 @@ public sealed partial class PipelineEngine(
     StepAvailability availability,
     PipelineOptions options,
     ILogger<PipelineEngine> logger,
-    IRunDefinitionSource? definitions = null)
+    IRunDefinitionSource? definitions = null,
+    PipelineTelemetry? telemetry = null)
 {
     public const string MeterName = "DevMentor.Pipelines";
     private static readonly Meter Meter = new(MeterName);
@@ -41,6 +42,10 @@ public sealed partial class PipelineEngine(
         {
             RunsStarted.Add(1);
             LogRunStarted(logger, run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), request.Trigger);
+            if (telemetry is not null)
+            {
+                await telemetry.RunStartedAsync(run, cancellationToken);
+            }
         }
 
         if (queued)
@@ -136,6 +141,11 @@ public sealed partial class PipelineEngine(
             availability.Pulse();
         }
 
+        if (done.Outcome.RunFinished && telemetry is not null)
+        {
+            await telemetry.ReportEndedRunsAsync(CancellationToken.None);
+        }
+
         return done;
     }
 
@@ -145,6 +155,10 @@ public sealed partial class PipelineEngine(
         if (result == CancelResult.Canceled)
         {
             LogCanceled(logger, runId);
+            if (telemetry is not null)
+            {
+                await telemetry.ReportEndedRunsAsync(CancellationToken.None);
+            }
         }
 
         if (queued)
@@ -200,6 +214,11 @@ public sealed partial class PipelineEngine(
         if (promoted > 0 || runsTimedOut > 0)
         {
             availability.Pulse();
+        }
+
+        if (telemetry is not null)
+        {
+            await telemetry.ReportEndedRunsAsync(cancellationToken); // also whatever ended by a time-out above
         }
 
         return new SweepReport(requeued, failed, timedOut, runsTimedOut, promoted);

@@ -11,7 +11,6 @@ using DevMentor.Functions.Health;
 using DevMentor.Functions.Hosting;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Json;
-using DevMentor.Functions.Metrics;
 using DevMentor.Functions.Pipelines;
 using DevMentor.Functions.Security;
 using DevMentor.Functions.Timers;
@@ -78,7 +77,7 @@ public static class AppServices
 
         services.AddProjects();
         services.AddDevMentorSecurity(security, settings);
-        services.AddSingleton<PrometheusExporter>();
+        services.AddDevMentorTelemetry(configuration);
 
         services.AddSingleton<TimerRunStore>();
         services.AddSingleton<TimerExecutor>();

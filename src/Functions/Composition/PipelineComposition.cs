@@ -21,6 +21,8 @@ public static class PipelineComposition
         services.AddSingleton<StepAvailability>();
         services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
         services.AddSingleton<IStepLogStore, BlobStepLogStore>();
+        services.AddSingleton<PipelineTelemetryStore>();
+        services.AddSingleton<PipelineTelemetry>();
         services.AddSingleton<PipelineEngine>();
         if (settings.CloneRepositories)
         {

@@ -41,6 +41,7 @@ public static class WebhookComposition
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<RepositoryPushStore>();
         services.AddSingleton<ProjectTaskStore>();
+        services.AddSingleton<WebhookTelemetry>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<WebhookWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookWorker>());

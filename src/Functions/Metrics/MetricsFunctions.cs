@@ -3,11 +3,12 @@ using Microsoft.Azure.Functions.Worker;
 namespace DevMentor.Functions.Metrics;
 
 [Tags("Operations")]
-public sealed class MetricsFunctions(PrometheusExporter exporter)
+public sealed class MetricsFunctions(MetricsScrape scrape)
 {
-    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
-
     [Function("Metrics")]
-    public IResult Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request) =>
-        TypedResults.Text(exporter.Render(), ContentType);
+    public async Task<IResult> Metrics([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "metrics")] HttpRequest request)
+    {
+        await scrape.WriteAsync(request.HttpContext);
+        return TypedResults.Empty; // the exporter has written the answer
+    }
 }

@@ -93,7 +93,8 @@ public sealed partial class ProjectCacheTests
 
     private static double Value(string text, string name)
     {
-        var match = Regex.Match(text, $"^{name}\\{{cache=\"project\"\\}} (\\S+)$", RegexOptions.Multiline);
+        // The OpenTelemetry Prometheus exporter may follow the value with a timestamp.
+        var match = Regex.Match(text, $"^{name}\\{{cache=\"project\"\\}} (\\S+)( \\d+)?$", RegexOptions.Multiline);
         Assert.True(match.Success, $"{name} missing in:\n{text}");
         return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -2,6 +2,7 @@ namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>A delivery as received: raw bytes kept so processing (and re-processing) sees exactly what was signed.</summary>
 /// <param name="VerifiedProjectId">Set when the delivery was verified with that project's own secret (not the global one): it may affect that project only.</param>
+/// <param name="TraceParent">The span of the request that delivered it (W3C traceparent), the parent of its processing span.</param>
 public sealed record WebhookDelivery(
     Guid Id,
     string Provider,
@@ -13,7 +14,8 @@ public sealed record WebhookDelivery(
     string Status,
     int Attempts,
     string? Outcome,
-    Guid? VerifiedProjectId = null);
+    Guid? VerifiedProjectId = null,
+    string? TraceParent = null);
 
 /// <summary>How handling a delivery ended; <see cref="Status"/> is stored as the delivery's status.</summary>
 public sealed record WebhookOutcome(string Status, string Summary)

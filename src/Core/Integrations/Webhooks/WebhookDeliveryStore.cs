@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DevMentor.Core.Data;
+using DevMentor.Core.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -18,7 +19,8 @@ public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter 
     public Task<StoreResult> StoreAsync(string provider, string deliveryId, string eventName, IReadOnlyDictionary<string, string> headers, byte[] payload, string? initialStatus, string? outcome, Guid? verifiedProjectId, CancellationToken cancellationToken) =>
         intake.StoreAsync(new NewDelivery(
             Guid.CreateVersion7(clock.GetUtcNow()), provider, deliveryId, eventName,
-            JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), payload, initialStatus ?? "received", outcome, verifiedProjectId));
+            JsonSerializer.Serialize(headers, WebhookJsonContext.Default.IReadOnlyDictionaryStringString), payload, initialStatus ?? "received", outcome, verifiedProjectId,
+            TraceContext.Current()));
 
     /// <summary>
     /// Takes up to <paramref name="limit"/> waiting deliveries (never started, or their processor's
@@ -42,7 +44,7 @@ public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter 
                 ORDER BY received_at
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
-            RETURNING id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id
+            RETURNING id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id, traceparent
             """);
         claim.Parameters.Add(new NpgsqlParameter { Value = id.HasValue ? id.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         claim.Parameters.AddWithValue(ProcessingLease);
@@ -119,7 +121,7 @@ public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter 
     public async Task<WebhookDelivery?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var get = database.DataSource.CreateCommand("""
-            SELECT id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id
+            SELECT id, provider, delivery_id, event, headers, payload, received_at, status, attempts, outcome, project_id, traceparent
             FROM webhook_deliveries WHERE id = $1
             """);
         get.Parameters.AddWithValue(id);
@@ -138,5 +140,6 @@ public sealed class WebhookDeliveryStore(Database database, WebhookIntakeWriter 
         reader.GetString(7),
         reader.GetInt32(8),
         reader.IsDBNull(9) ? null : reader.GetString(9),
-        reader.IsDBNull(10) ? null : reader.GetGuid(10));
+        reader.IsDBNull(10) ? null : reader.GetGuid(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11));
 }

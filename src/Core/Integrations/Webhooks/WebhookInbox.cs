@@ -1,13 +1,14 @@
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>The part of every provider's intake after verification: check the request's shape, store, wake the worker.</summary>
-public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker worker)
+public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker worker, WebhookTelemetry telemetry)
 {
     public async Task<WebhookIntakeResult> AcceptVerifiedAsync(
         string provider, Func<string, string?> header, string eventHeader, string deliveryHeader, IReadOnlyList<string> keptHeaders, byte[] body, Guid? verifiedProjectId, CancellationToken cancellationToken)
     {
         if (header("Content-Type") is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
+            telemetry.Received(provider, "unsupported_media_type");
             return new WebhookIntakeResult.UnsupportedMediaType("Set the webhook's content type to application/json.");
         }
 
@@ -15,6 +16,7 @@ public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker 
         var deliveryId = header(deliveryHeader);
         if (string.IsNullOrWhiteSpace(eventName) || string.IsNullOrWhiteSpace(deliveryId) || deliveryId.Length > 200 || eventName.Length > 100)
         {
+            telemetry.Received(provider, "invalid");
             return new WebhookIntakeResult.Invalid($"{eventHeader} and {deliveryHeader} are required.");
         }
 
@@ -22,6 +24,7 @@ public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker 
         if (provider == "github" && eventName == "ping")
         {
             var ping = await deliveries.StoreAsync(provider, deliveryId, eventName, headers, body, "processed", "pong", verifiedProjectId, cancellationToken);
+            telemetry.Received(provider, "ping");
             return new WebhookIntakeResult.Pong(ping.Id);
         }
 
@@ -31,6 +34,7 @@ public sealed class WebhookInbox(WebhookDeliveryStore deliveries, WebhookWorker 
             worker.Signal(stored.Id);
         }
 
+        telemetry.Received(provider, stored.Duplicate ? "duplicate" : "accepted");
         return new WebhookIntakeResult.Accepted(stored.Id, deliveryId, stored.Duplicate);
     }
 }

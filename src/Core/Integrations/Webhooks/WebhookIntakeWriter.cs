@@ -6,7 +6,8 @@ using NpgsqlTypes;
 namespace DevMentor.Core.Integrations.Webhooks;
 
 /// <summary>A delivery to store before it is answered.</summary>
-public sealed record NewDelivery(Guid Id, string Provider, string DeliveryId, string Event, string HeadersJson, byte[] Payload, string Status, string? Outcome, Guid? VerifiedProjectId);
+/// <param name="TraceParent">The receiving request's span (W3C traceparent): processing continues its trace.</param>
+public sealed record NewDelivery(Guid Id, string Provider, string DeliveryId, string Event, string HeadersJson, byte[] Payload, string Status, string? Outcome, Guid? VerifiedProjectId, string? TraceParent = null);
 
 /// <summary>
 /// Group commit for webhook intake: deliveries that arrive while a commit is under way are stored
@@ -113,11 +114,11 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
     {
         var inserted = new HashSet<Guid>();
         await using (var insert = database.DataSource.CreateCommand("""
-            INSERT INTO webhook_deliveries (id, provider, delivery_id, event, headers, payload, status, outcome, processed_at, project_id)
+            INSERT INTO webhook_deliveries (id, provider, delivery_id, event, headers, payload, status, outcome, processed_at, project_id, traceparent)
             SELECT id, provider, delivery_id, event, headers, payload, status, outcome,
-                   CASE WHEN status = 'received' THEN NULL ELSE now() END, project_id::uuid
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::text[], $9::text[])
-                 AS d (id, provider, delivery_id, event, headers, payload, status, outcome, project_id)
+                   CASE WHEN status = 'received' THEN NULL ELSE now() END, project_id::uuid, traceparent
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::text[])
+                 AS d (id, provider, delivery_id, event, headers, payload, status, outcome, project_id, traceparent)
             ORDER BY provider, delivery_id
             ON CONFLICT (provider, delivery_id) DO NOTHING
             RETURNING id
@@ -132,6 +133,7 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
             insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deliveries.Select(d => d.Status).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = deliveries.Select(d => d.Outcome).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = deliveries.Select(d => d.VerifiedProjectId?.ToString()).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = deliveries.Select(d => d.TraceParent).ToArray() });
             await using var reader = await insert.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {

@@ -9,6 +9,7 @@ namespace DevMentor.Core.Integrations.Webhooks;
 public sealed partial class WebhookProcessor(
     WebhookDeliveryStore deliveries,
     IEnumerable<IWebhookEventHandler> handlers,
+    WebhookTelemetry telemetry,
     ILogger<WebhookProcessor> logger)
 {
     private readonly Dictionary<string, IWebhookEventHandler> _handlers = handlers.ToDictionary(h => h.Provider, StringComparer.Ordinal);
@@ -49,7 +50,10 @@ public sealed partial class WebhookProcessor(
         {
             foreach (var delivery in batch)
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                using var span = WebhookTelemetry.StartProcessing(delivery);
                 var outcome = await HandleAsync(delivery, cancellationToken);
+                telemetry.Processed(span, delivery.Provider, outcome.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 outcomes.Add((delivery.Id, outcome));
                 LogProcessed(logger, delivery.Provider, delivery.Event, delivery.DeliveryId, outcome.Status, outcome.Summary);
             }

@@ -5,7 +5,6 @@ using DevMentor.Core.Scheduling;
 using DevMentor.Core.Storage.Embedded;
 using DevMentor.Functions.Composition;
 using DevMentor.Functions.Http;
-using DevMentor.Functions.Metrics;
 using DevMentor.Functions.Security;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -69,9 +68,6 @@ public static partial class StandaloneHost
         {
             throw new InvalidConfigurationException([e.Message]);
         }
-
-        // Created now so it sees every measurement from the first request on.
-        app.Services.GetRequiredService<PrometheusExporter>();
 
         app.UseDevMentorProblemDetails();
         app.UseRouting();

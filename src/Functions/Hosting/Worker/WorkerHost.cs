@@ -1,5 +1,6 @@
 using DevMentor.Functions.Composition;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 
 namespace DevMentor.Functions.Hosting.Worker;
 
@@ -22,6 +23,9 @@ public static class WorkerHost
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpFunctionMiddleware>();
         builder.Services.AddDevMentor(builder.Configuration, builder.Environment.ContentRootPath, underFunctionsHost: true);
+        // The worker's OpenTelemetry package: its resource (faas.*, cloud.*), invocation spans parented by the host's
+        // trace context, beside the app's own telemetry (Telemetry.AddDevMentorTelemetry).
+        builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
         Logs.Filter(builder.Logging);
         return builder;
     }

@@ -1,0 +1,112 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using DevMentor.Core.Caching;
+using DevMentor.Core.Integrations.Webhooks;
+using DevMentor.Core.Pipelines;
+using DevMentor.Functions.Metrics;
+using Microsoft.Extensions.Diagnostics.Metrics;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace DevMentor.Functions.Composition;
+
+/// <summary>
+/// OpenTelemetry for both hosts (ADR 0015). Traces: incoming requests (ASP.NET Core, which serves
+/// HTTP functions on the standalone host and in the worker), outgoing HTTP, Npgsql, Redis
+/// (StackExchange.Redis instrumentation, see <see cref="RedisTracing"/>), webhook processing, runs
+/// and steps. Metrics: requests, webhook intake, runs and steps, queue depth, cache hits, scraped at
+/// GET /metrics through the Prometheus exporter. OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is
+/// set (the exporter reads the other OTEL_* settings itself), Azure Monitor when
+/// APPLICATIONINSIGHTS_CONNECTION_STRING is.
+/// </summary>
+public static class Telemetry
+{
+    public const string ServiceName = "devmentor-project-service";
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string AzureMonitorKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>
+    /// Meters this app's own container created (IMeterFactory), by name prefix. Enabled through
+    /// IMetricsBuilder with <see cref="MeterScope.Local"/> rather than AddMeter, which would also
+    /// count every other app's meters of the same name in this process (the tests run several).
+    /// </summary>
+    private static readonly string[] LocalMeters =
+    [
+        "DevMentor", // CacheMetrics, WebhookTelemetry, PipelineTelemetry
+        "Microsoft.AspNetCore.Hosting", // http.server.request.duration, active requests
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "System.Net.Http", // clients from IHttpClientFactory
+    ];
+
+    /// <summary>Process-wide meters (created with new Meter): the runtime's and Npgsql's.</summary>
+    private static readonly string[] GlobalMeters = ["System.Runtime", "Npgsql"];
+
+    public static IServiceCollection AddDevMentorTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+        var azureMonitor = configuration[AzureMonitorKey] is { Length: > 0 } connectionString ? connectionString : null;
+
+        services.AddMetrics(metrics =>
+        {
+            foreach (var name in LocalMeters)
+            {
+                metrics.EnableMetrics(name, null, "OpenTelemetry", MeterScope.Local);
+            }
+
+            foreach (var name in GlobalMeters)
+            {
+                metrics.EnableMetrics(name, null, "OpenTelemetry", MeterScope.Global);
+            }
+        });
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString()))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(WebhookTelemetry.Name, PipelineTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrapeOrProbe(http.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql()
+                    .AddRedisInstrumentation();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+
+                if (azureMonitor is not null)
+                {
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = azureMonitor);
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddPrometheusExporter(o =>
+                {
+                    // Every scrape sees the figures of that moment (a test reads them right after acting),
+                    // and series keep the label sets the hand-written exporter had (no otel_scope_* labels).
+                    o.ScrapeResponseCacheDurationMilliseconds = 0;
+                    o.ScopeInfoEnabled = false;
+                });
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+
+                if (azureMonitor is not null)
+                {
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = azureMonitor);
+                }
+            });
+
+        services.AddSingleton<IRedisConnectionObserver, RedisTracing>();
+        services.AddSingleton<MetricsScrape>();
+        return services;
+    }
+
+    /// <summary>Prometheus scrapes and health probes arrive every few seconds; traced, they would bury the requests that matter.</summary>
+    private static bool IsScrapeOrProbe(PathString path) =>
+        path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase);
+}
