@@ -22,7 +22,14 @@ public sealed class ProjectVersionProbe : IAsyncDisposable
     {
         _database = database;
         // Two workers: a batch can be queried while the next one gathers, without many connections busy on probes.
-        _workers = new Lazy<Task[]>(() => [Task.Run(WorkAsync), Task.Run(WorkAsync)]);
+        // Started outside the first caller's execution context, whose span would otherwise parent every later batch's SQL.
+        _workers = new Lazy<Task[]>(() =>
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                return [Task.Run(WorkAsync), Task.Run(WorkAsync)];
+            }
+        });
     }
 
     /// <param name="key">A project id (lowercase UUID text) or a well-formed slug.</param>

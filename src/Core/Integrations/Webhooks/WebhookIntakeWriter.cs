@@ -52,7 +52,12 @@ public sealed class WebhookIntakeWriter(Database database) : IAsyncDisposable
 
         lock (_startLock)
         {
-            _writers ??= Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+            // Not in the first caller's execution context: its span (Activity.Current) would become the
+            // parent of every later batch's SQL spans.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _writers ??= Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+            }
         }
     }
 
