@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using DevMentor.Core.Data;
 using DevMentor.Functions.Tests.Infrastructure;
 using DevMentor.Functions.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Trace;
 
 namespace DevMentor.Functions.Tests.Telemetry;
@@ -21,6 +23,7 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
     private const int ServerKind = 2; // opentelemetry-proto Span.SpanKind.SPAN_KIND_SERVER
     private OtlpReceiver _receiver = null!;
     private TestApp _app = null!;
+    private readonly ConcurrentQueue<TraceLogs.Entry> _logs = new();
     private Guid _project;
 
     public async Task InitializeAsync()
@@ -36,7 +39,9 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
             ("OTEL_EXPORTER_OTLP_ENDPOINT", _receiver.Endpoint.ToString().TrimEnd('/')),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
-            ("OTEL_METRIC_EXPORT_INTERVAL", "500")));
+            ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
+            ("Logging:LogLevel:DevMentor.Core", "Information")));
+        _app.Services.GetRequiredService<ILoggerFactory>().AddProvider(new TraceLogs(_logs)); // the factory disposes it
         using var created = await _app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "alice",
             """{"name":"hello-telemetry","repository":{"provider":"github","fullName":"Codertocat/Hello-World","cloneUrl":"https://github.com/Codertocat/Hello-World.git","defaultBranch":"master"}}"""));
         var text = await created.Content.ReadAsStringAsync();
@@ -74,6 +79,9 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
         Assert.Equal(("build", "succeeded"), (step.Attributes["devmentor.step.name"], step.Attributes["devmentor.step.status"]));
         // Npgsql's spans sit under the processing span (the project lookup, the run's insert).
         Assert.Contains(trace, s => s.ParentSpanId == processing.SpanId && s.Attributes.Keys.Any(k => k.StartsWith("db.", StringComparison.Ordinal)));
+        // The log lines of that work carry its trace id (ActivityTrackingOptions), whichever thread wrote them.
+        Assert.Contains(_logs, e => e.Category.EndsWith(".WebhookProcessor", StringComparison.Ordinal) && e.Message.Contains("push", StringComparison.Ordinal) && e.TraceId == run.TraceId);
+        Assert.Contains(_logs, e => e.Category.EndsWith(".PipelineEngine", StringComparison.Ordinal) && e.Message.Contains(runId.ToString(), StringComparison.Ordinal) && e.TraceId == run.TraceId);
         // Metrics go out over OTLP too.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (_receiver.MetricExports == 0 && DateTime.UtcNow < deadline)
@@ -153,5 +161,43 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
 
         Assert.Fail($"{name}{{{string.Join(',', wanted)}}} missing in:\n{text}");
         return 0;
+    }
+
+    /// <summary>Log entries with the TraceId the logger factory's activity tracking puts in their scope.</summary>
+    private sealed class TraceLogs(ConcurrentQueue<TraceLogs.Entry> entries) : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider? _scopes;
+
+        public sealed record Entry(string Category, string Message, string? TraceId);
+
+        private ConcurrentQueue<Entry> Entries => entries;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(TraceLogs logs, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => logs._scopes?.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                string? traceId = null;
+                logs._scopes?.ForEachScope((scope, _) =>
+                {
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> values && values.FirstOrDefault(v => v.Key == "TraceId").Value is { } id)
+                    {
+                        traceId = id.ToString();
+                    }
+                }, (object?)null);
+                logs.Entries.Enqueue(new Entry(category, formatter(state, exception), traceId));
+            }
+        }
     }
 }
