@@ -41,8 +41,12 @@ public static class Telemetry
         "System.Net.Http", // clients from IHttpClientFactory
     ];
 
-    /// <summary>Process-wide meters (created with new Meter): the runtime's and Npgsql's.</summary>
-    private static readonly string[] GlobalMeters = ["System.Runtime", "Npgsql"];
+    /// <summary>
+    /// Process-wide meters (created with new Meter): the runtime's, Npgsql's, and the pipeline engine's and
+    /// sweeper's static counters (devmentor.pipeline.runs.started, steps.completed, steps.stale_completions,
+    /// sweeper.fixed), which the hand-written exporter never showed.
+    /// </summary>
+    private static readonly string[] GlobalMeters = ["System.Runtime", "Npgsql", "DevMentor"];
 
     public static IServiceCollection AddDevMentorTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
