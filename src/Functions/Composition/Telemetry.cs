@@ -27,6 +27,7 @@ public static class Telemetry
     public const string ServiceName = "devmentor-project-service";
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string AzureMonitorKey = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string AzureMonitorAuthenticationKey = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
     /// <summary>
     /// Meters this app's own container created (IMeterFactory), by name prefix. Enabled through
@@ -52,6 +53,7 @@ public static class Telemetry
     {
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
         var azureMonitor = configuration[AzureMonitorKey] is { Length: > 0 } connectionString ? connectionString : null;
+        var azureMonitorCredential = azureMonitor is null ? null : EntraIngestionCredential(configuration[AzureMonitorAuthenticationKey]);
 
         services.AddMetrics(metrics =>
         {
@@ -82,7 +84,7 @@ public static class Telemetry
 
                 if (azureMonitor is not null)
                 {
-                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = azureMonitor);
+                    tracing.AddAzureMonitorTraceExporter(o => o.ConnectionString = azureMonitor, azureMonitorCredential);
                 }
             })
             .WithMetrics(metrics =>
@@ -101,13 +103,33 @@ public static class Telemetry
 
                 if (azureMonitor is not null)
                 {
-                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = azureMonitor);
+                    metrics.AddAzureMonitorMetricExporter(o => o.ConnectionString = azureMonitor, azureMonitorCredential);
                 }
             });
 
         services.AddSingleton<IRedisConnectionObserver, RedisTracing>();
         services.AddSingleton<MetricsScrape>();
         return services;
+    }
+
+    /// <summary>
+    /// Application Insights with local authentication off takes only Entra-authenticated telemetry; the platform
+    /// says so with APPLICATIONINSIGHTS_AUTHENTICATION_STRING "Authorization=AAD[;ClientId=…]" (infra sets it).
+    /// </summary>
+    internal static Azure.Core.TokenCredential? EntraIngestionCredential(string? authentication)
+    {
+        var parts = (authentication ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.OrdinalIgnoreCase);
+        if (!parts.TryGetValue("Authorization", out var kind) || !kind.Equals("AAD", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = parts.GetValueOrDefault("ClientId"),
+        });
     }
 
     /// <summary>Prometheus scrapes and health probes arrive every few seconds; traced, they would bury the requests that matter.</summary>
