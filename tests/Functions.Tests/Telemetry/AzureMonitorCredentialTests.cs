@@ -1,5 +1,5 @@
 using Azure.Identity;
-using DevMentor.Functions.Composition;
+using AppTelemetry = DevMentor.Functions.Composition.Telemetry;
 
 namespace DevMentor.Functions.Tests.Telemetry;
 
@@ -13,11 +13,11 @@ public sealed class AzureMonitorCredentialTests
     [InlineData("ClientId=1234")]
     [InlineData("Authorization")]
     public void Without_Authorization_AAD_the_exporter_uses_the_connection_strings_key(string? authentication) =>
-        Assert.Null(Telemetry.EntraIngestionCredential(authentication));
+        Assert.Null(AppTelemetry.EntraIngestionCredential(authentication));
 
     [Theory]
     [InlineData("Authorization=AAD")]
     [InlineData("authorization=aad; ClientId=7f1c7d7e-0000-4000-8000-000000000001")]
     public void Authorization_AAD_means_an_entra_credential(string authentication) =>
-        Assert.IsType<DefaultAzureCredential>(Telemetry.EntraIngestionCredential(authentication));
+        Assert.IsType<DefaultAzureCredential>(AppTelemetry.EntraIngestionCredential(authentication));
 }

@@ -112,6 +112,8 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
         Assert.Equal(1, Value(text, "devmentor_webhooks_processed_total", ("provider", "github"), ("status", "processed")));
         Assert.Equal(1, Value(text, "devmentor_webhooks_processing_duration_seconds_count", ("provider", "github"), ("status", "processed")));
         Assert.Equal(0, Value(text, "devmentor_pipeline_queue_depth", ("kind", "steps")));
+        // The engine's static counters are process-wide (other tests' apps add to them): at least this build's step.
+        Assert.True(Value(text, "devmentor_pipeline_steps_completed_total", ("status", "succeeded")) >= 1);
         // Requests, by route and status (ASP.NET Core's own meter).
         Assert.Matches(new Regex("""^http_server_request_duration_seconds_count\{[^}]*http_response_status_code="202"[^}]*http_route="/webhooks/github"[^}]*\} 1( \d+)?$""", RegexOptions.Multiline), text);
     }
