@@ -77,6 +77,13 @@ public static class Telemetry
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
                     .AddRedisInstrumentation();
+                if (!otlp && azureMonitor is null)
+                {
+                    // Nothing exports spans: keep only their ids (requests and stored work still get a trace id for
+                    // logs, problems and traceparent columns), and skip recording them and creating child spans.
+                    tracing.SetSampler(new AlwaysOffSampler());
+                }
+
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();
