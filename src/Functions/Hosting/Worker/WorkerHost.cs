@@ -21,6 +21,7 @@ public static class WorkerHost
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpFunctionMiddleware>();
+        builder.UseMiddleware<DevMentor.Functions.Durable.DurableClientCapture>();
         builder.Services.AddDevMentor(builder.Configuration, builder.Environment.ContentRootPath, underFunctionsHost: true);
         Logs.Filter(builder.Logging);
         return builder;
