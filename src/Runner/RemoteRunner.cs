@@ -36,13 +36,31 @@ public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerF
             }
         }
 
-        var source = new RunnerApiClient(http, token);
+        IJobSource source = new RunnerApiClient(http, token);
+        var idleExit = settings.ExitWhenIdle is { } idle ? new IdleExit(source, idle, TimeProvider.System) : null;
+        source = idleExit ?? source;
         var executor = new StepExecutor(settings.Options, ProcessLauncher.Shared, loggers.CreateLogger<StepExecutor>(), builtIns);
         var wait = TimeSpan.FromSeconds(RunnerFunctionsLimits.MaxWaitSeconds - 5);
         LogRunning(_logger, settings.Options.Workers, settings.Server, settings.Options.WorkDirectory);
-        await Task.WhenAll(Enumerable.Range(0, settings.Options.Workers)
-            .Select(_ => new StepWorker(source, executor, wait, loggers.CreateLogger<StepWorker>()).RunAsync(stoppingToken))
-            .Append(executor.CleanWorkspacesAsync(stoppingToken)));
+        using var idleStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var work = Task.WhenAll(Enumerable.Range(0, settings.Options.Workers)
+            .Select(_ => new StepWorker(source, executor, wait, loggers.CreateLogger<StepWorker>()).RunAsync(idleStop.Token))
+            .Append(executor.CleanWorkspacesAsync(idleStop.Token)));
+        if (idleExit is not null)
+        {
+            await idleExit.WaitUntilIdleAsync(stoppingToken);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                // Idle: nothing runs, so stopping the workers (their long polls) loses nothing.
+                LogIdleExit(_logger, settings.ExitWhenIdle!.Value.TotalSeconds);
+                await idleStop.CancelAsync();
+                await work;
+                lifetime.StopApplication();
+                return;
+            }
+        }
+
+        await work;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered as runner {RunnerId} ({Name}, labels {Labels})")]
@@ -53,6 +71,9 @@ public sealed partial class RemoteRunner(RemoteRunnerSettings settings, ILoggerF
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Service unreachable ({Reason}); trying again")]
     private static partial void LogServerUnreachable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No step for {IdleSeconds} s (Runner:ExitWhenIdleSeconds): exiting")]
+    private static partial void LogIdleExit(ILogger logger, double idleSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Runner started: {Workers} workers against {Server}, workspaces in {WorkDirectory}")]
     private static partial void LogRunning(ILogger logger, int workers, Uri server, string workDirectory);

@@ -4,7 +4,8 @@ using DevMentor.Core.Pipelines;
 namespace DevMentor.Runner;
 
 /// <summary>Runner:* settings (command line --Runner:Server=..., or environment Runner__Server=...).</summary>
-public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? RegistrationToken, string Name, RunnerOptions Options)
+/// <param name="ExitWhenIdle">Runner:ExitWhenIdleSeconds: stop (exit 0) after this long without a step; null runs until stopped.</param>
+public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? RegistrationToken, string Name, RunnerOptions Options, TimeSpan? ExitWhenIdle = null)
 {
     public static RemoteRunnerSettings Load(IConfiguration configuration)
     {
@@ -41,6 +42,19 @@ public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? Reg
             problems.Add($"Runner:Isolate: '{rawIsolate}' is not true or false.");
         }
 
+        TimeSpan? exitWhenIdle = null;
+        if (Empty(configuration["Runner:ExitWhenIdleSeconds"]) is { } rawIdle)
+        {
+            if (double.TryParse(rawIdle, NumberStyles.Float, CultureInfo.InvariantCulture, out var idleSeconds) && idleSeconds is >= 0.1 and <= 86_400)
+            {
+                exitWhenIdle = TimeSpan.FromSeconds(idleSeconds);
+            }
+            else
+            {
+                problems.Add($"Runner:ExitWhenIdleSeconds: '{rawIdle}' is not a number of seconds from 0.1 to 86400.");
+            }
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException(string.Join(" ", problems));
@@ -61,7 +75,7 @@ public sealed record RemoteRunnerSettings(Uri Server, string? Token, string? Reg
         };
         // The runner's own files and its configuration's folder never appear in a step's view.
         options = options with { HiddenPaths = [options.WorkDirectory, AppContext.BaseDirectory, Environment.CurrentDirectory] };
-        return new RemoteRunnerSettings(server!, token, registration, Empty(configuration["Runner:Name"]) ?? Environment.MachineName, options);
+        return new RemoteRunnerSettings(server!, token, registration, Empty(configuration["Runner:Name"]) ?? Environment.MachineName, options, exitWhenIdle);
     }
 
     private static List<string> Paths(string? raw) =>

@@ -33,6 +33,9 @@ public interface IPipelineStore
     Task<int> TimeOutStalledRunsAsync(TimeSpan progressTimeout, CancellationToken cancellationToken);
 
     Task<int> PromoteAsync(CancellationToken cancellationToken);
+
+    /// <summary>The claimable steps for an autoscaler (GET /runners/queue).</summary>
+    Task<RunnerQueueStats> QueueStatsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Who claims: the lease owner and the labels its steps may require.</summary>

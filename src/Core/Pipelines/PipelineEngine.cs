@@ -98,6 +98,8 @@ public sealed partial class PipelineEngine(
         }
     }
 
+    public Task<RunnerQueueStats> QueueStatsAsync(CancellationToken cancellationToken) => store.QueueStatsAsync(cancellationToken);
+
     public Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken) =>
         store.HeartbeatAsync(stepId, attempt, owner, cancellationToken);
 

@@ -17,5 +17,6 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(CompleteRequest))]
 [JsonSerializable(typeof(CompleteResponse))]
 [JsonSerializable(typeof(TestsRequest))]
+[JsonSerializable(typeof(RunnerQueueResponse))]
 [JsonSerializable(typeof(DevMentor.Core.Builds.Artifacts.ArtifactInfo))]
 public sealed partial class PipelineJsonContext : JsonSerializerContext;

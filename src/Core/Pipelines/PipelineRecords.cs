@@ -112,6 +112,10 @@ public enum CancelResult
     NotFound,
 }
 
+/// <summary>What waits for a runner: claimable steps (queued and due), the longest wait, and the labels they require.</summary>
+/// <param name="ByLabel">Per required label, the claimable steps that require it (a step requiring two labels counts under both; steps requiring none under none).</param>
+public sealed record RunnerQueueStats(int Queued, double OldestWaitingSeconds, IReadOnlyDictionary<string, int> ByLabel);
+
 public sealed record SweepReport(int Requeued, int FailedAfterRetries, int StepsTimedOut, int RunsTimedOut, int RunsPromoted)
 {
     public int Total => Requeued + FailedAfterRetries + StepsTimedOut + RunsTimedOut + RunsPromoted;

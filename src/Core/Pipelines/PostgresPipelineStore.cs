@@ -157,6 +157,35 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         FROM claimed c JOIN pipeline_runs r ON r.id = c.run_id
         """;
 
+    public async Task<RunnerQueueStats> QueueStatsAsync(CancellationToken cancellationToken)
+    {
+        // The claim's own condition (status queued and due), so the figure is what runners could take right now.
+        await using var command = database.DataSource.CreateCommand("""
+            WITH due AS (SELECT due_at, requires FROM pipeline_steps WHERE status = 'queued' AND due_at <= now())
+            SELECT NULL::text, count(*)::int, coalesce(extract(epoch FROM now() - min(due_at)), 0)::float8 FROM due
+            UNION ALL
+            SELECT label, count(*)::int, 0 FROM due, unnest(requires) AS label GROUP BY label
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        int queued = 0;
+        double oldest = 0;
+        var byLabel = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (reader.IsDBNull(0))
+            {
+                queued = reader.GetInt32(1);
+                oldest = Math.Max(0, reader.GetDouble(2));
+            }
+            else
+            {
+                byLabel[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        return new RunnerQueueStats(queued, Math.Round(oldest, 3), byLabel);
+    }
+
     private void AddClaimParameters(NpgsqlParameterCollection parameters, ClaimRequest claim)
     {
         parameters.AddWithValue(claim.Owner);

@@ -74,6 +74,8 @@ public static class AppServices
 
         // AzureWebJobsStorage (the embedded Azurite by default) and the blob store in it; before every hosted service that uses storage.
         services.AddStorage(settings);
+        // Durable Task (the standalone host's backend starts after storage); features below add their orchestrations.
+        services.AddDurable(configuration, settings);
 
         services.AddProjects();
         services.AddDevMentorSecurity(security, settings);

@@ -21,5 +21,9 @@ public static class Logs
         logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // The Durable Task backend, sidecar and worker log every message and lease at Information.
+        logging.AddFilter("DurableTask", LogLevel.Warning);
+        logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
+        logging.AddFilter("Grpc", LogLevel.Warning);
     }
 }

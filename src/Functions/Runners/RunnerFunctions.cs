@@ -63,6 +63,31 @@ public sealed class RunnerFunctions(PipelineSettings settings, RunnerRegistry re
         return TypedResults.Created($"/runners/{runner.Id}", new RegisterRunnerResponse(runner.Id, runner.Name, runner.Labels, token));
     }
 
+    /// <summary>
+    /// For an autoscaler (the Container Apps job's KEDA metrics-api scaler reads <c>queued</c>): the claimable steps,
+    /// the oldest one's wait and the labels they require. The bearer is the registration token, which the scaler holds
+    /// anyway (it can only register runners); a runner token is not accepted.
+    /// </summary>
+    [Function("RunnerQueue")]
+    public async Task<IResult> QueueAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "runners/queue")] HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (settings.RegistrationToken is null)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "Runner registration is disabled", "Set Runners:RegistrationToken on the service; the queue is read with it.");
+        }
+
+        var header = request.Headers.Authorization.ToString();
+        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        if (!RunnerRegistry.RegistrationTokenMatches(settings.RegistrationToken, presented))
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "Registration token required", "Send Authorization: Bearer <Runners:RegistrationToken>.");
+        }
+
+        var stats = await engine.QueueStatsAsync(cancellationToken);
+        return TypedResults.Ok(new RunnerQueueResponse(stats.Queued, stats.OldestWaitingSeconds, stats.ByLabel));
+    }
+
     [Function("ClaimRunnerJob")]
     public async Task<IResult> NextAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runners/jobs/next")] HttpRequest request, CancellationToken cancellationToken)

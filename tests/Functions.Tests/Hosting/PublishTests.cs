@@ -82,11 +82,9 @@ public sealed class PublishTests
         Assert.True(Directory.Exists(bundle));
         // The timer trigger lives in Microsoft.Azure.WebJobs.Extensions; the Durable triggers in its DurableTask extension.
         Assert.Contains("\"Microsoft.Azure.WebJobs.Extensions/", dependencies, StringComparison.Ordinal);
-        if (FunctionCatalog.App.Durable.Count > 0)
-        {
-            Assert.Contains("\"Microsoft.Azure.WebJobs.Extensions.DurableTask/", dependencies, StringComparison.Ordinal);
-            Assert.Contains("DurableTask", extensions);
-        }
+        Assert.NotEmpty(FunctionCatalog.App.Durable);
+        Assert.Contains("\"Microsoft.Azure.WebJobs.Extensions.DurableTask/", dependencies, StringComparison.Ordinal);
+        Assert.Contains("DurableTask", extensions);
 
         Assert.True(code == 0, validation);
         Assert.Contains("valid host.json", validation, StringComparison.Ordinal);

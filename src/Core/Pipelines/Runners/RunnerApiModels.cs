@@ -70,3 +70,9 @@ public static class RunnerOutcomes
         return false;
     }
 }
+
+/// <summary>GET /runners/queue: what an autoscaler (KEDA's metrics-api scaler reads <c>queued</c>) needs.</summary>
+/// <param name="Queued">Steps a runner could claim now.</param>
+/// <param name="OldestWaitingSeconds">How long the longest-waiting of them has been claimable (0 when none).</param>
+/// <param name="ByLabel">Per label, the claimable steps that require it.</param>
+public sealed record RunnerQueueResponse(int Queued, double OldestWaitingSeconds, IReadOnlyDictionary<string, int> ByLabel);

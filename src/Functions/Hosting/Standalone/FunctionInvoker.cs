@@ -99,6 +99,14 @@ public sealed class FunctionInvoker
             return static i => i.Trigger;
         }
 
+        if (parameter.GetCustomAttribute<DurableClientAttribute>() is not null)
+        {
+            // Under the Functions host the binding carries the host's client; here it is the standalone host's own.
+            return type == typeof(Microsoft.DurableTask.Client.DurableTaskClient)
+                ? static i => i.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>()
+                : throw Unbindable(method, parameter, "a DurableClient parameter must be a DurableTaskClient");
+        }
+
         if (type == typeof(CancellationToken))
         {
             return static i => i.CancellationToken;
@@ -121,7 +129,7 @@ public sealed class FunctionInvoker
             return i => RouteValue(i.Http, name, valueType);
         }
 
-        throw Unbindable(method, parameter, "only triggers, route values, FunctionContext and CancellationToken are bound");
+        throw Unbindable(method, parameter, "only triggers, route values, [DurableClient], FunctionContext and CancellationToken are bound");
     }
 
     /// <summary>Route constraints ({runId:guid}) have already matched, so a conversion failing means a missing optional value.</summary>

@@ -22,6 +22,7 @@ public static class WorkerHost
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<HttpFunctionMiddleware>();
+        builder.UseMiddleware<DevMentor.Functions.Durable.DurableClientCapture>();
         builder.Services.AddDevMentor(builder.Configuration, builder.Environment.ContentRootPath, underFunctionsHost: true);
         // The worker's OpenTelemetry package: its resource (faas.*, cloud.*), invocation spans parented by the host's
         // trace context, beside the app's own telemetry (Telemetry.AddDevMentorTelemetry).
