@@ -122,6 +122,7 @@ public static class LineCounter
                     i++;
                     continue;
                 case State.Block:
+                    hasComment |= !char.IsWhiteSpace(c); // a line that only closes the block is comment too
                     if (syntax.NestedBlocks && OpenBlock(line, i, syntax) is { } inner)
                     {
                         depth++;
@@ -140,7 +141,6 @@ public static class LineCounter
                         continue;
                     }
 
-                    hasComment |= !char.IsWhiteSpace(c);
                     i++;
                     continue;
                 case State.String:
