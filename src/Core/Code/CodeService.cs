@@ -103,6 +103,7 @@ public sealed class CodeService(CodeStore store, ProjectAccess access, CodeIndex
             return Outcome<FileBlob>.Fail(OutcomeKind.NotFound, $"There is no file '{path}' at {commit}.");
         }
 
+        await mirrors.EnsureCommitAsync(project.Id, commit!, cancellationToken); // another instance may have synced it
         using var reader = mirrors.Open(project.Id);
         var content = reader?.ReadBlob(file.BlobSha!);
         return content is null

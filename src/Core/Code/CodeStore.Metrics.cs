@@ -59,14 +59,14 @@ public sealed partial class CodeStore
             WHERE f.project_id = $1 AND f.commit_sha = $2 GROUP BY 1 ORDER BY 4 DESC, 1
             """));
         batch.BatchCommands.Add(Command("""
-            SELECT f.path, e->>'Name', (e->>'Line')::int, (e->>'Complexity')::int
+            SELECT f.path, e->>'name', (e->>'line')::int, (e->>'complexity')::int
             FROM code_files f JOIN code_blob_metrics m ON m.project_id = f.project_id AND m.blob_sha = f.blob_sha
             CROSS JOIN LATERAL jsonb_array_elements(m.methods) e
             WHERE f.project_id = $1 AND f.commit_sha = $2 AND m.methods IS NOT NULL
             ORDER BY 4 DESC, 1, 3 LIMIT 10
             """));
         batch.BatchCommands.Add(Command("""
-            SELECT f.path, e->>'Name', (e->>'Line')::int, (e->>'Maintainability')::float8
+            SELECT f.path, e->>'name', (e->>'line')::int, (e->>'maintainability')::float8
             FROM code_files f JOIN code_blob_metrics m ON m.project_id = f.project_id AND m.blob_sha = f.blob_sha
             CROSS JOIN LATERAL jsonb_array_elements(m.types) e
             WHERE f.project_id = $1 AND f.commit_sha = $2 AND m.types IS NOT NULL

@@ -16,8 +16,10 @@ public sealed class CodeIndexer(CodeStore store, RepositoryMirrors mirrors, Code
     private const long MaxManifestBytes = 5 * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
-    private IGitRepositoryReader OpenMirror(Guid projectId) =>
-        mirrors.Open(projectId) ?? throw new SyncFailedException("the project's mirror does not exist yet: it is made by the fetch stage");
+    private async Task<IGitRepositoryReader> OpenMirrorAsync(Guid projectId, string commitSha, CancellationToken cancellationToken) =>
+        await mirrors.EnsureCommitAsync(projectId, commitSha, cancellationToken) && mirrors.Open(projectId) is { } reader
+            ? reader
+            : throw new SyncFailedException($"commit {commitSha} is neither in the mirror nor on the remote");
 
     /// <summary>Writes the commit's tree (path, size, blob, language, text or binary) and moves the ref to it.</summary>
     public async Task<string?> IndexAsync(Guid projectId, string commitSha, string? gitRef, CancellationToken cancellationToken)
@@ -26,7 +28,7 @@ public sealed class CodeIndexer(CodeStore store, RepositoryMirrors mirrors, Code
         if (!await store.IsIndexedAsync(projectId, commitSha, cancellationToken))
         {
             List<CodeFile> files;
-            using (var reader = OpenMirror(projectId))
+            using (var reader = await OpenMirrorAsync(projectId, commitSha, cancellationToken))
             {
                 files = reader.ListTree(commitSha, new GitTreeListing(Recursive: true, DetectBinary: true), cancellationToken)
                     .Select(e => new CodeFile(e.Path, KindName(e.Kind), e.Mode, e.Sha, e.Size, e.Kind == GitEntryKind.Submodule ? null : Languages.Detect(e.Path), e.IsBinary ?? false))
@@ -52,7 +54,7 @@ public sealed class CodeIndexer(CodeStore store, RepositoryMirrors mirrors, Code
             .ToList();
         var results = new List<ManifestResult>();
         var errors = new List<ManifestError>();
-        using (var reader = OpenMirror(projectId))
+        using (var reader = await OpenMirrorAsync(projectId, commitSha, cancellationToken))
         {
             foreach (var manifest in manifests)
             {
@@ -88,7 +90,7 @@ public sealed class CodeIndexer(CodeStore store, RepositoryMirrors mirrors, Code
             .GroupBy(f => f.BlobSha!).Select(g => g.First()).ToList();
         var missing = await store.UnanalysedAsync(projectId, candidates.Select(c => c.BlobSha!).ToList(), cancellationToken);
         var todo = candidates.Where(c => missing.Contains(c.BlobSha!)).ToList();
-        using var reader = OpenMirror(projectId);
+        using var reader = await OpenMirrorAsync(projectId, commitSha, cancellationToken);
         foreach (var chunk in todo.Chunk(Batch))
         {
             // libgit2 reads one blob at a time on this thread; the counting and parsing use every core.
@@ -134,7 +136,7 @@ public sealed class CodeIndexer(CodeStore store, RepositoryMirrors mirrors, Code
         var current = tree.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var deletes = known.Keys.Where(p => !current.Contains(p)).ToList();
         var changed = tree.Where(f => !known.TryGetValue(f.Path, out var blob) || blob != f.BlobSha).ToList();
-        using var reader = OpenMirror(projectId);
+        using var reader = await OpenMirrorAsync(projectId, commitSha, cancellationToken);
         var first = true;
         foreach (var chunk in changed.Chunk(Batch))
         {

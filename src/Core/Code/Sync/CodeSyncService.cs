@@ -44,7 +44,11 @@ public sealed partial class CodeSyncService(
     }
 
     /// <summary>A deleted branch or tag: its head is forgotten (the commits' indexes stay, other refs may share them).</summary>
-    public Task<bool> RefDeletedAsync(Guid projectId, string gitRef, CancellationToken cancellationToken) => store.DeleteRefAsync(projectId, gitRef, cancellationToken);
+    public Task<bool> RefDeletedAsync(Guid projectId, string gitRef, CancellationToken cancellationToken)
+    {
+        mirrors.RemoveRef(projectId, gitRef);
+        return store.DeleteRefAsync(projectId, gitRef, cancellationToken);
+    }
 
     /// <summary>Runs the stages not done yet, in order. Throws when a stage fails; the caller decides whether to retry.</summary>
     public async Task<string> RunAsync(CodeSync sync, CancellationToken cancellationToken)
