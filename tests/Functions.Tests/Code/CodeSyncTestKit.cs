@@ -37,12 +37,12 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
 
     public static string ReposRoot { get; } = Path.Combine(TestPostgres.ScratchRoot, "sync-repos");
 
-    public static async Task<CodeSyncTestKit> StartAsync(string purpose)
+    public static async Task<CodeSyncTestKit> StartAsync(string purpose, params (string Key, string? Value)[] extra)
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync(purpose);
         var root = Path.Combine(ReposRoot, purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        var kit = new CodeSyncTestKit(await StartAppAsync(connectionString), root, connectionString);
+        var kit = new CodeSyncTestKit(await StartAppAsync(connectionString, extra), root, connectionString);
         GitCli.Run(root, "init", "--quiet", "--bare", "remote.git");
         GitCli.Run(root, "init", "--quiet", "work");
         GitCli.Run(kit.Work, "remote", "add", "origin", kit.Remote);
@@ -112,13 +112,13 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    public async Task<Guid> CreateProjectAsync(string visibility = "private")
+    public async Task<Guid> CreateProjectAsync(string visibility = "private", string provider = "git", string? fullName = null, string defaultBranch = "main")
     {
         var body = JsonSerializer.Serialize(new
         {
             name = "s-" + Guid.NewGuid().ToString("N")[..8],
             visibility,
-            repository = new { provider = "git", cloneUrl = new Uri(Remote).AbsoluteUri, defaultBranch = "main" },
+            repository = new { provider, fullName, cloneUrl = new Uri(Remote).AbsoluteUri, defaultBranch },
         });
         using var response = await SendAsync(HttpMethod.Post, "/projects", Owner, body);
         var text = await response.Content.ReadAsStringAsync();
