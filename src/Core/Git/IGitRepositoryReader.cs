@@ -65,4 +65,10 @@ public interface IGitRepositoryReader : IDisposable
     /// <summary>A file's content as committed (no line-ending or other filters); null when there is no file at that path.</summary>
     /// <exception cref="GitRevisionNotFoundException"/>
     Stream? OpenFile(string revision, string path);
+
+    /// <summary>A blob's content by its sha (as a tree listing gave it); null when the repository has no such blob.</summary>
+    Stream? OpenBlob(string sha);
+
+    /// <summary>A blob's whole content read into memory (no stream is kept open); null when there is no such blob.</summary>
+    byte[]? ReadBlob(string sha);
 }

@@ -74,6 +74,31 @@ public sealed partial class LibGit2RepositoryReader
         return stream;
     }
 
+    public Stream? OpenBlob(string sha)
+    {
+        if (sha.Length != 40 || !sha.All(char.IsAsciiHexDigit) || _repository.Lookup<Blob>(sha) is not { } blob)
+        {
+            return null;
+        }
+
+        var stream = blob.GetContentStream();
+        _openStreams.Add(stream);
+        return stream;
+    }
+
+    public byte[]? ReadBlob(string sha)
+    {
+        if (sha.Length != 40 || !sha.All(char.IsAsciiHexDigit) || _repository.Lookup<Blob>(sha) is not { } blob)
+        {
+            return null;
+        }
+
+        using var stream = blob.GetContentStream();
+        var bytes = new byte[blob.Size];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
     private IEnumerable<GitTreeEntryInfo> Walk(Tree tree, string prefix, GitTreeListing listing, CancellationToken cancellationToken)
     {
         foreach (var entry in tree)

@@ -88,6 +88,7 @@ public static class AppServices
         services.AddPipelines(configuration, settings);
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
+        services.AddCodeSync(configuration, settings);
         return settings;
     }
 

@@ -28,7 +28,7 @@ public sealed class GitHubStatusClient(GitHubApi github) : ICommitStatusClient
             },
             TargetUrl = status.TargetUrl.ToString(),
             Description = status.Description,
-            Context = CommitStatusContext.Name,
+            Context = status.Context ?? CommitStatusContext.Name,
         };
         try
         {

@@ -22,7 +22,7 @@ public sealed class GitLabStatusClient(IHttpClientFactory httpClients, GitLabOpt
             CommitState.Error => "canceled",
             _ => "pending",
         };
-        var query = $"state={state}&name={Uri.EscapeDataString(CommitStatusContext.Name)}" +
+        var query = $"state={state}&name={Uri.EscapeDataString(status.Context ?? CommitStatusContext.Name)}" +
             $"&target_url={Uri.EscapeDataString(status.TargetUrl.ToString())}&description={Uri.EscapeDataString(status.Description)}";
         using var http = httpClients.CreateClient(HttpClientName);
         using var request = new HttpRequestMessage(HttpMethod.Post,

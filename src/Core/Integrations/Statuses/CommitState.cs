@@ -42,7 +42,8 @@ public interface IRunStateSource
     Task<IReadOnlyList<RunState>> GetAsync(IReadOnlyList<Guid> runIds, CancellationToken cancellationToken);
 }
 
-public sealed record CommitStatus(string Repository, string Sha, CommitState State, string Description, Uri TargetUrl);
+/// <param name="Context">The status's name on the host; null is the build's (<see cref="CommitStatusContext.Name"/>).</param>
+public sealed record CommitStatus(string Repository, string Sha, CommitState State, string Description, Uri TargetUrl, string? Context = null);
 
 /// <summary>Posts a commit status to one repository host (GitHub, GitLab).</summary>
 public interface ICommitStatusClient
@@ -56,4 +57,7 @@ public interface ICommitStatusClient
 public static class CommitStatusContext
 {
     public const string Name = "devmentor/build";
+
+    /// <summary>The code sync's analysis summary.</summary>
+    public const string Analysis = "devmentor/analysis";
 }

@@ -1,3 +1,5 @@
+using DevMentor.Core.Code;
+using DevMentor.Core.Code.Sync;
 using DevMentor.Core.Integrations.Statuses;
 
 namespace DevMentor.Core.Integrations.Webhooks;
@@ -14,7 +16,7 @@ public sealed record ChangeRequest(string Provider, string FullName, int Number,
 /// every project tracking the repository, and each project that builds the ref gets one run.
 /// Runs carry an idempotency key derived from the delivery, so re-processing starts nothing new.
 /// </summary>
-public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes, CommitStatusStore statuses)
+public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes, CommitStatusStore statuses, CodeSyncService syncs)
 {
     public async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, RepositoryPush push, CancellationToken cancellationToken)
     {
@@ -26,6 +28,11 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
 
         if (push.Deleted || IsZeroSha(push.After))
         {
+            foreach (var project in linked)
+            {
+                await syncs.RefDeletedAsync(project.ProjectId, push.Ref, cancellationToken);
+            }
+
             return WebhookOutcome.Ignored($"{push.Ref} was deleted");
         }
 
@@ -37,7 +44,13 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
         foreach (var project in linked)
         {
             await pushes.RecordAsync(delivery.Id, project.ProjectId, push.Ref, push.Before, push.After, push.CommitsJson, cancellationToken);
-            if (isTag ? project.BuildTags.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, name)) : BuildsBranch(project, name))
+            var builds = isTag ? project.BuildTags.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, name)) : BuildsBranch(project, name);
+            // The sync (fetch, index, dependencies, analyse, then the build stage, then the analysis
+            // status) runs in the background; the build also starts now, as before, and the sync's
+            // build stage finds the same run by its idempotency key.
+            await syncs.EnqueueAsync(new SyncRequest(project.ProjectId, push.After, push.Ref, push.Before, delivery.Id, "push",
+                builds ? new SyncBuild(name, isTag ? "tag" : "push", IdempotencyKey(delivery, project)) : null), cancellationToken);
+            if (builds)
             {
                 var runId = await buildStarter.StartAsync(
                     new WebhookBuildRequest(project.ProjectId, name, push.After, isTag ? "tag" : "push", null, IdempotencyKey(delivery, project)),

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DevMentor.Core.Code.Sync;
+using DevMentor.Functions.Tests.Builds;
+using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DevMentor.Functions.Tests.Code;
+
+/// <summary>
+/// An app whose sync worker the test drives (RunOnceAsync), a bare "remote" repository with a working
+/// clone to commit and push from, and a private project on it with a developer, a viewer and an outsider.
+/// </summary>
+public sealed class CodeSyncTestKit : IAsyncDisposable
+{
+    public const string Owner = "owner-s";
+    public const string Developer = "developer-s";
+    public const string Viewer = "viewer-s";
+    public const string Outsider = "outsider-s";
+
+    private CodeSyncTestKit(TestApp app, string root, string connectionString)
+    {
+        App = app;
+        Root = root;
+        ConnectionString = connectionString;
+        Remote = Path.Combine(root, "remote.git");
+        Work = Path.Combine(root, "work");
+    }
+
+    public TestApp App { get; private set; }
+    public string Root { get; }
+    public string ConnectionString { get; }
+    public string Remote { get; }
+    public string Work { get; }
+
+    public static string ReposRoot { get; } = Path.Combine(TestPostgres.ScratchRoot, "sync-repos");
+
+    public static async Task<CodeSyncTestKit> StartAsync(string purpose, params (string Key, string? Value)[] extra)
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync(purpose);
+        var root = Path.Combine(ReposRoot, purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        var kit = new CodeSyncTestKit(await StartAppAsync(connectionString, extra), root, connectionString);
+        GitCli.Run(root, "init", "--quiet", "--bare", "remote.git");
+        GitCli.Run(root, "init", "--quiet", "work");
+        GitCli.Run(kit.Work, "remote", "add", "origin", kit.Remote);
+        return kit;
+    }
+
+    public static Task<TestApp> StartAppAsync(string connectionString, params (string Key, string? Value)[] extra) =>
+        TestApp.StartAsync(connectionString, TestAuth.Settings([
+            ("Sync:Worker:Enabled", "false"),
+            ("Sync:LeaseSeconds", "1"),
+            ("Pipelines:Runner:Enabled", "false"),
+            ("Deployments:Worker:Enabled", "false"),
+            ("Repositories:AllowedLocalPaths", ReposRoot),
+            .. extra]));
+
+    public async Task RestartAsync()
+    {
+        await App.DisposeAsync();
+        App = await StartAppAsync(ConnectionString);
+    }
+
+    public ValueTask DisposeAsync() => App.DisposeAsync();
+
+    public CodeSyncService Syncs => App.Services.GetRequiredService<CodeSyncService>();
+
+    public CodeSyncWorker Worker => App.Services.GetRequiredService<CodeSyncWorker>();
+
+    /// <summary>Writes files into the working clone (null content deletes), commits and pushes to the remote's branch.</summary>
+    public string Commit(IReadOnlyDictionary<string, string?> files, string message = "change", string branch = "main", bool force = false)
+    {
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(Work, path);
+            if (content is null)
+            {
+                File.Delete(full);
+                continue;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content);
+        }
+
+        var sha = GitCli.CommitAll(Work, message);
+        GitCli.Run(Work, force ? ["push", "--quiet", "--force", "origin", $"HEAD:refs/heads/{branch}"] : ["push", "--quiet", "origin", $"HEAD:refs/heads/{branch}"]);
+        return sha;
+    }
+
+    /// <summary>Drains the sync queue (each run resumes a sync at its first unfinished stage).</summary>
+    public async Task DrainAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (await Worker.RunOnceAsync(CancellationToken.None))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "the sync queue did not drain");
+        }
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? user, string? json = null) =>
+        App.Client.SendAsync(TestAuth.Request(method, url, user, json));
+
+    public async Task<JsonElement> GetJsonAsync(string url, string user = Viewer)
+    {
+        using var response = await SendAsync(HttpMethod.Get, url, user);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<Guid> CreateProjectAsync(string visibility = "private", string provider = "git", string? fullName = null, string defaultBranch = "main")
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            name = "s-" + Guid.NewGuid().ToString("N")[..8],
+            visibility,
+            repository = new { provider, fullName, cloneUrl = new Uri(Remote).AbsoluteUri, defaultBranch },
+        });
+        using var response = await SendAsync(HttpMethod.Post, "/projects", Owner, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+        foreach (var (user, role) in new[] { (Developer, "developer"), (Viewer, "viewer") })
+        {
+            using var added = await SendAsync(HttpMethod.Put, $"/projects/{id}/collaborators/{user}", Owner, JsonSerializer.Serialize(new { role }));
+            Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+        }
+
+        return id;
+    }
+
+    /// <summary>POST /projects/{id}/syncs as the developer, then runs the queue.</summary>
+    public async Task<JsonElement> SyncAsync(Guid projectId, string? gitRef = null)
+    {
+        using var started = await SendAsync(HttpMethod.Post, $"/projects/{projectId}/syncs" + (gitRef is null ? "" : "?ref=" + Uri.EscapeDataString(gitRef)), Developer);
+        var text = await started.Content.ReadAsStringAsync();
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, text);
+        await DrainAsync();
+        var id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+        var syncs = await GetJsonAsync($"/projects/{projectId}/syncs?limit=100");
+        return syncs.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("id").GetGuid() == id);
+    }
+
+    /// <summary>
+    /// A commit of <paramref name="files"/> generated files (about <paramref name="linesPerFile"/> lines each)
+    /// written straight into the remote with git fast-import: seconds, where a working tree would take minutes.
+    /// </summary>
+    public string FastImport(int files, int linesPerFile, string branch = "main")
+    {
+        var stream = new StringBuilder();
+        var extensions = new[] { ".cs", ".py", ".js", ".go", ".md" };
+        for (var i = 0; i < files; i++)
+        {
+            var ext = extensions[i % extensions.Length];
+            var content = new StringBuilder();
+            content.Append(ext == ".py" ? "# generated\n" : ext == ".md" ? "# Title\n" : "// generated\n");
+            for (var line = 1; line < linesPerFile; line++)
+            {
+                content.Append(ext == ".md" ? $"Line {line} of file {i}.\n" : $"x{line} = {i} + {line};\n");
+            }
+
+            var bytes = Encoding.UTF8.GetByteCount(content.ToString());
+            stream.Append(CultureInvariant($"blob\nmark :{i + 1}\ndata {bytes}\n")).Append(content).Append('\n');
+        }
+
+        stream.Append(CultureInvariant($"commit refs/heads/{branch}\ncommitter Gen <gen@devmentor.invalid> 1700000000 +0000\ndata 9\ngenerated\n"));
+        for (var i = 0; i < files; i++)
+        {
+            stream.Append(CultureInvariant($"M 100644 :{i + 1} dir{i / 100:D3}/file{i:D5}{extensions[i % extensions.Length]}\n"));
+        }
+
+        stream.Append('\n');
+        var start = new ProcessStartInfo("git", ["fast-import", "--quiet"]) { WorkingDirectory = Remote, RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(stream.ToString());
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error);
+        return GitCli.Run(Remote, "rev-parse", $"refs/heads/{branch}");
+    }
+
+    private static string CultureInvariant(FormattableString text) => FormattableString.Invariant(text);
+}
