@@ -57,6 +57,7 @@ public static class AppServices
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(3, BuildsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(4, DevMentor.Core.Tasks.TasksJsonContext.Default);
         });
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.
@@ -87,6 +88,7 @@ public static class AppServices
         services.AddPipelines(configuration, settings);
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
+        services.AddTasks();
         return settings;
     }
 
