@@ -115,7 +115,7 @@ public sealed class TaskService(ProjectAccess access, ProjectTaskStore store, Ta
                 return Outcome<ProjectTask>.Fail(OutcomeKind.Unprocessable, "sync needs the project's repository to be on GitHub or GitLab.");
             }
 
-            var changes = TaskSyncRules.Changes(current.Fields, fields);
+            var changes = new JsonObject { ["changes"] = TaskSyncRules.Changes(current.Fields, fields) };
             var (write, task) = await store.UpdateAsync(current.Id, current.Version, fields, syncing, caller.UserId, changes, cancellationToken);
             if (write != TaskWrite.Done)
             {
