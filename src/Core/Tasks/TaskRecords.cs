@@ -65,8 +65,10 @@ public sealed record ProjectTask(
     IReadOnlyList<TaskCommit> Commits,
     string? SyncError)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public string ETag => $"\"{Version}\"";
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public TaskFields Fields => new(Title, Body, State, Labels, Assignees, Priority, DueDate);
 }
 
