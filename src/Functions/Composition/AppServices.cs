@@ -89,6 +89,7 @@ public static class AppServices
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
         services.AddTasks();
+        services.AddCollaboration();
         return settings;
     }
 

@@ -16,4 +16,13 @@ public static class TaskComposition
         services.AddSingleton<TaskService>();
         return services;
     }
+
+    /// <summary>Invitations and the activity feed (its rows come from triggers, migration 0017).</summary>
+    public static IServiceCollection AddCollaboration(this IServiceCollection services)
+    {
+        services.AddSingleton<DevMentor.Core.Collaborators.InvitationStore>();
+        services.AddSingleton<DevMentor.Core.Collaborators.InvitationService>();
+        services.AddSingleton<DevMentor.Core.Activity.ActivityFeed>();
+        return services;
+    }
 }
