@@ -44,6 +44,9 @@ public enum ProjectPermission
     Deploy,
     ManageCollaborators,
     Archive,
+    /// <summary>Create and edit tasks.</summary>
+    EditTasks,
+    DeleteTasks,
 }
 
 public static class ProjectPermissions
@@ -51,8 +54,8 @@ public static class ProjectPermissions
     public static ProjectRole RequiredRole(this ProjectPermission permission) => permission switch
     {
         ProjectPermission.Read => ProjectRole.Viewer,
-        ProjectPermission.StartBuild => ProjectRole.Developer,
-        ProjectPermission.Update or ProjectPermission.Deploy => ProjectRole.Maintainer,
+        ProjectPermission.StartBuild or ProjectPermission.EditTasks => ProjectRole.Developer,
+        ProjectPermission.Update or ProjectPermission.Deploy or ProjectPermission.DeleteTasks => ProjectRole.Maintainer,
         _ => ProjectRole.Owner,
     };
 }

@@ -56,6 +56,7 @@ public static class AppServices
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, ProjectsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(3, BuildsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(4, DevMentor.Core.Tasks.TasksJsonContext.Default);
         });
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.
@@ -89,6 +90,8 @@ public static class AppServices
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
         services.AddCodeSync(configuration, settings);
+        services.AddTasks();
+        services.AddCollaboration();
         return settings;
     }
 

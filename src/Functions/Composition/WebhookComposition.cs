@@ -5,7 +5,6 @@ using DevMentor.Core.Integrations.Secrets;
 using DevMentor.Core.Integrations.Statuses;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Scheduling;
-using DevMentor.Core.Tasks;
 
 namespace DevMentor.Functions.Composition;
 
@@ -40,7 +39,6 @@ public static class WebhookComposition
         services.AddSingleton<WebhookIntakeWriter>();
         services.AddSingleton<WebhookDeliveryStore>();
         services.AddSingleton<RepositoryPushStore>();
-        services.AddSingleton<ProjectTaskStore>();
         services.AddSingleton<WebhookTelemetry>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<WebhookWorker>();

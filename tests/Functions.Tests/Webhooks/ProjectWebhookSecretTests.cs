@@ -148,6 +148,8 @@ public sealed class ProjectWebhookSecretTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, noHost.StatusCode);
     }
 
+    private static readonly TaskListQuery AllTasks = new(50, null, null, null, null, null);
+
     [Fact]
     public async Task A_delivery_verified_by_one_projects_secret_acts_on_that_project_only()
     {
@@ -160,12 +162,12 @@ public sealed class ProjectWebhookSecretTests
         // Both projects track the repository the payload names; only the global secret speaks for both.
         using var own = await app.Client.SendAsync(Signed("issues", GitHubFixtures.Payload("issues.opened.payload.json"), secret, mine, "scoped"));
         await WaitProcessedAsync(app, "scoped");
-        Assert.Single(await tasks.ListAsync(mine, CancellationToken.None));
-        Assert.Empty(await tasks.ListAsync(theirs, CancellationToken.None));
+        Assert.Single((await tasks.ListAsync(mine, AllTasks, CancellationToken.None)).Items);
+        Assert.Empty((await tasks.ListAsync(theirs, AllTasks, CancellationToken.None)).Items);
 
         using var global = await app.Client.SendAsync(Signed("issues", GitHubFixtures.Payload("issues.opened.payload.json"), GitHubFixtures.Secret, null, "global"));
         await WaitProcessedAsync(app, "global");
-        Assert.Single(await tasks.ListAsync(theirs, CancellationToken.None));
+        Assert.Single((await tasks.ListAsync(theirs, AllTasks, CancellationToken.None)).Items);
         Assert.Null(await VerifiedProjectAsync(app, "global"));
     }
 

@@ -179,10 +179,10 @@ public sealed class WebhookPipelineTests : IAsyncLifetime
         Assert.Equal("processed", await DeliverGitHubAsync("issues", GitHubFixtures.Payload("issues.opened.payload.json")));
         Assert.Equal("processed", await DeliverGitHubAsync("issues", GitHubFixtures.Payload("issues.edited.payload.json")));
 
-        var tasks = await _app.Services.GetRequiredService<DevMentor.Core.Tasks.ProjectTaskStore>().ListAsync(_githubProject, CancellationToken.None);
-        var task = Assert.Single(tasks);
+        var tasks = await _app.Services.GetRequiredService<DevMentor.Core.Tasks.ProjectTaskStore>().ListAsync(_githubProject, new DevMentor.Core.Tasks.TaskListQuery(50, null, null, null, null, null), CancellationToken.None);
+        var task = Assert.Single(tasks.Items);
         Assert.Equal(1, task.Number);
-        Assert.Equal("github", task.Source);
+        Assert.Equal("github", task.Issue!.Provider);
         Assert.Equal("open", task.State);
     }
 

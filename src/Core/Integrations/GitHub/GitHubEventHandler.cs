@@ -9,14 +9,14 @@ namespace DevMentor.Core.Integrations.GitHub;
 
 /// <summary>
 /// GitHub deliveries: push → <see cref="RepositoryEvents.PushAsync"/>; pull_request
-/// opened/synchronize/reopened → a run for the head sha; issues → mirrored tasks; ping → pong; the
+/// opened/synchronize/reopened → a run for the head sha; issues → tasks (two-way sync); ping → pong; the
 /// rest is ignored. A payload that does not parse as GitHub's event, or carries a value nothing
 /// can be done with, ends <c>invalid</c> with the reason, before any query or run.
 /// </summary>
-public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProjects projects, ProjectTaskStore tasks) : IWebhookEventHandler
+public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProjects projects, TaskSyncService tasks) : IWebhookEventHandler
 {
     private static readonly HashSet<string> BuildingPullRequestActions = ["opened", "synchronize", "reopened"];
-    private static readonly HashSet<string> MirroredIssueActions = ["opened", "edited", "closed", "reopened"];
+    private static readonly HashSet<string> MirroredIssueActions = ["opened", "edited", "closed", "reopened", "labeled", "unlabeled"];
     private static readonly Dictionary<string, HashSet<string>> ActedOn = new(StringComparer.Ordinal)
     {
         ["pull_request"] = BuildingPullRequestActions,
@@ -118,11 +118,13 @@ public sealed class GitHubEventHandler(RepositoryEvents events, IRepositoryProje
             return WebhookOutcome.Invalid(problem);
         }
 
+        var external = new ExternalIssue(issue.Id.ToString(CultureInfo.InvariantCulture), (int)issue.Number, issue.Title, issue.Body,
+            issue.State?.StringValue == "closed", [.. (issue.Labels ?? []).Select(l => l.Name).Where(n => !string.IsNullOrEmpty(n))],
+            issue.HtmlUrl, issue.UpdatedAt);
         var linked = (await projects.FindAsync(Provider, repository.FullName, cancellationToken)).VisibleTo(delivery);
         foreach (var project in linked)
         {
-            await tasks.UpsertAsync(project.ProjectId, "github", issue.Id.ToString(CultureInfo.InvariantCulture), (int)issue.Number,
-                issue.Title, issue.Body, issue.State?.StringValue ?? "open", issue.HtmlUrl, cancellationToken);
+            await tasks.ApplyIssueAsync(project.ProjectId, Provider, repository.FullName, external, cancellationToken);
         }
 
         return linked.Count > 0

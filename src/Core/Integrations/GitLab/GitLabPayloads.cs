@@ -32,6 +32,25 @@ public sealed record GitLabMergeRequestEvent(
     [property: JsonPropertyName("project")] GitLabProject? Project,
     [property: JsonPropertyName("object_attributes")] GitLabMergeRequestAttributes? ObjectAttributes);
 
+public sealed record GitLabIssueAttributes(
+    [property: JsonPropertyName("id")] long? Id,
+    [property: JsonPropertyName("iid")] long? Iid,
+    [property: JsonPropertyName("title")] string? Title,
+    [property: JsonPropertyName("description")] string? Description,
+    [property: JsonPropertyName("state")] string? State,
+    [property: JsonPropertyName("action")] string? Action,
+    [property: JsonPropertyName("url")] string? Url,
+    [property: JsonPropertyName("updated_at")] string? UpdatedAt);
+
+public sealed record GitLabLabel([property: JsonPropertyName("title")] string? Title);
+
+public sealed record GitLabIssueEvent(
+    [property: JsonPropertyName("object_kind")] string? ObjectKind,
+    [property: JsonPropertyName("project")] GitLabProject? Project,
+    [property: JsonPropertyName("object_attributes")] GitLabIssueAttributes? ObjectAttributes,
+    [property: JsonPropertyName("labels")] List<GitLabLabel>? Labels);
+
+[JsonSerializable(typeof(GitLabIssueEvent))]
 [JsonSerializable(typeof(GitLabPushEvent))]
 [JsonSerializable(typeof(GitLabMergeRequestEvent))]
 internal sealed partial class GitLabJsonContext : JsonSerializerContext;

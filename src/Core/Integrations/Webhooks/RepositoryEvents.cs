@@ -1,6 +1,8 @@
+using System.Text.Json;
 using DevMentor.Core.Code;
 using DevMentor.Core.Code.Sync;
 using DevMentor.Core.Integrations.Statuses;
+using DevMentor.Core.Tasks;
 
 namespace DevMentor.Core.Integrations.Webhooks;
 
@@ -16,7 +18,7 @@ public sealed record ChangeRequest(string Provider, string FullName, int Number,
 /// every project tracking the repository, and each project that builds the ref gets one run.
 /// Runs carry an idempotency key derived from the delivery, so re-processing starts nothing new.
 /// </summary>
-public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes, CommitStatusStore statuses, CodeSyncService syncs)
+public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuildStarter buildStarter, RepositoryPushStore pushes, CommitStatusStore statuses, CodeSyncService syncs, TaskSyncService tasks)
 {
     public async Task<WebhookOutcome> PushAsync(WebhookDelivery delivery, RepositoryPush push, CancellationToken cancellationToken)
     {
@@ -45,6 +47,12 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
         {
             await pushes.RecordAsync(delivery.Id, project.ProjectId, push.Ref, push.Before, push.After, push.CommitsJson, cancellationToken);
             var builds = isTag ? project.BuildTags.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, name)) : BuildsBranch(project, name);
+            if (!isTag)
+            {
+                // "fixes #12" in a commit message closes task 12 (idempotent: a commit is linked once).
+                await tasks.LinkCommitsAsync(project.ProjectId, push.Provider, push.FullName, Commits(push.CommitsJson), cancellationToken);
+            }
+
             // The sync (fetch, index, dependencies, analyse, then the build stage, then the analysis
             // status) runs in the background; the build also starts now, as before, and the sync's
             // build stage finds the same run by its idempotency key.
@@ -92,4 +100,35 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
         project.BuildBranches.Count == 0 ? branch == project.DefaultBranch : project.BuildBranches.Any(pattern => DevMentor.Core.Builds.BranchGlob.IsMatch(pattern, branch));
 
     private static bool IsZeroSha(string sha) => sha.Length > 0 && sha.All(c => c == '0');
+
+    /// <summary>The commits' ids, messages and links; GitHub and GitLab both call them id, message and url.</summary>
+    internal static IReadOnlyList<TaskCommit> Commits(string commitsJson)
+    {
+        var commits = new List<TaskCommit>();
+        try
+        {
+            using var document = JsonDocument.Parse(commitsJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return commits;
+            }
+
+            foreach (var commit in document.RootElement.EnumerateArray())
+            {
+                if (commit.ValueKind == JsonValueKind.Object &&
+                    commit.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String &&
+                    commit.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+                {
+                    var url = commit.TryGetProperty("url", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null;
+                    commits.Add(new TaskCommit(id.GetString()!, url, message.GetString()!));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Recorded as sent; a list that is not JSON links nothing.
+        }
+
+        return commits;
+    }
 }

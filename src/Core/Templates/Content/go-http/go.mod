@@ -1,0 +1,3 @@
+module example.com/{{projectName}}
+
+go 1.19
