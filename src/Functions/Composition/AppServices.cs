@@ -87,6 +87,7 @@ public static class AppServices
         services.AddPipelines(configuration, settings);
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
+        services.AddAnalytics(configuration);
         return settings;
     }
 

@@ -1,3 +1,4 @@
+using DevMentor.Core.Analytics;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Integrations.Webhooks;
@@ -43,5 +44,15 @@ public sealed class RemoteProvisioningResumeFunction(TimerTriggers timers, Remot
 
     [Function(Name)]
     public Task RunAsync([TimerTrigger("0 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Rolls runs, tests, deployments and usage up into the hourly and daily analytics tables.</summary>
+public sealed class AnalyticsRollupFunction(TimerTriggers timers, RollupTimer job)
+{
+    private const string Name = "AnalyticsRollup";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         timers.RunAsync(Name, timer, job, cancellationToken);
 }
