@@ -3,6 +3,7 @@ using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Integrations.Webhooks;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Retention;
 using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Timers;
@@ -54,5 +55,15 @@ public sealed class AnalyticsRollupFunction(TimerTriggers timers, RollupTimer jo
 
     [Function(Name)]
     public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Purges step logs, artifacts, run history, webhook deliveries and usage events past their retention (rollups stay).</summary>
+public sealed class RetentionFunction(TimerTriggers timers, RetentionTimer job)
+{
+    private const string Name = "Retention";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         timers.RunAsync(Name, timer, job, cancellationToken);
 }
