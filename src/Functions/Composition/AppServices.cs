@@ -88,6 +88,7 @@ public static class AppServices
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
         services.AddAnalytics(configuration);
+        services.AddNotifications(configuration, settings);
         return settings;
     }
 

@@ -2,6 +2,7 @@ using DevMentor.Core.Analytics;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Integrations.Webhooks;
+using DevMentor.Core.Notifications;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Retention;
 using Microsoft.Azure.Functions.Worker;
@@ -65,5 +66,15 @@ public sealed class RetentionFunction(TimerTriggers timers, RetentionTimer job)
 
     [Function(Name)]
     public Task RunAsync([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Detects run and deployment events and delivers due notifications (the standalone host also runs this in a loop).</summary>
+public sealed class NotificationDispatchFunction(TimerTriggers timers, NotificationWorker job)
+{
+    private const string Name = "NotificationDispatch";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         timers.RunAsync(Name, timer, job, cancellationToken);
 }
