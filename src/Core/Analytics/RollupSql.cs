@@ -69,7 +69,7 @@ internal static class RollupSql
             GROUP BY r.project_id
         ), new_failures AS (
             SELECT r.project_id, count(*) AS n
-            FROM runs r
+            FROM (SELECT * FROM runs WHERE EXISTS (SELECT 1 FROM build_test_results x WHERE x.run_id = runs.id AND x.outcome = 'failed')) r
             LEFT JOIN LATERAL (
                 SELECT p.id FROM pipeline_runs p
                 WHERE p.project_id = r.project_id AND p.branch IS NOT DISTINCT FROM r.branch AND p.finished_at < r.finished_at
