@@ -145,6 +145,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    // A link may carry the credential in its fragment (never sent to any server): taken, then removed from the address bar.
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    if (fragment.get("credential")) {
+      sessionStorage.setItem(key, fragment.get("credential"));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     $("signin-form").addEventListener("submit", event => {
       event.preventDefault();
       sessionStorage.setItem(key, $("credential").value.trim());
