@@ -21,14 +21,15 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, TimeProvider 
     {
         var (query, errors) = Parse(request, AnalyticsService.ProjectMetrics);
         var csv = Csv.Wanted(request);
-        if (query is not null && csv && query.Metrics.Count != 1)
-        {
-            errors["metrics"] = ["CSV holds one metric set: name one of builds, tests, dora in metrics=."];
-        }
-
         if (errors.Count > 0)
         {
             return OutcomeResults.Problem(Outcome<bool>.Invalid(errors));
+        }
+
+        if (csv && query!.Metrics.Count != 1)
+        {
+            // In the detail: a client asking for CSV may not be shown the errors member.
+            return JsonRequest.BadRequest("CSV holds one metric set: name one of builds, tests, dora in metrics=.");
         }
 
         var outcome = await analytics.ProjectAsync(Caller.From(request.HttpContext.User), id, query!, cancellationToken);
