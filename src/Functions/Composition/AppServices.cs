@@ -92,6 +92,8 @@ public static class AppServices
         services.AddCodeSync(configuration, settings);
         services.AddTasks();
         services.AddCollaboration();
+        services.AddAnalytics(configuration);
+        services.AddNotifications(configuration, settings);
         return settings;
     }
 

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using DevMentor.Core.Analytics;
+using DevMentor.Core.Security;
 using DevMentor.Functions.Composition;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Security;
@@ -21,6 +24,8 @@ public sealed partial class HttpFunctionMiddleware(
     RateLimitGate rateLimits,
     CallerGate callers,
     ServiceSettings settings,
+    UsageRecorder usage,
+    TimeProvider clock,
     ILogger<HttpFunctionMiddleware> logger) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
@@ -31,6 +36,23 @@ public sealed partial class HttpFunctionMiddleware(
             return;
         }
 
+        var arrived = clock.GetUtcNow();
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await InvokeHttpAsync(context, next, http, function);
+        }
+        finally
+        {
+            // Usage analytics: one queued event per call, whatever its outcome (refusals included).
+            var caller = Caller.From(http.User);
+            usage.Record(new UsageEvent(arrived, function.Name, http.Response.StatusCode,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, caller.UserId, caller.ApiKeyId));
+        }
+    }
+
+    private async Task InvokeHttpAsync(FunctionContext context, FunctionExecutionDelegate next, HttpContext http, HttpFunction function)
+    {
         try
         {
             await cors.ApplyAsync(http);

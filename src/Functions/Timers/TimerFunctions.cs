@@ -1,7 +1,10 @@
+using DevMentor.Core.Analytics;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Integrations.Webhooks;
+using DevMentor.Core.Notifications;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Retention;
 using Microsoft.Azure.Functions.Worker;
 
 namespace DevMentor.Functions.Timers;
@@ -43,5 +46,35 @@ public sealed class RemoteProvisioningResumeFunction(TimerTriggers timers, Remot
 
     [Function(Name)]
     public Task RunAsync([TimerTrigger("0 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Rolls runs, tests, deployments and usage up into the hourly and daily analytics tables.</summary>
+public sealed class AnalyticsRollupFunction(TimerTriggers timers, RollupTimer job)
+{
+    private const string Name = "AnalyticsRollup";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Purges step logs, artifacts, run history, webhook deliveries and usage events past their retention (rollups stay).</summary>
+public sealed class RetentionFunction(TimerTriggers timers, RetentionTimer job)
+{
+    private const string Name = "Retention";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("0 17 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Detects run and deployment events and delivers due notifications (the standalone host also runs this in a loop).</summary>
+public sealed class NotificationDispatchFunction(TimerTriggers timers, NotificationWorker job)
+{
+    private const string Name = "NotificationDispatch";
+
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
         timers.RunAsync(Name, timer, job, cancellationToken);
 }
