@@ -11,7 +11,7 @@ public static class TraceContext
 {
     /// <summary>The current span as a traceparent ("00-trace-span-flags"); null when nothing is traced.</summary>
     public static string? Current() =>
-        Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? id : null;
+        System.Diagnostics.Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? id : null;
 
     /// <summary>The stored context, or none (a root span) when absent or not a valid traceparent.</summary>
     public static ActivityContext Parse(string? traceparent) =>
@@ -23,12 +23,12 @@ public static class TraceContext
     /// stopping it alone would leave no current span behind).
     /// </summary>
     public static Scope Start(ActivitySource source, string name, ActivityKind kind, string? traceparent, DateTimeOffset startTime = default) =>
-        new(Activity.Current, source.StartActivity(name, kind, Parse(traceparent), startTime: startTime));
+        new(System.Diagnostics.Activity.Current, source.StartActivity(name, kind, Parse(traceparent), startTime: startTime));
 
-    public readonly struct Scope(Activity? previous, Activity? activity) : IDisposable
+    public readonly struct Scope(System.Diagnostics.Activity? previous, System.Diagnostics.Activity? activity) : IDisposable
     {
         /// <summary>Null when nobody listens to the source (no tracing configured).</summary>
-        public Activity? Activity { get; } = activity;
+        public System.Diagnostics.Activity? Activity { get; } = activity;
 
         public void Dispose()
         {

@@ -130,7 +130,7 @@ public sealed partial class PipelineTelemetry
         End(span.Activity, start, run.FinishedAt, run.Status);
     }
 
-    private static void End(Activity? activity, DateTimeOffset start, DateTimeOffset end, string status)
+    private static void End(System.Diagnostics.Activity? activity, DateTimeOffset start, DateTimeOffset end, string status)
     {
         if (activity is null)
         {
