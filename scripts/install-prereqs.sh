@@ -105,6 +105,15 @@ if ! { [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; } || ldd "$(command -v bu
 fi
 # --- end images and deployments
 
+# --- Templates (issue 15): the go-http template's own tests run with the machine's Go.
+if ! command -v go >/dev/null 2>&1; then
+  apt_install golang-go
+fi
+# --- Dashboard (issue 16): the browser test drives Debian's headless Chromium.
+if ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium
+fi
+
 # --- Azure packaging (issue 17): scripts/publish.sh zips the function app; the infra tests run it.
 if ! command -v zip >/dev/null 2>&1 || ! command -v unzip >/dev/null 2>&1; then
   apt_install zip unzip
