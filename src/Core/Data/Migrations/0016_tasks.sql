@@ -41,7 +41,7 @@ ALTER TABLE project_tasks
 CREATE INDEX project_tasks_state ON project_tasks (project_id, state, number DESC);
 CREATE INDEX project_tasks_labels ON project_tasks USING gin (labels);
 CREATE INDEX project_tasks_assignees ON project_tasks USING gin (assignees);
-CREATE INDEX project_tasks_search ON project_tasks USING gin (search);
+CREATE INDEX project_tasks_search_column ON project_tasks USING gin (search);
 
 CREATE TABLE project_task_counters (
     project_id  uuid    PRIMARY KEY,
