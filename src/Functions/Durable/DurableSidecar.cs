@@ -72,9 +72,11 @@ public sealed class DurableSidecar : IAsyncDisposable
 
         if (_service is { } service)
         {
-            // The host's stopping callback stops the service without being awaited: stop it here, where it is.
+            // The host's stopping callback stops the service without being awaited: stop it here, where it is. With
+            // storage unreachable the backend keeps trying to release its partition leases for minutes: the host's
+            // shutdown deadline bounds the wait (the process is on its way out; the leases expire on their own).
             _service = null;
-            await service.StopAsync(isForced: true);
+            await service.StopAsync(isForced: true).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -41,10 +41,16 @@ public static class TestAzurite
 
         var location = Path.Combine(TestPostgres.ScratchRoot, $"azurite-{name}-{Guid.NewGuid().ToString("N")[..6]}");
         Directory.CreateDirectory(location);
-        int queuePort = 0, tablePort = 0;
+        int queuePort = 0, tablePort = 0, portsFor = 0;
         var server = await ChildServer.StartAsync("azurite", blobPort =>
         {
-            (queuePort, tablePort) = (ChildServer.FreePort(), ChildServer.FreePort());
+            // Picked once per blob port: a restart (after Stop) must come back where the clients of the first start
+            // look for its queues and tables; a retry on another blob port (a lost race for a port) picks afresh.
+            if (blobPort != portsFor)
+            {
+                (queuePort, tablePort, portsFor) = (ChildServer.FreePort(), ChildServer.FreePort(), blobPort);
+            }
+
             var info = new ProcessStartInfo("node") { WorkingDirectory = location };
             foreach (var argument in new[]
                      {
