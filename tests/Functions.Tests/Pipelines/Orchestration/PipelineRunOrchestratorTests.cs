@@ -12,7 +12,7 @@ namespace DevMentor.Functions.Tests.Pipelines.Orchestration;
 /// <summary>
 /// The run orchestration's logic on the service's own Durable backend (the standalone host's hub on the test Azurite):
 /// the activities are recorders, the test plays the runners by raising each step's outcome event. Runners and the
-/// pipeline tables are not involved. (The in-memory test host of the preview package did not deliver raised events.)
+/// pipeline tables are not involved. The backend is the one the service runs on, so timers and events behave as in production.
 /// </summary>
 public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
 {
