@@ -89,11 +89,6 @@ public static class CodePaths
     /// </summary>
     public static (string? Text, string? Error) UnescapeStrict(string raw)
     {
-        if (!raw.Contains('%', StringComparison.Ordinal))
-        {
-            return (raw, null);
-        }
-
         var bytes = new List<byte>(raw.Length);
         Span<byte> utf8 = stackalloc byte[4];
         for (var i = 0; i < raw.Length; i++)
