@@ -31,7 +31,7 @@ public sealed class SyncKillResumeTests
             var content = new StringBuilder();
             if (manifest)
             {
-                content.Append(FormattableString.Invariant($$"""{"dependencies":{"left-pad":"1.{{i / 100}}.0","lib-{{i}}":"^2.0.0"},"devDependencies":{"jest":"^29.0.0"}}"""));
+                content.Append(FormattableString.Invariant($$$"""{"dependencies":{"left-pad":"1.{{{i / 100}}}.0","lib-{{{i}}}":"^2.0.0"},"devDependencies":{"jest":"^29.0.0"}}"""));
             }
             else
             {
