@@ -222,6 +222,9 @@
       start();
     });
     $("signout").addEventListener("click", () => { sessionStorage.removeItem(key); location.reload(); });
+    // A page left open in the back/forward cache would keep its stream (and one of the browser's six connections to this host).
+    addEventListener("pagehide", () => stream?.abort());
+    addEventListener("pageshow", event => { if (event.persisted && project && sessionStorage.getItem(key)) streamRuns(); });
     start();
   });
 })();
