@@ -118,7 +118,11 @@ public sealed class NotificationTests
 
         var attempts = new[] { await hooks.NextAsync(), await hooks.NextAsync(), await hooks.NextAsync() };
         Assert.Single(attempts.Select(a => a.Headers["X-DevMentor-Delivery"]).Distinct());
-        Assert.True(attempts[2].At - attempts[1].At >= attempts[1].At - attempts[0].At - TimeSpan.FromMilliseconds(50), "the delay doubles");
+        // Lower bounds only: a retry never comes before its delay (100 ms, then doubled), while a busy machine may
+        // stretch either gap, so comparing the two gaps with each other would be a race.
+        var (first, second) = (attempts[1].At - attempts[0].At, attempts[2].At - attempts[1].At);
+        Assert.True(first >= TimeSpan.FromMilliseconds(90), $"the first retry came {first.TotalMilliseconds} ms after the failure, before its 100 ms delay");
+        Assert.True(second >= TimeSpan.FromMilliseconds(190), $"the second retry came {second.TotalMilliseconds} ms after, before its doubled 200 ms delay");
 
         var id = target.GetProperty("id").GetGuid();
         JsonElement delivery = default;

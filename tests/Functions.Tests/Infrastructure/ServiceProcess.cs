@@ -19,9 +19,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process = process;
         Port = port;
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
-        // No trace context from this process: a test that sends its own traceparent must have it arrive as sent, also
+        // No trace context from this process (no propagator: no diagnostics handler at all): a test that sends its own traceparent must have it arrive as sent, also
         // while another test's tracer listens to HttpClient here (it would otherwise write its own span's context).
-        Client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator() })
+        Client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null })
         {
             BaseAddress = BaseAddress,
             Timeout = TimeSpan.FromSeconds(30),
