@@ -123,7 +123,7 @@ public sealed class CreationWork(CreationOptions options, CreationStore store, H
     private async Task<string> FirstBuildAsync(Guid projectId, string branch, CancellationToken cancellationToken)
     {
         var head = await HeadAsync(projectId, branch, cancellationToken) ?? throw new InvalidOperationException("The branch has no commit yet.");
-        var run = await engine.StartAsync(new StartRunRequest(projectId, "create", branch, head, IdempotencyKey: $"creation:{projectId:N}"), cancellationToken);
+        var run = await engine.StartAsync(new StartRunRequest(projectId, "push", branch, head, IdempotencyKey: $"creation:{projectId:N}"), cancellationToken);
         await store.SetFirstBuildAsync(projectId, run.RunId, cancellationToken);
         return $"run {run.RunId} (#{run.Number}) of {head[..12]}";
     }
