@@ -3,6 +3,7 @@ using DevMentor.Core.Durable;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Core.Templates;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
