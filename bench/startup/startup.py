@@ -133,8 +133,8 @@ for r in range(rounds):
         proc, base, dotnet_run_health, _ = start_service(data_dir, ["dotnet", "run", "--no-launch-profile", "-c", "Release", "--project", "src/Functions", "--"])
         stop(proc, signal.SIGTERM)
     finally:
-        subprocess.run(["pkill", "-f", f"{work}/data/pg"], check=False)
-        subprocess.run(["pkill", "-f", f"--location {work}/data/azurite"], check=False)  # the embedded Azurite, if a round failed
+        subprocess.run(["pkill", "-f", "--", f"{work}/data/pg"], check=False)
+        subprocess.run(["pkill", "-f", "--", f"--location {work}/data/azurite"], check=False)  # the embedded Azurite, if a round failed
         shutil.rmtree(work, ignore_errors=True)
     for k, v in [("pg_first", pg_first), ("pg_later", pg_later), ("first_health", first_health), ("first_ready", first_ready),
                  ("later_health", later_health), ("later_ready", later_ready), ("killed_health", killed_health),

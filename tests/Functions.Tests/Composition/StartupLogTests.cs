@@ -70,7 +70,8 @@ public sealed class StartupLogTests
 
         var firing = Assert.Single(entries, e => ((string)e["Message"]!).Contains("started by manual", StringComparison.Ordinal));
         var scopes = firing["Scopes"]!.AsArray();
-        Assert.Contains(scopes, s => s is JsonObject scope && (string?)scope["TraceId"] == traceId);
+        Assert.True(scopes.Any(s => s is JsonObject scope && (string?)scope["TraceId"] == traceId),
+            $"no scope of the run's start carries the request's trace id {traceId}: {scopes.ToJsonString()}");
 
         foreach (var secret in new[] { password, signingKey, bootstrapKey, gitHubToken, DevMentor.Core.Storage.Account.StorageAccount.DevelopmentAccountKey })
         {

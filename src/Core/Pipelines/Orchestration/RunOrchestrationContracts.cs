@@ -1,0 +1,53 @@
+namespace DevMentor.Core.Pipelines.Orchestration;
+
+/// <summary>
+/// A run's orchestration input, pinned when the run starts: the definition and the retry and timeout settings
+/// (Pipelines:Retry:*, Pipelines:StepTimeoutSeconds) as they were then, so a replay never sees other values.
+/// </summary>
+public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds)
+{
+    /// <summary>The instance id of a run's orchestration: derived from the run id, so a start is idempotent.</summary>
+    public static string InstanceIdFor(Guid runId) => $"run-{runId:N}";
+}
+
+public sealed record RunRetrySettings(int MaxAttempts, double FirstDelaySeconds, double Factor, double Jitter)
+{
+    public static RunRetrySettings From(PipelineOptions options) =>
+        new(options.DefaultMaxAttempts, options.DefaultFirstRetryDelay.TotalSeconds, options.DefaultRetryFactor, options.RetryJitter);
+}
+
+/// <summary>Activity input: put attempt <paramref name="Attempt"/> of the step at <paramref name="Position"/> on the runner queue (idempotent).</summary>
+public sealed record QueueStepRequest(Guid RunId, int Position, string StepName, int Attempt);
+
+/// <summary>Activity input: the step's attempt ran past its timeout; the store ends it so its runner is told to kill it.</summary>
+public sealed record StepTimeoutRequest(Guid RunId, int Position, int Attempt);
+
+/// <summary>Activity input: the run's final status, written with its remaining steps skipped or canceled.</summary>
+public sealed record FinishRunRequest(Guid RunId, RunStatus Status, string? Reason);
+
+/// <summary>
+/// The external event a step's recorded outcome raises (through the outbox), named <see cref="NameFor"/>: one name
+/// per attempt, so an outcome delivered twice, or late for an attempt already given up, changes nothing.
+/// </summary>
+public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Error, PipelineDefinition? Plan)
+{
+    public static string NameFor(int position, int attempt) => $"step-{position}-{attempt}";
+
+    public StepResult ToResult() => new(Kind, ExitCode, Error, Plan: Plan);
+}
+
+/// <summary>What the orchestration reports while it runs (its custom status): the stage and attempt it waits on.</summary>
+public sealed record RunProgress(string Stage, int Position, int Attempt, string Waiting);
+
+/// <summary>The orchestration's output.</summary>
+public sealed record RunOutcome(RunStatus Status, int Steps, string? Error);
+
+/// <summary>Names of the run orchestration's tasks and events.</summary>
+public static class RunTasks
+{
+    public const string Orchestrator = "PipelineRun";
+    public const string QueueStep = "PipelineQueueStep";
+    public const string TimeOutStep = "PipelineTimeOutStep";
+    public const string FinishRun = "PipelineFinishRun";
+    public const string CancelEvent = "cancel";
+}

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using DevMentor.Core.Pipelines;
+using DevMentor.Core.Pipelines.Orchestration;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using DevMentor.Core.Durable;
+using DevMentor.Functions.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DevMentor.Functions.Tests.Pipelines.Orchestration;
+
+/// <summary>
+/// The run orchestration's logic on the service's own Durable backend (the standalone host's hub on the test Azurite):
+/// the activities are recorders, the test plays the runners by raising each step's outcome event. Runners and the
+/// pipeline tables are not involved. The backend is the one the service runs on, so timers and events behave as in production.
+/// </summary>
+public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
+{
+    private readonly Recorder _recorder = new();
+    private TestApp _app = null!;
+
+    private ConcurrentQueue<object> _calls => _recorder.Calls;
+
+    private DurableTaskClient Client { get; set; } = null!;
+
+    public sealed class Recorder
+    {
+        public ConcurrentQueue<object> Calls { get; } = new();
+    }
+
+    [DurableTask(RunTasks.QueueStep)]
+    public sealed class QueueRecorder(Recorder recorder) : TaskActivity<QueueStepRequest, bool>
+    {
+        public override Task<bool> RunAsync(TaskActivityContext context, QueueStepRequest input)
+        {
+            recorder.Calls.Enqueue(input);
+            return Task.FromResult(true);
+        }
+    }
+
+    [DurableTask(RunTasks.TimeOutStep)]
+    public sealed class TimeoutRecorder(Recorder recorder) : TaskActivity<StepTimeoutRequest, bool>
+    {
+        public override Task<bool> RunAsync(TaskActivityContext context, StepTimeoutRequest input)
+        {
+            recorder.Calls.Enqueue(input);
+            return Task.FromResult(true);
+        }
+    }
+
+    [DurableTask(RunTasks.FinishRun)]
+    public sealed class FinishRecorder(Recorder recorder) : TaskActivity<FinishRunRequest, bool>
+    {
+        public override Task<bool> RunAsync(TaskActivityContext context, FinishRunRequest input)
+        {
+            recorder.Calls.Enqueue(input);
+            return Task.FromResult(true);
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("runorchestration"), configure: builder =>
+        {
+            builder.Services.AddSingleton(_recorder);
+            builder.Services.AddDurableOrchestrator<PipelineRunOrchestrator>();
+            builder.Services.AddDurableActivity<QueueRecorder>();
+            builder.Services.AddDurableActivity<TimeoutRecorder>();
+            builder.Services.AddDurableActivity<FinishRecorder>();
+        });
+        Client = await _app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds);
+
+    private static PipelineDefinition Steps(params string[] names) => new(names.Select(n => new StepDefinition(n, [])).ToList());
+
+    private async Task<string> StartAsync(RunInput input) =>
+        await Client.ScheduleNewOrchestrationInstanceAsync(RunTasks.Orchestrator, input, new StartOrchestrationOptions(RunInput.InstanceIdFor(input.RunId)));
+
+    private async Task QueuedAsync(int position, int attempt)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (_calls.OfType<QueueStepRequest>().Any(q => q.Position == position && q.Attempt == attempt))
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        var states = new List<OrchestrationMetadata>();
+        await foreach (var state in Client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        {
+            states.Add(state);
+        }
+
+        throw new TimeoutException($"step {position} attempt {attempt} was never queued; calls: {string.Join(", ", _calls)}; " +
+            string.Join("; ", states.Select(s => $"{s.InstanceId} {s.RuntimeStatus} {s.FailureDetails?.ErrorMessage} {s.SerializedCustomStatus}")));
+    }
+
+    private async Task CompleteAsync(string id, int position, int attempt, StepResultKind kind, PipelineDefinition? plan = null)
+    {
+        await QueuedAsync(position, attempt);
+        await Task.Delay(700);
+        await Client.RaiseEventAsync(id, StepOutcome.NameFor(position, attempt), new StepOutcome(kind, kind == StepResultKind.Failed ? 1 : 0, null, plan));
+    }
+
+    private async Task<RunOutcome> FinishedAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var done = await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        return done.ReadOutputAs<RunOutcome>()!;
+    }
+
+    [Fact]
+    public async Task Steps_run_in_order_and_clone_plans_the_rest_of_the_run()
+    {
+        var input = Input(Steps("clone"));
+        var id = await StartAsync(input);
+        Assert.Equal($"run-{input.RunId:N}", id);
+
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded, Steps("install", "test", "build"));
+        await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
+        await CompleteAsync(id, 2, 1, StepResultKind.Succeeded);
+        await CompleteAsync(id, 3, 1, StepResultKind.Succeeded);
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Succeeded, outcome.Status);
+        Assert.Equal(["clone", "install", "test", "build"], _calls.OfType<QueueStepRequest>().Select(q => q.StepName));
+        Assert.Equal(new FinishRunRequest(input.RunId, RunStatus.Succeeded, null), Assert.Single(_calls.OfType<FinishRunRequest>()));
+    }
+
+    [Fact]
+    public async Task A_failing_test_ends_the_run_failed_and_queues_nothing_after_it()
+    {
+        var input = Input(Steps("install", "test", "build"));
+        var id = await StartAsync(input);
+
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded);
+        await CompleteAsync(id, 1, 1, StepResultKind.Failed);
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal(["install", "test"], _calls.OfType<QueueStepRequest>().Select(q => q.StepName));
+        Assert.Equal(RunStatus.Failed, Assert.Single(_calls.OfType<FinishRunRequest>()).Status);
+    }
+
+    [Fact]
+    public async Task An_infrastructure_failure_is_retried_after_a_durable_backoff_and_gives_up_after_its_attempts()
+    {
+        var input = Input(Steps("build"), maxAttempts: 2);
+        var id = await StartAsync(input);
+
+        await CompleteAsync(id, 0, 1, StepResultKind.InfrastructureError);
+        var firstFailed = DateTime.UtcNow;
+        await CompleteAsync(id, 0, 2, StepResultKind.InfrastructureError);
+        var retried = DateTime.UtcNow;
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains("gave up after 2 attempts", outcome.Error, StringComparison.Ordinal);
+        Assert.Equal([1, 2], _calls.OfType<QueueStepRequest>().Select(q => q.Attempt));
+        // 0.2 s first delay with ±20 % jitter: the second attempt was not queued at once.
+        Assert.True(retried - firstFailed >= TimeSpan.FromMilliseconds(150), $"retried after {(retried - firstFailed).TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_retried_step_that_then_succeeds_lets_the_run_go_on()
+    {
+        var id = await StartAsync(Input(Steps("install", "test")));
+
+        await CompleteAsync(id, 0, 1, StepResultKind.InfrastructureError);
+        await CompleteAsync(id, 0, 2, StepResultKind.Succeeded);
+        await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
+
+        Assert.Equal(RunStatus.Succeeded, (await FinishedAsync(id)).Status);
+        // An outcome delivered twice (the outbox's at-least-once) changes nothing: the event of attempt 1 was used.
+        await Client.RaiseEventAsync(id, StepOutcome.NameFor(0, 1), new StepOutcome(StepResultKind.Failed, 1, null, null));
+        Assert.Equal(3, _calls.OfType<QueueStepRequest>().Count());
+    }
+
+    [Fact]
+    public async Task A_step_past_its_timeout_is_ended_by_a_durable_timer_and_the_run_times_out()
+    {
+        var input = Input(new PipelineDefinition([new StepDefinition("test", [], TimeoutSeconds: 1), new StepDefinition("build", [])]));
+        var id = await StartAsync(input);
+        await QueuedAsync(0, 1);
+
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.TimedOut, outcome.Status);
+        Assert.Equal(new StepTimeoutRequest(input.RunId, 0, 1), Assert.Single(_calls.OfType<StepTimeoutRequest>()));
+        Assert.Single(_calls.OfType<QueueStepRequest>());
+    }
+
+    [Fact]
+    public async Task Cancel_is_an_external_event_that_ends_the_waiting_step_and_the_run()
+    {
+        var input = Input(Steps("install", "test", "build"));
+        var id = await StartAsync(input);
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded);
+        await QueuedAsync(1, 1);
+
+        await Client.RaiseEventAsync(id, RunTasks.CancelEvent, "user");
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Canceled, outcome.Status);
+        Assert.Equal(["install", "test"], _calls.OfType<QueueStepRequest>().Select(q => q.StepName));
+        Assert.Equal(RunStatus.Canceled, Assert.Single(_calls.OfType<FinishRunRequest>()).Status);
+    }
+
+    [Fact]
+    public async Task While_a_step_runs_the_status_names_its_stage_and_attempt()
+    {
+        var id = await StartAsync(Input(Steps("install", "test")));
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded);
+        await QueuedAsync(1, 1);
+
+        var state = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Running, state!.RuntimeStatus);
+        Assert.Equal(new RunProgress("test", 1, 1, "runner"), state.ReadCustomStatusAs<RunProgress>());
+        await Client.TerminateInstanceAsync(id);
+    }
+}
