@@ -144,7 +144,7 @@ public sealed partial class GitHttpBackend(HostedGitOptions options, ILogger<Git
     }
 
     /// <summary>Reads the CGI header block (lines up to an empty one, CRLF or LF); returns what followed it in the same reads.</summary>
-    internal static async Task<(int Status, List<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Rest)> ReadHeaderBlockAsync(Stream stdout, CancellationToken cancellationToken)
+    internal static async Task<(int Status, List<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Remainder)> ReadHeaderBlockAsync(Stream stdout, CancellationToken cancellationToken)
     {
         var buffer = new byte[8192];
         var filled = 0;

@@ -65,13 +65,13 @@ public sealed class CreationTests
         await using var forwarder = await LoopbackForwarder.StartAsync(app);
         var key = await CreateKeyAsync(app, Owner);
         var clone = Path.Combine(TestPostgres.ScratchRoot, "created-" + Guid.NewGuid().ToString("N")[..8]);
-        Git.Ok(TestPostgres.ScratchRoot, "clone", "--quiet", $"http://owner:{key}@127.0.0.1:{forwarder.BaseAddress.Port}/git/{id}.git", clone);
+        GitCommand.Ok(TestPostgres.ScratchRoot, "clone", "--quiet", $"http://owner:{key}@127.0.0.1:{forwarder.BaseAddress.Port}/git/{id}.git", clone);
         Assert.True(File.Exists(Path.Combine(clone, ".devmentor.yml")));
-        Assert.Equal(commits, Git.Ok(clone, "log", "--format=%H").Split('\n').Length);
+        Assert.Equal(commits, GitCommand.Ok(clone, "log", "--format=%H").Split('\n').Length);
         Assert.Equal(template == "node-express", File.Exists(Path.Combine(clone, "package-lock.json")));
 
         // The index step's sync of the same commit.
-        var head = Git.Ok(clone, "rev-parse", "HEAD");
+        var head = GitCommand.Ok(clone, "rev-parse", "HEAD");
         await WaitForJsonAsync(app, $"/projects/{id}/syncs",
             s => s.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("commitSha").GetString() == head && i.GetProperty("status").GetString() == "succeeded"),
             TimeSpan.FromMinutes(2));

@@ -83,10 +83,10 @@ public sealed class HostedGitKit : IAsyncDisposable
     {
         var work = Path.Combine(Root, "work-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        Git.Ok(work, "init", "--quiet", "--initial-branch=main");
+        GitCommand.Ok(work, "init", "--quiet", "--initial-branch=main");
         Write(work, files);
-        Git.Ok(work, "add", "-A");
-        Git.Ok(work, "commit", "--quiet", "-m", message);
+        GitCommand.Ok(work, "add", "-A");
+        GitCommand.Ok(work, "commit", "--quiet", "-m", message);
         return work;
     }
 
@@ -102,7 +102,7 @@ public sealed class HostedGitKit : IAsyncDisposable
 }
 
 /// <summary>The git command line, isolated from the machine's configuration, never prompting, with its exit code and output.</summary>
-public static class Git
+public static class GitCommand
 {
     public sealed record Result(int ExitCode, string Output, string Errors);
 

@@ -43,10 +43,10 @@ public sealed class HostedGitTests : IAsyncLifetime
     {
         var id = (await _kit.CreateHostedProjectAsync()).GetProperty("id").GetGuid();
         var work = _kit.NewWorkTree(new Dictionary<string, string> { ["README.md"] = "# hosted\n" });
-        var pushed = Git.Ok(work, "rev-parse", "HEAD");
+        var pushed = GitCommand.Ok(work, "rev-parse", "HEAD");
 
         // Anonymous: a Basic challenge (git gives up: it may not prompt here).
-        var anonymous = Git.Run(work, "push", _kit.UrlOf(id, null), "HEAD:refs/heads/main");
+        var anonymous = GitCommand.Run(work, "push", _kit.UrlOf(id, null), "HEAD:refs/heads/main");
         Assert.NotEqual(0, anonymous.ExitCode);
         using (var challenge = await _kit.App.Client.GetAsync($"/git/{id}.git/info/refs?service=git-upload-pack"))
         {
@@ -55,29 +55,29 @@ public sealed class HostedGitTests : IAsyncLifetime
         }
 
         // A viewer may not push; a wrong key is no key; an outsider does not even see the repository.
-        var viewerPush = Git.Run(work, "push", _kit.UrlOf(id, HostedGitKit.Viewer), "HEAD:refs/heads/main");
+        var viewerPush = GitCommand.Run(work, "push", _kit.UrlOf(id, HostedGitKit.Viewer), "HEAD:refs/heads/main");
         Assert.NotEqual(0, viewerPush.ExitCode);
         Assert.Contains("403", viewerPush.Errors, StringComparison.Ordinal);
-        var wrongKey = Git.Run(work, "push", _kit.UrlOf(id, HostedGitKit.Developer, password: "dm_not-a-key"), "HEAD:refs/heads/main");
+        var wrongKey = GitCommand.Run(work, "push", _kit.UrlOf(id, HostedGitKit.Developer, password: "dm_not-a-key"), "HEAD:refs/heads/main");
         Assert.NotEqual(0, wrongKey.ExitCode);
         Assert.Contains("Authentication failed", wrongKey.Errors, StringComparison.Ordinal);
-        var outsider = Git.Run(_kit.Root, "clone", "--quiet", _kit.UrlOf(id, HostedGitKit.Outsider), "outsider-" + Guid.NewGuid().ToString("N")[..6]);
+        var outsider = GitCommand.Run(_kit.Root, "clone", "--quiet", _kit.UrlOf(id, HostedGitKit.Outsider), "outsider-" + Guid.NewGuid().ToString("N")[..6]);
         Assert.NotEqual(0, outsider.ExitCode);
         Assert.Contains("not found", outsider.Errors, StringComparison.OrdinalIgnoreCase);
 
         // The developer pushes; the viewer clones exactly that commit.
-        Git.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
+        GitCommand.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
         var clone = Path.Combine(_kit.Root, "viewer-" + Guid.NewGuid().ToString("N")[..6]);
-        Git.Ok(_kit.Root, "clone", "--quiet", _kit.UrlOf(id, HostedGitKit.Viewer), clone);
-        Assert.Equal(pushed, Git.Ok(clone, "rev-parse", "HEAD"));
+        GitCommand.Ok(_kit.Root, "clone", "--quiet", _kit.UrlOf(id, HostedGitKit.Viewer), clone);
+        Assert.Equal(pushed, GitCommand.Ok(clone, "rev-parse", "HEAD"));
         Assert.Equal("# hosted\n", File.ReadAllText(Path.Combine(clone, "README.md")));
 
         // The viewer's clone still cannot push back, even with a new commit.
         HostedGitKit.Write(clone, new Dictionary<string, string> { ["x.txt"] = "x" });
-        Git.Ok(clone, "add", "-A");
-        Git.Ok(clone, "commit", "--quiet", "-m", "viewer change");
-        Assert.NotEqual(0, Git.Run(clone, "push", "origin", "HEAD:refs/heads/main").ExitCode);
-        Assert.Equal(pushed, Git.Ok(_kit.Root, "ls-remote", _kit.UrlOf(id, HostedGitKit.Owner), "refs/heads/main").Split('\t')[0]);
+        GitCommand.Ok(clone, "add", "-A");
+        GitCommand.Ok(clone, "commit", "--quiet", "-m", "viewer change");
+        Assert.NotEqual(0, GitCommand.Run(clone, "push", "origin", "HEAD:refs/heads/main").ExitCode);
+        Assert.Equal(pushed, GitCommand.Ok(_kit.Root, "ls-remote", _kit.UrlOf(id, HostedGitKit.Owner), "refs/heads/main").Split('\t')[0]);
 
         // A bearer JWT serves as well as a key.
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/git/{id}.git/info/refs?service=git-upload-pack");
@@ -94,9 +94,9 @@ public sealed class HostedGitTests : IAsyncLifetime
         var id = (await _kit.CreateHostedProjectAsync()).GetProperty("id").GetGuid();
         var work = _kit.NewWorkTree(new Dictionary<string, string> { ["app.py"] = "print('hi')\n" }, "first commit");
         HostedGitKit.Write(work, new Dictionary<string, string> { ["app.py"] = "print('hello')\n" });
-        Git.Ok(work, "commit", "--quiet", "-am", "second commit");
-        var head = Git.Ok(work, "rev-parse", "HEAD");
-        Git.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
+        GitCommand.Ok(work, "commit", "--quiet", "-am", "second commit");
+        var head = GitCommand.Ok(work, "rev-parse", "HEAD");
+        GitCommand.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
 
         var push = await WaitForAsync(async () =>
         {
@@ -122,7 +122,7 @@ public sealed class HostedGitTests : IAsyncLifetime
         Assert.Contains(head, run.GetRawText(), StringComparison.Ordinal);
 
         // A push that changes nothing records nothing more.
-        Git.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
+        GitCommand.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
         Assert.Single((await GetJsonAsync($"/projects/{id}/syncs")).GetProperty("items").EnumerateArray());
     }
 
