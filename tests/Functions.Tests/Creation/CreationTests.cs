@@ -16,18 +16,21 @@ public sealed class CreationTests
     private const string Owner = HostedGitKit.Owner;
     private const string Viewer = HostedGitKit.Viewer;
 
-    /// <summary>One instance's settings; instances of one test share the database, the data dir and the storage.</summary>
-    private sealed record Instance(string ConnectionString, string DataDirectory, string Storage, string Container)
+    /// <summary>
+    /// One instance's settings; instances of one test share the database, the storage and the hosted repositories
+    /// (each has a data dir of its own: a stopped in-process app keeps its data dir's lock until the process ends).
+    /// </summary>
+    private sealed record Instance(string ConnectionString, string HostedDirectory, string Storage, string Container)
     {
         public static async Task<Instance> NewAsync(string purpose) => new(
             await TestPostgres.CreateDatabaseAsync(purpose),
-            Path.Combine(TestPostgres.ScratchRoot, "create-" + Guid.NewGuid().ToString("N")[..8]),
+            Path.Combine(TestPostgres.ScratchRoot, "hosted-" + Guid.NewGuid().ToString("N")[..8]),
             (await TestAzurite.SharedAsync()).ConnectionString,
             TestAzurite.NewContainer("create"));
 
         public Task<TestApp> StartAsync(bool runner, params (string Key, string? Value)[] extra) =>
             TestApp.StartAsync(ConnectionString, TestAuth.Settings([
-                ("DEVMENTOR_DATA_DIR", DataDirectory),
+                ("HostedGit:Directory", HostedDirectory),
                 ("AzureWebJobsStorage", Storage),
                 ("Blob:Container", Container),
                 ("Pipelines:Runner:Enabled", runner ? "true" : "false"),
@@ -91,7 +94,12 @@ public sealed class CreationTests
         {
             (id, _) = await CreateAsync(first, "node-express");
             await WaitForJsonAsync(first, $"/projects/{id}/creation", c => Step(c, "dependencies").GetProperty("state").GetString() == "running", TimeSpan.FromMinutes(1));
-            Assert.True(File.Exists(Path.Combine(scripts, "pid")));
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(Path.Combine(scripts, "pid")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the stand-in npm never ran");
+                await Task.Delay(100);
+            }
         }
 
         try
