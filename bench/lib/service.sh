@@ -32,3 +32,31 @@ wait_for() {
   done
   echo "bench: $1 did not answer within a minute"; exit 1
 }
+
+# Starts the Release build of the service in the background with what the API benchmarks share: a JWT signing key
+# (in $signing_key), the /bench endpoints, rate limits far above what a run sends (the benchmark measures the path,
+# not the throttle), warnings only in the log. Settings of the caller's own go in its environment. Sets service_pid
+# and waits for /health.
+start_bench_service() {
+  signing_key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
+  DEVMENTOR_DATA_DIR="$work/data" \
+  Auth__Jwt__SigningKey="$signing_key" \
+  Bench__Enabled=true \
+  RateLimits__PerIp=1000000000 RateLimits__PerUser=1000000000 RateLimits__PerApiKey=1000000000 \
+  Logging__LogLevel__Default=Warning \
+    dotnet src/Functions/bin/Release/net10.0/DevMentor.Functions.dll --urls "$base" >"$work/service.log" 2>&1 &
+  service_pid=$!
+  wait_for "$base/health"
+}
+
+# Prints an HS256 JWT for user $1 (default bench-user), valid for an hour, signed with $signing_key.
+bench_jwt() {
+  python3 - "$signing_key" "${1:-bench-user}" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+def b64(data): return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+key, user = sys.argv[1].encode(), sys.argv[2]
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+payload = b64(json.dumps({"sub": user, "iss": "devmentor-auth", "aud": "devmentor", "exp": int(time.time()) + 3600}).encode())
+print(f"{header}.{payload}.{b64(hmac.new(key, f'{header}.{payload}'.encode(), hashlib.sha256).digest())}")
+PY
+}

@@ -20,29 +20,8 @@ fi
 dotnet build src/Functions -c Release --nologo -v quiet >/dev/null
 
 source bench/lib/service.sh
-signing_key=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')
-
-# Limits far above what the run sends: the benchmark measures the path, not the throttle.
-DEVMENTOR_DATA_DIR="$work/data" \
-Auth__Jwt__SigningKey="$signing_key" \
-Bench__Enabled=true \
-RateLimits__PerIp=1000000000 RateLimits__PerUser=1000000000 RateLimits__PerApiKey=1000000000 \
-Logging__LogLevel__Default=Warning \
-  dotnet src/Functions/bin/Release/net10.0/DevMentor.Functions.dll --urls "$base" >"$work/service.log" 2>&1 &
-service_pid=$!
-
-wait_for "$base/health"
-
-token=$(python3 - "$signing_key" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-def b64(data): return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-key = sys.argv[1].encode()
-header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-payload = b64(json.dumps({"sub": "bench-user", "iss": "devmentor-auth", "aud": "devmentor", "exp": int(time.time()) + 3600}).encode())
-signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-print(f"{header}.{payload}.{signature}")
-PY
-)
+start_bench_service
+token=$(bench_jwt)
 auth="Authorization: Bearer $token"
 
 project_id=
