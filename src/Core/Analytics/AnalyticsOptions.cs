@@ -13,4 +13,10 @@ public sealed record AnalyticsOptions
     public int UsageBufferCapacity { get; init; } = 100_000;
 
     public TimeSpan UsageFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a run-status stream (GET /projects/{id}/runs/events) looks for changes.</summary>
+    public TimeSpan RunEventsPoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a run-status stream may stay silent before it sends a heartbeat (proxies close idle connections).</summary>
+    public TimeSpan RunEventsHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
 }

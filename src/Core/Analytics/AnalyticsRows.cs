@@ -28,9 +28,14 @@ public sealed record UsageRollup(
     DateTimeOffset PeriodStart, string FunctionName, string? UserId, string? ApiKeyId, string StatusClass, long Requests,
     double LatencyP50Ms, double LatencyP95Ms);
 
+/// <summary>One language of the code as of the last commit synced in the period.</summary>
+public sealed record CodeRollup(
+    DateTimeOffset PeriodStart, string Language, string CommitSha, int Files, long CodeLines, long CommentLines, long BlankLines,
+    int Methods, long? ComplexityTotal, double? ComplexityAverage, int? ComplexityMax);
+
 public sealed record ProjectAnalytics(
     Guid ProjectId, string Granularity, DateTimeOffset From, DateTimeOffset To,
-    IReadOnlyList<BuildRollup>? Builds, IReadOnlyList<TestRollup>? Tests, IReadOnlyList<DoraRollup>? Dora);
+    IReadOnlyList<BuildRollup>? Builds, IReadOnlyList<TestRollup>? Tests, IReadOnlyList<DoraRollup>? Dora, IReadOnlyList<CodeRollup>? Code = null);
 
 /// <summary>What to read: a granularity, a half-open range of period starts, and which metric sets.</summary>
 public sealed record AnalyticsQuery(string Granularity, DateTimeOffset From, DateTimeOffset To, IReadOnlySet<string> Metrics);

@@ -6,7 +6,7 @@ namespace DevMentor.Core.Analytics;
 /// <summary>Project analytics for those who may read the project; platform usage for platform admins.</summary>
 public sealed class AnalyticsService(ProjectAccess access, AnalyticsStore store)
 {
-    public static readonly IReadOnlyList<string> ProjectMetrics = ["builds", "tests", "dora"];
+    public static readonly IReadOnlyList<string> ProjectMetrics = ["builds", "tests", "dora", "code"];
 
     /// <summary>Hours a query may span (31 days) and days (10 years): a bound on the rows one answer holds.</summary>
     public static readonly TimeSpan MaxHourRange = TimeSpan.FromDays(31);
@@ -32,7 +32,8 @@ public sealed class AnalyticsService(ProjectAccess access, AnalyticsStore store)
         var builds = query.Metrics.Contains("builds") ? await store.BuildsAsync(id, g, from, to, cancellationToken) : null;
         var tests = query.Metrics.Contains("tests") ? await store.TestsAsync(id, g, from, to, cancellationToken) : null;
         var dora = query.Metrics.Contains("dora") ? await store.DoraAsync(id, g, from, to, cancellationToken) : null;
-        return Outcome<ProjectAnalytics>.Ok(new ProjectAnalytics(id, g, from, to, builds, tests, dora));
+        var code = query.Metrics.Contains("code") ? await store.CodeAsync(id, g, from, to, cancellationToken) : null;
+        return Outcome<ProjectAnalytics>.Ok(new ProjectAnalytics(id, g, from, to, builds, tests, dora, code));
     }
 
     public async Task<Outcome<IReadOnlyList<UsageRollup>>> UsageAsync(Caller caller, AnalyticsQuery query, CancellationToken cancellationToken)

@@ -33,6 +33,15 @@ public sealed class AnalyticsStore(Database database)
                 r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), Nullable(r, 5), Nullable(r, 6),
                 r.GetInt32(7), Nullable(r, 8), Nullable(r, 9)), cancellationToken);
 
+    public async Task<IReadOnlyList<CodeRollup>> CodeAsync(Guid projectId, string granularity, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        await ReadAsync("""
+            SELECT period_start, language, commit_sha, files, code_lines, comment_lines, blank_lines, methods, complexity_total, complexity_avg, complexity_max
+            FROM analytics_code WHERE granularity = $1 AND project_id = $2 AND period_start >= $3 AND period_start < $4
+            ORDER BY period_start, code_lines DESC, language
+            """, projectId, granularity, from, to, r => new CodeRollup(
+                r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt32(7),
+                r.IsDBNull(8) ? null : r.GetInt64(8), Nullable(r, 9), r.IsDBNull(10) ? null : r.GetInt32(10)), cancellationToken);
+
     public async Task<IReadOnlyList<UsageRollup>> UsageAsync(string granularity, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("""

@@ -1,12 +1,12 @@
 namespace DevMentor.Core.Analytics;
 
-/// <summary>The two rollup granularities and the four rollups; periods are UTC hours and days.</summary>
+/// <summary>The two rollup granularities and the five rollups; periods are UTC hours and days.</summary>
 public static class RollupPeriods
 {
     public const string Hour = "hour";
     public const string Day = "day";
 
-    public static readonly IReadOnlyList<string> Rollups = ["usage", "builds", "tests", "dora"];
+    public static readonly IReadOnlyList<string> Rollups = ["usage", "builds", "tests", "dora", "code"];
 
     public static bool IsGranularity(string? value) => value is Hour or Day;
 

@@ -14,6 +14,7 @@ internal static class RollupSql
         "builds" => "analytics_builds",
         "tests" => "analytics_tests",
         "dora" => "analytics_dora",
+        "code" => "analytics_code",
         _ => throw new ArgumentOutOfRangeException(nameof(rollup), rollup, "Unknown rollup."),
     };
 
@@ -23,6 +24,7 @@ internal static class RollupSql
         "builds" => Builds,
         "tests" => Tests,
         "dora" => Dora,
+        "code" => Code,
         _ => throw new ArgumentOutOfRangeException(nameof(rollup), rollup, "Unknown rollup."),
     };
 
@@ -156,5 +158,40 @@ internal static class RollupSql
                (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM restore s WHERE s.project_id = k.project_id AND s.environment = k.environment),
                (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) FROM restore s WHERE s.project_id = k.project_id AND s.environment = k.environment)
         FROM keys k
+        """;
+
+    // Code metrics (ADR 0037): per project, the last commit whose code sync succeeded in the period
+    // (latest finish; the sha breaks ties) and that has a complete tree, then per language over that
+    // tree's analysed files: files, code/comment/blank lines, and the cyclomatic complexity of the
+    // methods the analysis measured. Read here through this store's own SQL: analytics does not
+    // import the code feature.
+    private const string Code = """
+        WITH last AS (
+            SELECT DISTINCT ON (s.project_id) s.project_id, s.commit_sha
+            FROM code_syncs s
+            WHERE s.status = 'succeeded' AND s.finished_at >= $2 AND s.finished_at < $3
+              AND EXISTS (SELECT 1 FROM code_commits c WHERE c.project_id = s.project_id AND c.commit_sha = s.commit_sha)
+            ORDER BY s.project_id, s.finished_at DESC, s.commit_sha DESC
+        ), files AS (
+            SELECT l.project_id, l.commit_sha, coalesce(f.language, 'Other') AS language, m.code_lines, m.comment_lines, m.blank_lines, m.methods
+            FROM last l
+            JOIN code_files f ON f.project_id = l.project_id AND f.commit_sha = l.commit_sha
+            JOIN code_blob_metrics m ON m.project_id = f.project_id AND m.blob_sha = f.blob_sha
+        ), lines AS (
+            SELECT project_id, commit_sha, language, count(*) AS files, sum(code_lines) AS code_lines,
+                   sum(comment_lines) AS comment_lines, sum(blank_lines) AS blank_lines
+            FROM files GROUP BY project_id, commit_sha, language
+        ), complexity AS (
+            SELECT f.project_id, f.language, count(*) AS methods, sum((e->>'complexity')::bigint) AS total,
+                   avg((e->>'complexity')::float8) AS average, max((e->>'complexity')::int) AS highest
+            FROM files f CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(f.methods) = 'array' THEN f.methods ELSE '[]' END) e
+            WHERE jsonb_typeof(e->'complexity') = 'number'
+            GROUP BY f.project_id, f.language
+        )
+        INSERT INTO analytics_code (granularity, period_start, project_id, language, commit_sha, files, code_lines, comment_lines, blank_lines,
+                                    methods, complexity_total, complexity_avg, complexity_max)
+        SELECT $1, $2, l.project_id, l.language, l.commit_sha, l.files, l.code_lines, l.comment_lines, l.blank_lines,
+               coalesce(c.methods, 0), c.total, c.average, c.highest
+        FROM lines l LEFT JOIN complexity c ON c.project_id = l.project_id AND c.language = l.language
         """;
 }

@@ -17,6 +17,7 @@ public sealed class RollupStore(Database database)
         ("usage", "usage_events", "recorded_at", "at", ["usage"]),
         ("runs", "pipeline_runs", "finished_at", "finished_at", ["builds", "tests"]),
         ("deployments", "deployments", "finished_at", "finished_at", ["dora"]),
+        ("code", "code_syncs", "finished_at", "finished_at", ["code"]),
     ];
 
     /// <summary>Marks the periods of everything changed up to <paramref name="settle"/> ago; returns how many marks are new.</summary>

@@ -7,8 +7,10 @@ public static class NotificationEvents
     public const string DeploymentSucceeded = "deployment.succeeded";
     public const string DeploymentFailed = "deployment.failed";
     public const string DeploymentRolledBack = "deployment.rolled_back";
+    public const string TaskAssigned = "task.assigned";
 
-    public static readonly IReadOnlyList<string> All = [RunFailed, RunFixed, DeploymentSucceeded, DeploymentFailed, DeploymentRolledBack];
+    // "Approval needed" waits for approvals to exist (the Durable pipeline issue builds them).
+    public static readonly IReadOnlyList<string> All = [RunFailed, RunFixed, DeploymentSucceeded, DeploymentFailed, DeploymentRolledBack, TaskAssigned];
 }
 
 public static class NotificationKinds
@@ -38,6 +40,9 @@ public sealed record NotificationOptions
     public TimeSpan Lookback { get; init; } = TimeSpan.FromMinutes(10);
 
     public bool WorkerEnabled { get; init; } = true;
+
+    /// <summary>Lets webhook and Slack targets reach loopback, private, link-local and metadata addresses (off: the SSRF filter, ADR 0036).</summary>
+    public bool AllowPrivateTargets { get; init; }
     public SmtpOptions Smtp { get; init; } = new();
 }
 
@@ -53,13 +58,21 @@ public sealed record SmtpOptions
     public bool UseTls { get; init; } = true;
 }
 
+/// <param name="Target">What may be shown: an email address, or a webhook/Slack URL's scheme and host with a hint of the rest.</param>
+/// <param name="SecretHint">Webhooks: the last characters of the signing secret.</param>
 public sealed record NotificationSubscription(
     Guid Id, Guid ProjectId, string Kind, string Target, IReadOnlyList<string> Events, bool Enabled, int ConsecutiveFailures,
-    string? DisabledReason, DateTimeOffset CreatedAt);
+    string? DisabledReason, DateTimeOffset CreatedAt, string? SecretHint);
 
 /// <summary>An outbox row claimed for one attempt.</summary>
+/// <param name="Target">The target to send to: plaintext only in memory, once the worker decrypted <paramref name="TargetProtected"/>.</param>
+/// <param name="TargetProtected">The stored Data Protection payload of the full URL (null for email and for rows from before 0024).</param>
 public sealed record ClaimedNotification(
-    Guid Id, int Attempt, string Event, string PayloadJson, Guid SubscriptionId, string Kind, string Target, string? Secret, Guid ProjectId);
+    Guid Id, int Attempt, string Event, string PayloadJson, Guid SubscriptionId, string Kind, string Target, string? Secret, Guid ProjectId,
+    string? TargetProtected = null, string? SecretProtected = null);
+
+/// <summary>A subscription still holding plaintext from before migration 0024.</summary>
+public sealed record LegacyTarget(Guid Id, string Kind, string Target, string? Secret);
 
 public sealed record NotificationAttempt(int Attempt, DateTimeOffset At, bool Succeeded, int? StatusCode, string? Error, double DurationMs);
 

@@ -14,11 +14,16 @@ namespace DevMentor.Core.Notifications;
 /// body under the subscription's secret in X-Hub-Signature-256 as GitHub signs), a Slack-compatible
 /// incoming webhook (<c>{"text": …}</c>), or an email over SMTP (MailKit). Any 2xx (or an accepted
 /// message) is a success; anything else, a timeout or a refused connection is a failure to retry.
+/// Redirects are not followed (a 3xx is a failure): a target could otherwise bounce the request to
+/// an internal address; the HTTP client's connection callback refuses those (<see cref="TargetAddressPolicy"/>).
 /// </summary>
 public sealed class NotificationSender(IHttpClientFactory httpClients, NotificationOptions options)
 {
     public const string HttpClientName = "notifications";
     public const string SignatureHeader = "X-Hub-Signature-256";
+
+    /// <summary>Set on every request to a target: tracing leaves them out (their URL is a credential).</summary>
+    public static readonly HttpRequestOptionsKey<bool> Untraced = new("devmentor.untraced");
 
     public async Task<SendResult> SendAsync(ClaimedNotification n, CancellationToken cancellationToken)
     {
@@ -37,11 +42,28 @@ public sealed class NotificationSender(IHttpClientFactory httpClients, Notificat
         {
             return new SendResult(false, null, $"no answer within {options.RequestTimeout.TotalSeconds:0.#} s");
         }
+        catch (HttpRequestException e) when (Refusal(e) is { } refused)
+        {
+            return new SendResult(false, null, "refused: " + refused.Message);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or SmtpCommandException or SmtpProtocolException or AuthenticationException
                                    or System.Net.Sockets.SocketException or SslHandshakeException)
         {
             return new SendResult(false, null, e.Message);
         }
+    }
+
+    private static TargetRefusedException? Refusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is TargetRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     public static string Sign(string secret, byte[] body) =>
@@ -56,6 +78,11 @@ public sealed class NotificationSender(IHttpClientFactory httpClients, Notificat
         {
             var what = n.Event == NotificationEvents.RunFixed ? "is fixed" : $"{run["status"]?.GetValue<string>()}";
             return $"[{project}] Build #{run["number"]} on {run["branch"]?.GetValue<string>() ?? "no branch"} {what}";
+        }
+
+        if (payload["task"] is { } task)
+        {
+            return $"[{project}] Task #{task["number"]} \"{task["title"]?.GetValue<string>()}\" was assigned to {task["assignee"]?.GetValue<string>()}";
         }
 
         var d = payload["deployment"]!;
@@ -73,6 +100,7 @@ public sealed class NotificationSender(IHttpClientFactory httpClients, Notificat
         var body = Encoding.UTF8.GetBytes(json);
         using var request = new HttpRequestMessage(HttpMethod.Post, n.Target) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Options.Set(Untraced, true);
         request.Headers.Add("X-DevMentor-Event", n.Event);
         request.Headers.Add("X-DevMentor-Delivery", n.Id.ToString());
         if (sign && n.Secret is { } secret)

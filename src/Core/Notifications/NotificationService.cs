@@ -6,11 +6,15 @@ namespace DevMentor.Core.Notifications;
 
 public sealed record NewSubscription(string? Kind, string? Target, IReadOnlyList<string>? Events, string? Secret);
 
-/// <param name="Secret">Webhooks: the signing secret, returned only by the call that created it.</param>
+/// <param name="Secret">Webhooks: a signing secret the service generated, returned only by the call that created it (one the caller chose is never echoed).</param>
 public sealed record CreatedSubscription(NotificationSubscription Subscription, string? Secret);
 
-/// <summary>A project's notification targets: maintainers and owners manage them and see their deliveries.</summary>
-public sealed class NotificationService(ProjectAccess access, NotificationStore store)
+/// <summary>
+/// A project's notification targets: maintainers and owners manage them and see their deliveries.
+/// Webhook and Slack URLs must not reach internal addresses (<see cref="TargetAddressPolicy"/>);
+/// their full URL and signing secret are stored encrypted (<see cref="TargetSecrets"/>).
+/// </summary>
+public sealed class NotificationService(ProjectAccess access, NotificationStore store, TargetSecrets secrets, TargetAddressPolicy addresses)
 {
     public async Task<Outcome<CreatedSubscription>> AddAsync(Caller caller, string idOrSlug, NewSubscription request, CancellationToken cancellationToken)
     {
@@ -26,9 +30,19 @@ public sealed class NotificationService(ProjectAccess access, NotificationStore 
             return denied;
         }
 
-        var secret = request.Kind == NotificationKinds.Webhook ? request.Secret ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : null;
-        var subscription = await store.AddAsync(project!.Id, request.Kind!, request.Target!.Trim(), secret, request.Events!.Distinct().ToList(), caller.UserId, cancellationToken);
-        return new Outcome<CreatedSubscription>(OutcomeKind.Created, new CreatedSubscription(subscription, secret));
+        var target = request.Target!.Trim();
+        var overHttp = request.Kind != NotificationKinds.Email;
+        if (overHttp && await addresses.CheckAsync(new Uri(target), cancellationToken) is { } refused)
+        {
+            return Outcome<CreatedSubscription>.Invalid(new Dictionary<string, string[]> { ["target"] = [$"Refused: {refused}."] });
+        }
+
+        var generated = request.Kind == NotificationKinds.Webhook && request.Secret is null ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) : null;
+        var secret = request.Kind == NotificationKinds.Webhook ? request.Secret ?? generated : null;
+        var subscription = await store.AddAsync(project!.Id, request.Kind!, overHttp ? TargetSecrets.RedactUrl(target) : target,
+            overHttp ? secrets.Protect(target) : null, secret is null ? null : secrets.Protect(secret), secret is null ? null : TargetSecrets.Hint(secret),
+            request.Events!.Distinct().ToList(), caller.UserId, cancellationToken);
+        return new Outcome<CreatedSubscription>(OutcomeKind.Created, new CreatedSubscription(subscription, generated));
     }
 
     public async Task<Outcome<IReadOnlyList<NotificationSubscription>>> ListAsync(Caller caller, string idOrSlug, CancellationToken cancellationToken)

@@ -4,23 +4,65 @@ namespace DevMentor.Core.Notifications;
 
 public sealed partial class NotificationStore
 {
-    private const string Columns = "id, project_id, kind, target, events, enabled, consecutive_failures, disabled_reason, created_at";
+    private const string Columns = "id, project_id, kind, target, events, enabled, consecutive_failures, disabled_reason, created_at, secret_hint";
 
-    public async Task<NotificationSubscription> AddAsync(Guid projectId, string kind, string target, string? secret, IReadOnlyList<string> events, string? createdBy, CancellationToken cancellationToken)
+    /// <param name="target">What may be shown (see <see cref="NotificationSubscription.Target"/>).</param>
+    /// <param name="targetProtected">The encrypted full URL (webhook and Slack).</param>
+    /// <param name="secretProtected">The encrypted signing secret (webhooks).</param>
+    public async Task<NotificationSubscription> AddAsync(Guid projectId, string kind, string target, string? targetProtected, string? secretProtected, string? secretHint,
+        IReadOnlyList<string> events, string? createdBy, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($"""
-            INSERT INTO notification_subscriptions (id, project_id, kind, target, secret, events, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {Columns}
+            INSERT INTO notification_subscriptions (id, project_id, kind, target, target_protected, secret_protected, secret_hint, events, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {Columns}
             """);
         command.Parameters.AddWithValue(Guid.NewGuid());
         command.Parameters.AddWithValue(projectId);
         command.Parameters.AddWithValue(kind);
         command.Parameters.AddWithValue(target);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)secret ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(Text(targetProtected));
+        command.Parameters.Add(Text(secretProtected));
+        command.Parameters.Add(Text(secretHint));
         command.Parameters.AddWithValue(events.ToArray());
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)createdBy ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(Text(createdBy));
         return (await ReadSubscriptionsAsync(command, cancellationToken))[0];
     }
+
+    /// <summary>Subscriptions still holding plaintext from before migration 0024.</summary>
+    public async Task<IReadOnlyList<LegacyTarget>> LegacyTargetsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT id, kind, target, secret FROM notification_subscriptions
+            WHERE secret IS NOT NULL OR (kind IN ('webhook', 'slack') AND target_protected IS NULL)
+            """);
+        var items = new List<LegacyTarget>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new LegacyTarget(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return items;
+    }
+
+    /// <summary>Replaces a legacy row's plaintext by its encrypted form (only if nobody changed it meanwhile).</summary>
+    public async Task<bool> ProtectLegacyAsync(LegacyTarget legacy, string target, string? targetProtected, string? secretProtected, string? secretHint, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            UPDATE notification_subscriptions SET target = $2, target_protected = $3, secret_protected = $4, secret_hint = $5, secret = NULL
+            WHERE id = $1 AND target = $6 AND secret IS NOT DISTINCT FROM $7
+            """);
+        command.Parameters.AddWithValue(legacy.Id);
+        command.Parameters.AddWithValue(target);
+        command.Parameters.Add(Text(targetProtected));
+        command.Parameters.Add(Text(secretProtected));
+        command.Parameters.Add(Text(secretHint));
+        command.Parameters.AddWithValue(legacy.Target);
+        command.Parameters.Add(Text(legacy.Secret));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
 
     public async Task<IReadOnlyList<NotificationSubscription>> ListAsync(Guid projectId, CancellationToken cancellationToken)
     {
@@ -92,7 +134,7 @@ public sealed partial class NotificationStore
         {
             items.Add(new NotificationSubscription(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
                 reader.GetFieldValue<string[]>(4), reader.GetBoolean(5), reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8)));
+                reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return items;

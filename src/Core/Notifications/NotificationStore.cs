@@ -66,11 +66,34 @@ public sealed partial class NotificationStore(Database database)
         ON CONFLICT (subscription_id, event_key) DO NOTHING
         """;
 
+    // Task assigned: one row per assignee a task gained, written by the trigger of migration 0024.
+    private const string DetectTaskAssignments = """
+        WITH w AS (
+            SELECT least(coalesce((SELECT changed_through FROM notification_watermarks WHERE source = 'task_assignments'), '-infinity'),
+                         now() - make_interval(secs => $1)) AS low
+        ), found AS (
+            SELECT a.* FROM notification_task_assignments a, w WHERE a.at > w.low
+        ), moved AS (
+            INSERT INTO notification_watermarks (source, changed_through)
+            SELECT 'task_assignments', max(at) FROM found HAVING max(at) IS NOT NULL
+            ON CONFLICT (source) DO UPDATE SET changed_through = greatest(notification_watermarks.changed_through, excluded.changed_through)
+        )
+        INSERT INTO notification_outbox (id, subscription_id, event_key, event, occurred_at, payload)
+        SELECT gen_random_uuid(), s.id, 'task.assigned:' || f.id, 'task.assigned', f.at, jsonb_build_object(
+            'event', 'task.assigned', 'occurredAt', f.at,
+            'project', jsonb_build_object('id', pj.id, 'slug', pj.slug, 'name', pj.name),
+            'task', jsonb_build_object('id', f.task_id, 'number', f.number, 'title', f.title, 'assignee', f.assignee))
+        FROM found f
+        JOIN projects pj ON pj.id = f.project_id
+        JOIN notification_subscriptions s ON s.project_id = f.project_id AND s.enabled AND 'task.assigned' = ANY (s.events) AND f.at >= s.created_at
+        ON CONFLICT (subscription_id, event_key) DO NOTHING
+        """;
+
     /// <summary>Writes an outbox row per enabled subscription for each new event; returns how many.</summary>
     public async Task<int> DetectAsync(TimeSpan lookback, CancellationToken cancellationToken)
     {
         var written = 0;
-        foreach (var sql in new[] { DetectRuns, DetectDeployments })
+        foreach (var sql in new[] { DetectRuns, DetectDeployments, DetectTaskAssignments })
         {
             await using var command = database.DataSource.CreateCommand(sql);
             command.Parameters.AddWithValue(lookback.TotalSeconds);
@@ -93,7 +116,7 @@ public sealed partial class NotificationStore(Database database)
             UPDATE notification_outbox o SET lease_until = now() + make_interval(secs => $2), attempts = o.attempts + 1
             FROM due, notification_subscriptions s
             WHERE o.id = due.id AND s.id = o.subscription_id
-            RETURNING o.id, o.attempts, o.event, o.payload::text, s.id, s.kind, s.target, s.secret, s.project_id
+            RETURNING o.id, o.attempts, o.event, o.payload::text, s.id, s.kind, s.target, s.secret, s.project_id, s.target_protected, s.secret_protected
             """);
         command.Parameters.AddWithValue(limit);
         command.Parameters.AddWithValue(lease.TotalSeconds);
@@ -102,7 +125,8 @@ public sealed partial class NotificationStore(Database database)
         while (await reader.ReadAsync(cancellationToken))
         {
             claimed.Add(new ClaimedNotification(reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetGuid(4),
-                reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetGuid(8)));
+                reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetGuid(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return claimed;

@@ -20,7 +20,7 @@ public sealed record Project(
     public string ETag => $"\"{Version}\"";
 }
 
-/// <param name="Provider">github, gitlab or git.</param>
+/// <param name="Provider">github, gitlab, git, or hosted (the service keeps the repository: see HostedRepositoryRoot).</param>
 /// <param name="FullName">owner/name (GitLab: group/subgroup/name); for github and gitlab.</param>
 public sealed record ProjectRepository(string Provider, string? FullName, string CloneUrl, string DefaultBranch);
 

@@ -112,9 +112,9 @@ public static partial class ProjectInput
         }
 
         var provider = ReadString(repository, "provider", errors, required: true, path: "repository.provider");
-        if (provider is not null and not ("github" or "gitlab" or "git"))
+        if (provider is not null and not ("github" or "gitlab" or "git" or HostedRepositoryRoot.Provider))
         {
-            errors.Add("repository.provider", "must be github, gitlab or git.");
+            errors.Add("repository.provider", "must be github, gitlab, git or hosted.");
         }
 
         var fullName = ReadString(repository, "fullName", errors, required: false, path: "repository.fullName");
@@ -130,6 +130,7 @@ public static partial class ProjectInput
             }
         }
 
+        // hosted: the service derives the full name and clone URL from the project id (HostedRepositoryRoot).
         var cloneUrl = ReadString(repository, "cloneUrl", errors, required: provider == "git", path: "repository.cloneUrl");
         if (cloneUrl is not null && CloneUrlProblem(cloneUrl) is { } urlProblem)
         {
@@ -145,6 +146,11 @@ public static partial class ProjectInput
         if (provider is null || errors.HasUnder("repository"))
         {
             return null;
+        }
+
+        if (provider == HostedRepositoryRoot.Provider)
+        {
+            return new ProjectRepository(provider, null, "", defaultBranch);
         }
 
         cloneUrl ??= provider == "github" ? $"https://github.com/{fullName}.git" : $"https://gitlab.com/{fullName}.git";

@@ -11,7 +11,8 @@ namespace DevMentor.Core.Projects;
 public sealed record CreatedProject(Project Project, string Location, bool Replayed);
 
 /// <summary>The project use cases: create (idempotent), get, list, update (merge patch, optimistic concurrency), archive.</summary>
-public sealed class ProjectService(Database database, ProjectStore store, ProjectReader reader, ProjectAccess access, TimeProvider clock, RepositoryPolicy? repositories = null)
+public sealed class ProjectService(Database database, ProjectStore store, ProjectReader reader, ProjectAccess access, TimeProvider clock, RepositoryPolicy? repositories = null,
+    HostedRepositoryRoot? hosted = null)
 {
     private readonly RepositoryPolicy _repositories = repositories ?? RepositoryPolicy.AdminsOnly;
 
@@ -33,7 +34,12 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
             return Outcome<CreatedProject>.Invalid(errors);
         }
 
-        if (draft.Repository is { } repository && _repositories.Problem(repository.CloneUrl, caller.IsAdmin) is { } refused)
+        if (draft.Repository is { Provider: HostedRepositoryRoot.Provider } && hosted is null)
+        {
+            return Outcome<CreatedProject>.Fail(OutcomeKind.Unprocessable, "This service keeps no hosted repositories (HostedGit is not configured).");
+        }
+
+        if (draft.Repository is { Provider: not HostedRepositoryRoot.Provider } repository && _repositories.Problem(repository.CloneUrl, caller.IsAdmin) is { } refused)
         {
             return Outcome<CreatedProject>.Invalid(new Dictionary<string, string[]> { ["repository.cloneUrl"] = [refused] });
         }
@@ -45,7 +51,8 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
             // A slug derived from the name gets a short random suffix when taken; one the client chose is a conflict.
             var slug = draft.Slug ?? (attempt == 0 ? derived : $"{derived}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}");
             var now = Now();
-            var project = new Project(Guid.CreateVersion7(), slug, draft.Name, draft.Description, draft.Visibility, draft.Repository, draft.Settings,
+            var id = Guid.CreateVersion7();
+            var project = new Project(id, slug, draft.Name, draft.Description, draft.Visibility, Hosted(id, draft.Repository), draft.Settings,
                 caller.UserId!, now, now, null, 1);
             var location = LocationOf(project.Id);
 
@@ -146,8 +153,13 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
                 return Outcome<Project>.Invalid(errors);
             }
 
+            if (draft.Repository is { Provider: HostedRepositoryRoot.Provider } && hosted is null)
+            {
+                return Outcome<Project>.Fail(OutcomeKind.Unprocessable, "This service keeps no hosted repositories (HostedGit is not configured).");
+            }
+
             // Only a URL this update sets is checked: an admin's earlier choice stays editable by the project's owners.
-            if (draft.Repository is { } repository && repository.CloneUrl != current.Repository?.CloneUrl &&
+            if (draft.Repository is { Provider: not HostedRepositoryRoot.Provider } repository && repository.CloneUrl != current.Repository?.CloneUrl &&
                 _repositories.Problem(repository.CloneUrl, caller.IsAdmin) is { } refused)
             {
                 return Outcome<Project>.Invalid(new Dictionary<string, string[]> { ["repository.cloneUrl"] = [refused] });
@@ -159,7 +171,7 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
                 Name = draft.Name,
                 Description = draft.Description,
                 Visibility = draft.Visibility,
-                Repository = draft.Repository,
+                Repository = Hosted(current.Id, draft.Repository),
                 Settings = draft.Settings,
                 UpdatedAt = Now(),
             };
@@ -219,6 +231,10 @@ public sealed class ProjectService(Database database, ProjectStore store, Projec
     public static bool Matches(string ifMatch, Project project) =>
         ifMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Any(tag => tag == "*" || tag == project.ETag);
+
+    /// <summary>A hosted repository's name and URL are the project's own, whatever a client sent (no reaching another project's repository).</summary>
+    private ProjectRepository? Hosted(Guid projectId, ProjectRepository? repository) =>
+        repository is { Provider: HostedRepositoryRoot.Provider } && hosted is not null ? hosted.RepositoryOf(projectId, repository.DefaultBranch) : repository;
 
     private DateTimeOffset Now()
     {

@@ -9,7 +9,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace DevMentor.Functions.Analytics;
 
 /// <summary>
-/// Rolled-up analytics (never raw rows): a project's builds, tests and DORA keys for its members,
+/// Rolled-up analytics (never raw rows): a project's builds, tests, DORA keys and code metrics for its members,
 /// platform usage for platform admins. JSON by default, CSV on <c>Accept: text/csv</c>.
 /// </summary>
 [Tags("Analytics")]
@@ -29,7 +29,7 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, TimeProvider 
         if (csv && query!.Metrics.Count != 1)
         {
             // In the detail: a client asking for CSV may not be shown the errors member.
-            return JsonRequest.BadRequest("CSV holds one metric set: name one of builds, tests, dora in metrics=.");
+            return JsonRequest.BadRequest("CSV holds one metric set: name one of builds, tests, dora, code in metrics=.");
         }
 
         var outcome = await analytics.ProjectAsync(Caller.From(request.HttpContext.User), id, query!, cancellationToken);
@@ -83,6 +83,10 @@ public sealed class AnalyticsFunctions(AnalyticsService analytics, TimeProvider 
             ["periodStart", "runs", "passed", "failed", "skipped", "passRate", "newFailures", "flakyTests", "lineCoverage"],
             r.Tests!.Select(t => new object?[] { t.PeriodStart, t.Runs, t.Passed, t.Failed, t.Skipped, t.PassRate, t.NewFailures, t.FlakyTests, t.LineCoverage }),
             "tests.csv"),
+        "code" => Csv.Result(
+            ["periodStart", "language", "commit", "files", "codeLines", "commentLines", "blankLines", "methods", "complexityTotal", "complexityAverage", "complexityMax"],
+            r.Code!.Select(c => new object?[] { c.PeriodStart, c.Language, c.Commit, c.Files, c.CodeLines, c.CommentLines, c.BlankLines, c.Methods, c.ComplexityTotal, c.ComplexityAverage, c.ComplexityMax }),
+            "code.csv"),
         _ => Csv.Result(
             ["periodStart", "environment", "deployments", "failedDeployments", "rollbacks", "changeFailureRate", "leadTimeP50Seconds", "leadTimeP95Seconds", "restores", "timeToRestoreP50Seconds", "timeToRestoreP95Seconds"],
             r.Dora!.Select(d => new object?[] { d.PeriodStart, d.Environment, d.Deployments, d.FailedDeployments, d.Rollbacks, d.ChangeFailureRate, d.LeadTimeP50Seconds, d.LeadTimeP95Seconds, d.Restores, d.TimeToRestoreP50Seconds, d.TimeToRestoreP95Seconds }),

@@ -12,7 +12,13 @@ public sealed record ProjectAnalyticsResource(
     DateTimeOffset To,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BuildPeriod>? Builds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<TestPeriod>? Tests,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DoraPeriod>? Dora);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<DoraPeriod>? Dora,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<CodePeriod>? Code = null);
+
+/// <summary>One language of the code as of the last commit synced in the period (complexity: C# methods).</summary>
+public sealed record CodePeriod(
+    DateTimeOffset PeriodStart, string Language, string Commit, int Files, long CodeLines, long CommentLines, long BlankLines,
+    int Methods, long? ComplexityTotal, double? ComplexityAverage, int? ComplexityMax);
 
 public sealed record BuildPeriod(
     DateTimeOffset PeriodStart, string Branch, string Trigger, int Runs, int Succeeded, int Failed, int Canceled, double SuccessRate,
@@ -37,7 +43,11 @@ public static class AnalyticsResources
         a.ProjectId, a.Granularity, a.From, a.To,
         a.Builds?.Select(Build).ToList(),
         a.Tests?.Select(Test).ToList(),
-        a.Dora?.Select(Dora).ToList());
+        a.Dora?.Select(Dora).ToList(),
+        a.Code?.Select(Code).ToList());
+
+    public static CodePeriod Code(CodeRollup c) => new(
+        c.PeriodStart, c.Language, c.CommitSha, c.Files, c.CodeLines, c.CommentLines, c.BlankLines, c.Methods, c.ComplexityTotal, c.ComplexityAverage, c.ComplexityMax);
 
     public static BuildPeriod Build(BuildRollup b) => new(
         b.PeriodStart, b.Branch, b.Trigger, b.Runs, b.Succeeded, b.Failed, b.Canceled, b.SuccessRate, b.DurationP50Ms, b.DurationP95Ms, b.QueueP50Ms, b.QueueP95Ms);

@@ -16,6 +16,8 @@ public static class AnalyticsComposition
             RecordUsage = SettingValues.Bool(configuration, "Analytics:RecordUsage", true, problems),
             UsageBufferCapacity = SettingValues.Int(configuration, "Analytics:UsageBufferCapacity", 100_000, 100, 10_000_000, problems),
             UsageFlushInterval = TimeSpan.FromMilliseconds(SettingValues.Int(configuration, "Analytics:UsageFlushMilliseconds", 1000, 10, 60_000, problems)),
+            RunEventsPoll = TimeSpan.FromMilliseconds(SettingValues.Int(configuration, "Analytics:RunEventsPollMilliseconds", 1000, 50, 60_000, problems)),
+            RunEventsHeartbeat = TimeSpan.FromSeconds(SettingValues.Int(configuration, "Analytics:RunEventsHeartbeatSeconds", 15, 1, 3600, problems)),
         };
         var retention = new RetentionOptions
         {
@@ -43,6 +45,8 @@ public static class AnalyticsComposition
         services.AddSingleton<RollupTimer>();
         services.AddSingleton<AnalyticsStore>();
         services.AddSingleton<AnalyticsService>();
+        services.AddSingleton<RunEventsStore>();
+        services.AddSingleton<RunEventsService>();
         return services;
     }
 }

@@ -90,6 +90,8 @@ public static class AppServices
         services.AddImagesAndDeployments(configuration, settings);
         services.AddWebhooks(configuration);
         services.AddCodeSync(configuration, settings);
+        services.AddHostedGit(configuration, settings);
+        services.AddCreation(configuration, settings);
         services.AddTasks();
         services.AddCollaboration();
         services.AddAnalytics(configuration);

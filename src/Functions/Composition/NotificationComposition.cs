@@ -1,4 +1,9 @@
 using DevMentor.Core.Notifications;
+using DevMentor.Core.Security;
+using DevMentor.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using DevMentor.Functions.Notifications;
 
 namespace DevMentor.Functions.Composition;
@@ -17,6 +22,7 @@ public static class NotificationComposition
             PollInterval = TimeSpan.FromMilliseconds(SettingValues.Int(configuration, "Notifications:PollMilliseconds", 500, 10, 60_000, problems)),
             RequestTimeout = TimeSpan.FromSeconds(SettingValues.Int(configuration, "Notifications:TimeoutSeconds", 10, 1, 300, problems)),
             WorkerEnabled = SettingValues.Bool(configuration, "Notifications:Worker:Enabled", !service.UnderFunctionsHost, problems),
+            AllowPrivateTargets = SettingValues.Bool(configuration, "Notifications:AllowPrivateTargets", false, problems),
             Smtp = new SmtpOptions
             {
                 Host = configuration["Notifications:Smtp:Host"] is { Length: > 0 } host ? host : null,
@@ -33,7 +39,26 @@ public static class NotificationComposition
         }
 
         services.AddSingleton(options);
-        services.AddHttpClient(NotificationSender.HttpClientName, c => c.Timeout = options.RequestTimeout + TimeSpan.FromSeconds(1));
+        var addresses = new TargetAddressPolicy(options.AllowPrivateTargets);
+        services.AddSingleton(addresses);
+
+        // Target URLs carry credentials (Slack's path is one): no logging handler writes them out, redirects are
+        // not followed and every connection goes through the SSRF filter; no proxy (it would connect instead).
+        services.AddHttpClient(NotificationSender.HttpClientName, c => c.Timeout = options.RequestTimeout + TimeSpan.FromSeconds(1))
+            .RemoveAllLoggers()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                ConnectCallback = addresses.ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+            });
+
+        // Target secrets are encrypted with ASP.NET Core Data Protection; its key ring lives in the blob store (ADR 0036).
+        services.AddDataProtection().SetApplicationName("DevMentor");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new BlobXmlRepository(sp.GetRequiredService<IBlobStore>())));
+        services.AddSingleton<TargetSecrets>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(NotificationsJsonContext.Default));
         services.AddSingleton<NotificationStore>();
         services.AddSingleton<NotificationSender>();

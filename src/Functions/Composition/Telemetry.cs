@@ -74,7 +74,8 @@ public static class Telemetry
             {
                 tracing.AddSource(WebhookTelemetry.Name, PipelineTelemetry.Name)
                     .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrapeOrProbe(http.Request.Path))
-                    .AddHttpClientInstrumentation()
+                    // A notification target's URL is a credential (url.full would carry it into every exported span).
+                    .AddHttpClientInstrumentation(o => o.FilterHttpRequestMessage = r => !r.Options.TryGetValue(DevMentor.Core.Notifications.NotificationSender.Untraced, out _))
                     .AddNpgsql()
                     .AddRedisInstrumentation();
                 if (!otlp && azureMonitor is null)

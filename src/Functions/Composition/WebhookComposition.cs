@@ -112,7 +112,7 @@ public static class WebhookComposition
         return problems.Count > 0 ? throw new InvalidConfigurationException(problems) : new GitHubAppCredentials(appId!, pem!, installationId);
     }
 
-    private static Uri PublicBaseUrl(IConfiguration configuration) =>
+    internal static Uri PublicBaseUrl(IConfiguration configuration) =>
         ApiBase(configuration, "Service:PublicBaseUrl") ?? new Uri($"http://127.0.0.1:{ServiceSettings.DefaultPort}/");
 
     /// <summary>

@@ -98,13 +98,16 @@ public sealed class NotificationFunctions(NotificationService notifications)
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node is null ? null : "\0invalid";
 }
 
-/// <param name="Secret">Webhooks: shown once, in the answer that created the target.</param>
+/// <param name="Target">An email address as given; a webhook or Slack URL only as scheme and host with a hint of the rest (it may carry a credential).</param>
+/// <param name="SecretHint">Webhooks: the last four characters of the signing secret.</param>
+/// <param name="Secret">Webhooks: a secret the service generated, shown once, in the answer that created the target.</param>
 public sealed record NotificationTargetResource(
     Guid Id, string Kind, string Target, IReadOnlyList<string> Events, bool Enabled, int ConsecutiveFailures, string? DisabledReason, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SecretHint,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Secret)
 {
     public static NotificationTargetResource From(NotificationSubscription s, string? secret) =>
-        new(s.Id, s.Kind, s.Target, s.Events, s.Enabled, s.ConsecutiveFailures, s.DisabledReason, s.CreatedAt, secret);
+        new(s.Id, s.Kind, s.Target, s.Events, s.Enabled, s.ConsecutiveFailures, s.DisabledReason, s.CreatedAt, s.SecretHint, secret);
 }
 
 public sealed record NotificationTargetList(IReadOnlyList<NotificationTargetResource> Items);

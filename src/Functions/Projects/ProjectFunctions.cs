@@ -1,28 +1,32 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using DevMentor.Core.Creation;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
 using DevMentor.Functions.Webhooks;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace DevMentor.Functions.Projects;
 
 /// <summary>The project functions: the seed endpoints (…/create, …/list, …/update) and their REST aliases.</summary>
 [Tags("Projects")]
-public sealed class ProjectFunctions(ProjectService projects, RemoteProvisioning remotes)
+public sealed class ProjectFunctions(ProjectService projects, RemoteProvisioning remotes, ProjectCreationService creations)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;
 
     [Function("CreateProject")]
-    public Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/create")] HttpRequest request, CancellationToken cancellationToken) =>
-        CreateProjectAsync(request, cancellationToken);
+    public Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects/create")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        CreateProjectAsync(request, durable, cancellationToken);
 
     [Function("CreateProjectRest")]
-    public Task<IResult> CreateRestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects")] HttpRequest request, CancellationToken cancellationToken) =>
-        CreateProjectAsync(request, cancellationToken);
+    public Task<IResult> CreateRestAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "projects")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
+        CreateProjectAsync(request, durable, cancellationToken);
 
     [Function("ListProjects")]
     public Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "projects/list")] HttpRequest request, CancellationToken cancellationToken) =>
@@ -63,7 +67,7 @@ public sealed class ProjectFunctions(ProjectService projects, RemoteProvisioning
         return outcome.Succeeded ? TypedResults.NoContent() : OutcomeResults.Problem(outcome);
     }
 
-    private async Task<IResult> CreateProjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<IResult> CreateProjectAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var key = request.Headers[IdempotencyKeyHeader].ToString();
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
@@ -78,6 +82,13 @@ public sealed class ProjectFunctions(ProjectService projects, RemoteProvisioning
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(body!.Bytes));
+        if (ProjectCreationService.Applies(body.Node))
+        {
+            // A template: more than a stored record, so 202 and the flow's status URL.
+            var accepted = await creations.CreateAsync(Caller.From(request.HttpContext.User), body.Node, hash, key.Length == 0 ? null : key, durable, cancellationToken);
+            return accepted.Succeeded ? CreationFunctions.Accepted(request.HttpContext, accepted.Value!) : OutcomeResults.Problem(accepted);
+        }
+
         var outcome = await remotes.CreateAsync(Caller.From(request.HttpContext.User), body.Node, hash, key.Length == 0 ? null : key, cancellationToken);
         if (!outcome.Succeeded)
         {

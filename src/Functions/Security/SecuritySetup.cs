@@ -21,9 +21,10 @@ public static class SecuritySetup
                 o.DefaultChallengeScheme = Scheme;
                 o.DefaultForbidScheme = Scheme;
             })
-            // One entry point: a request with X-Api-Key is judged by its key, anything else by its bearer token.
+            // One entry point: a request with X-Api-Key (or Basic with the key as password, as git sends) is judged by its key, anything else by its bearer token.
             .AddPolicyScheme(Scheme, "JWT bearer or API key", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || !security.JwtEnabled
+                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName) || !security.JwtEnabled ||
+                ApiKeyAuthenticationHandler.HasBasic(context.Request.Headers.Authorization.ToString())
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

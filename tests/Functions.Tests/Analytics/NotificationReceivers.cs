@@ -29,6 +29,9 @@ public sealed class HookReceiver : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>The Location header sent with a 3xx answer.</summary>
+    public string? Location { get; set; }
+
     public static async Task<HookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -43,6 +46,10 @@ public sealed class HookReceiver : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             await receiver.Received.Writer.WriteAsync(new ReceivedHook(context.Request.Path, headers, buffer.ToArray(), DateTimeOffset.UtcNow));
             context.Response.StatusCode = receiver.Answer(Interlocked.Increment(ref receiver._count));
+            if (context.Response.StatusCode is >= 300 and < 400 && receiver.Location is { } location)
+            {
+                context.Response.Headers.Location = location;
+            }
         });
         await app.StartAsync();
         receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

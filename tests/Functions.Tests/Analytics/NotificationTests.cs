@@ -12,7 +12,9 @@ namespace DevMentor.Functions.Tests.Analytics;
 /// <summary>Notifications to a local HTTP receiver and a local SMTP sink: signatures, Slack text, email, retries, disabling, restarts.</summary>
 public sealed class NotificationTests
 {
-    private static Dictionary<string, string?> Settings(SmtpSink? smtp = null, bool worker = true, int disableAfter = 10) => TestAuth.Settings(
+    // The receivers listen on loopback: these tests allow private targets (NotificationSecurityTests show the filter).
+    internal static Dictionary<string, string?> Settings(SmtpSink? smtp = null, bool worker = true, int disableAfter = 10, bool allowPrivate = true) => TestAuth.Settings(
+        ("Notifications:AllowPrivateTargets", allowPrivate ? "true" : "false"),
         ("Notifications:PollMilliseconds", "50"),
         ("Notifications:FirstRetryMilliseconds", "100"),
         ("Notifications:DisableAfterFailures", disableAfter.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -22,7 +24,7 @@ public sealed class NotificationTests
         ("Notifications:Smtp:UseTls", "false"),
         ("Notifications:Smtp:From", "ci@devmentor.test"));
 
-    private static async Task<Guid> ProjectAsync(TestApp app)
+    internal static async Task<Guid> ProjectAsync(TestApp app)
     {
         using var created = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", "alice", """{"name":"Notified"}"""));
         var text = await created.Content.ReadAsStringAsync();
@@ -30,7 +32,7 @@ public sealed class NotificationTests
         return JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
     }
 
-    private static async Task<JsonElement> AddTargetAsync(TestApp app, Guid project, string json, string user = "alice")
+    internal static async Task<JsonElement> AddTargetAsync(TestApp app, Guid project, string json, string user = "alice")
     {
         using var response = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, $"/projects/{project}/notifications", user, json));
         var text = await response.Content.ReadAsStringAsync();
@@ -38,10 +40,20 @@ public sealed class NotificationTests
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private static Task FinishRunAsync(Database db, Guid project, int number, string status, string branch = "main") => ExecAsync(db, """
+    internal static Task FinishRunAsync(Database db, Guid project, int number, string status, string branch = "main") => ExecAsync(db, """
         INSERT INTO pipeline_runs (id, project_id, number, status, trigger, branch, commit_sha, definition, created_at, started_at, finished_at)
         VALUES (gen_random_uuid(), @p1, @p2, @p3, 'push', @p4, 'abc', '{}', now(), now(), clock_timestamp())
         """, project, number, status, branch);
+
+    internal static Dictionary<string, string?> With(Dictionary<string, string?> settings, params (string Key, string? Value)[] more)
+    {
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     [Fact]
     public async Task A_failed_then_fixed_build_reaches_a_signed_webhook_slack_and_email()
@@ -174,8 +186,10 @@ public sealed class NotificationTests
     {
         await using var hooks = await HookReceiver.StartAsync();
         var connection = await TestPostgres.CreateDatabaseAsync("notify-restart");
+        // The restarted service keeps its blob store, where the key ring that decrypts the target is.
+        (string Key, string? Value)[] storage = [("AzureWebJobsStorage", (await TestAzurite.SharedAsync()).ConnectionString), ("Blob:Container", TestAzurite.NewContainer("notify"))];
         Guid project;
-        await using (var stopped = await TestApp.StartAsync(connection, Settings(worker: false)))
+        await using (var stopped = await TestApp.StartAsync(connection, With(Settings(worker: false), storage)))
         {
             project = await ProjectAsync(stopped);
             await AddTargetAsync(stopped, project, $$"""{"kind":"webhook","target":"{{hooks.Url}}/hook","events":["run.failed","deployment.failed"]}""");
@@ -188,7 +202,7 @@ public sealed class NotificationTests
             Assert.Single(await store.ClaimDueAsync(1, TimeSpan.FromSeconds(1), CancellationToken.None));
         }
 
-        await using var restarted = await TestApp.StartAsync(connection, Settings());
+        await using var restarted = await TestApp.StartAsync(connection, With(Settings(), storage));
         var received = new[] { await hooks.NextAsync(), await hooks.NextAsync() };
         Assert.Equal(2, received.Select(r => r.Headers["X-DevMentor-Delivery"]).Distinct().Count());
         Assert.Equal(["main", "other"], received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("run").GetProperty("branch").GetString()).Order());

@@ -117,10 +117,10 @@ public sealed class FunctionCatalogTests
 
         Assert.NotEmpty(catalog.Http);
         Assert.All(catalog.Http, f => Assert.False(string.IsNullOrWhiteSpace(f.Tag)));
-        // Only health probes, webhooks, the runner API (its own tokens) and the dashboard's page and assets (which hold
-        // no data: the page signs in to the API) let anonymous callers in.
+        // Only health probes, webhooks, the runner API (its own tokens), the dashboard's page and assets (which hold
+        // no data: the page signs in to the API) and hosted git (which answers anonymous callers with its own Basic challenge) let anonymous callers in.
         string[] anonymous = ["GitHubWebhook", "GitLabWebhook", "Health", "HealthReady", "RegisterRunner", "ClaimRunnerJob", "RunnerJobArtifact", "RunnerJobComplete",
-            "RunnerJobHeartbeat", "RunnerJobLog", "RunnerJobTests", "RunnerQueue", "GetDashboard", "GetDashboardAsset", "GetProjectDashboard"];
+            "RunnerJobHeartbeat", "RunnerJobLog", "RunnerJobTests", "RunnerQueue", "GetDashboard", "GetDashboardAsset", "GetProjectDashboard", "HostedGit"];
         Assert.Equal(anonymous.Order(StringComparer.Ordinal), catalog.Http.Where(f => f.Policy.AllowAnonymous).Select(f => f.Name).Order(StringComparer.Ordinal));
     }
 }

@@ -11,7 +11,13 @@ namespace DevMentor.Core.Builds.Runs;
 /// <c>.devmentor.yml</c> and detects the build, and hands the planned steps back to be appended to
 /// the run. An invalid config fails here, before any of the repository's commands runs.
 /// </summary>
-public sealed class CloneStep(GitCheckout git, BuildStepSettings settings) : IBuiltInStep
+/// <param name="registry">
+/// The service's registry settings: with no registry (Registry:Url unset) a planned image step is left
+/// out with a note instead of failing every build of a repository that has a Containerfile (a project
+/// made from a template builds green before anyone configured a registry). Null (a remote runner):
+/// the image step stays, and says itself what it needs.
+/// </param>
+public sealed class CloneStep(GitCheckout git, BuildStepSettings settings, Images.RegistryOptions? registry = null) : IBuiltInStep
 {
     public const string DeployEnvironmentsOutput = "deploy.environments";
 
@@ -61,6 +67,12 @@ public sealed class CloneStep(GitCheckout git, BuildStepSettings settings) : IBu
         }
 
         var mapped = PlanSteps.Map(plan, checkout.Branch ?? branch, PlanSteps.EventFor(with.GetValueOrDefault("event")));
+        if (registry is { Url: null } && mapped.Definition.Steps.Any(s => s.Name == PlanSteps.ImageStep))
+        {
+            mapped = new MappedPlan(new PipelineDefinition([.. mapped.Definition.Steps.Where(s => s.Name != PlanSteps.ImageStep)]),
+                [.. mapped.LeftOut, $"{PlanSteps.ImageStep}: no registry to push it to (set Registry:Url)"]);
+        }
+
         foreach (var leftOut in mapped.LeftOut)
         {
             context.Log($"[devmentor] left out {leftOut}");

@@ -63,7 +63,12 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
                 var runId = await buildStarter.StartAsync(
                     new WebhookBuildRequest(project.ProjectId, name, push.After, isTag ? "tag" : "push", null, IdempotencyKey(delivery, project)),
                     cancellationToken);
-                await statuses.TrackAsync(runId, project.ProjectId, push.Provider, push.FullName, push.After, cancellationToken);
+                if (push.Provider != HostedProvider)
+                {
+                    // A hosted repository's statuses are the service's own runs: there is no host to report them to.
+                    await statuses.TrackAsync(runId, project.ProjectId, push.Provider, push.FullName, push.After, cancellationToken);
+                }
+
                 started.Add($"{project.ProjectId}:{runId}");
             }
         }
@@ -93,6 +98,9 @@ public sealed class RepositoryEvents(IRepositoryProjects projects, IWebhookBuild
 
         return WebhookOutcome.Processed($"{change.Label} started runs {string.Join(", ", started)}");
     }
+
+    /// <summary>Pushes to the service's own repositories (Projects.HostedRepositoryRoot.Provider).</summary>
+    public const string HostedProvider = DevMentor.Core.Projects.HostedRepositoryRoot.Provider;
 
     private static string IdempotencyKey(WebhookDelivery delivery, LinkedProject project) => $"{delivery.Provider}:{delivery.DeliveryId}:{project.ProjectId}";
 

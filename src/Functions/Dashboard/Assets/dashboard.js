@@ -6,7 +6,9 @@
   const project = match ? decodeURIComponent(match[1]) : null;
   const $ = id => document.getElementById(id);
   const say = text => { $("status").textContent = text; };
-  let timer = null;
+  let stream = null;
+  let lastEventId = null;
+  const runs = new Map();
 
   function headers() {
     const c = sessionStorage.getItem(key) || "";
@@ -75,28 +77,89 @@
   }
 
   async function loadProject() {
-    const a = await api(`/projects/${encodeURIComponent(project)}/analytics?granularity=day&metrics=builds,tests,dora`);
+    const a = await api(`/projects/${encodeURIComponent(project)}/analytics?granularity=day&metrics=builds,tests,dora,code`);
     chart("chart-builds", byDay(a.builds, r => r.runs));
     chart("chart-tests", a.tests.map(t => [t.periodStart.slice(0, 10), t.passRate == null ? null : Math.round(t.passRate * 1000) / 10]));
     chart("chart-deployments", byDay(a.dora, r => r.deployments));
     chart("chart-lead", a.dora.map(d => [d.periodStart.slice(0, 10), d.leadTimeP50Seconds == null ? null : Math.round(d.leadTimeP50Seconds / 36) / 100]));
     chart("chart-cfr", a.dora.map(d => [d.periodStart.slice(0, 10), d.changeFailureRate == null ? null : Math.round(d.changeFailureRate * 1000) / 10]));
     chart("chart-restore", a.dora.map(d => [d.periodStart.slice(0, 10), d.timeToRestoreP50Seconds == null ? null : Math.round(d.timeToRestoreP50Seconds / 0.6) / 100]));
+    chart("chart-code", byDay(a.code, c => c.codeLines));
+    const complexity = new Map();
+    for (const c of a.code) {
+      const day = c.periodStart.slice(0, 10), [total, methods] = complexity.get(day) ?? [0, 0];
+      complexity.set(day, [total + (c.complexityTotal ?? 0), methods + c.methods]);
+    }
+    chart("chart-complexity", [...complexity.entries()].map(([day, [total, methods]]) => [day, methods ? Math.round(total / methods * 100) / 100 : null]));
+    const latest = a.code.length ? a.code[a.code.length - 1].periodStart : null;
+    $("code-languages").textContent = latest
+      ? "Latest: " + a.code.filter(c => c.periodStart === latest).map(c => `${c.language} ${c.codeLines}`).join(", ") + " lines"
+      : "";
     $("charts").hidden = false;
-    await refreshRuns();
     await loadDeployments();
-    timer = setInterval(() => refreshRuns().catch(e => say(e.message)), 2000);
+    streamRuns();
   }
 
-  async function refreshRuns() {
-    const list = await api(`/projects/${encodeURIComponent(project)}/builds?limit=20`);
-    $("runs-body").replaceChildren(...list.items.map(r => {
-      const logs = el("button", { type: "button" }, "Show log");
+  // Rows from the live stream; data-history keeps every status this page saw a run in.
+  function renderRuns() {
+    const rows = [...runs.values()].sort((a, b) => b.number - a.number).slice(0, 20);
+    $("runs-body").replaceChildren(...rows.map(r => {
+      const logs = el("button", { type: "button", "aria-label": `Show the log of build ${r.number}` }, "Show log");
       logs.addEventListener("click", () => showLog(r.runId));
-      return el("tr", { "data-run": r.runId }, el("td", {}, String(r.number)), el("td", { class: r.status }, r.status),
-        el("td", {}, r.branch ?? ""), el("td", {}, r.trigger), el("td", {}, logs));
+      return el("tr", { "data-run": r.runId, "data-history": r.history.join(" ") }, el("td", {}, String(r.number)),
+        el("td", { class: "status " + r.status }, r.status), el("td", {}, r.branch ?? ""), el("td", {}, r.trigger), el("td", {}, logs));
     }));
     $("runs").hidden = false;
+  }
+
+  function onRun(r) {
+    const known = runs.get(r.runId);
+    const history = !known ? [r.status] : known.status === r.status ? known.history : [...known.history, r.status];
+    runs.set(r.runId, { ...r, history });
+    if (known && known.status !== r.status) $("run-status").textContent = `Build #${r.number} is now ${r.status}.`;
+    renderRuns();
+  }
+
+  // Server-sent events from /projects/{id}/runs/events. EventSource cannot send the credential header,
+  // so the stream is read with fetch; on a drop it reconnects after 2 s with Last-Event-ID.
+  async function streamRuns() {
+    for (;;) {
+      stream = new AbortController();
+      try {
+        const response = await fetch(`/projects/${encodeURIComponent(project)}/runs/events`, {
+          headers: { Accept: "text/event-stream", ...headers(), ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) },
+          signal: stream.signal,
+        });
+        if (!response.ok) throw new Error(`${response.status}: live build status is unavailable`);
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, "\n");
+          for (let end; (end = buffer.indexOf("\n\n")) >= 0;) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let type = "message", data = "", id = null;
+            for (const line of block.split("\n")) {
+              const colon = line.indexOf(":");
+              if (colon === 0) continue; // a comment
+              const field = colon < 0 ? line : line.slice(0, colon);
+              const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+              if (field === "event") type = text;
+              else if (field === "data") data += (data ? "\n" : "") + text;
+              else if (field === "id") id = text;
+            }
+            if (id) lastEventId = id;
+            if (type === "run") onRun(JSON.parse(data));
+          }
+        }
+      } catch (e) {
+        if (e.name === "AbortError") return;
+        say(e.message);
+      }
+      await new Promise(resolve => setTimeout(resolve, 2000));
+    }
   }
 
   async function showLog(runId) {
@@ -134,11 +197,12 @@
   }
 
   async function start() {
-    clearInterval(timer);
+    stream?.abort();
     if (!sessionStorage.getItem(key)) { say("Not signed in."); return; }
     try {
       if (project) { $("title").textContent = "DevMentor monitoring: " + project; await loadProject(); } else { await loadPlatform(); }
       say("Signed in.");
+      performance.mark("dashboard-rendered"); // charts and tables drawn (bench/live reads it)
     } catch (e) {
       say(e.status === 401 ? "These credentials were refused; sign in again." : e.message);
     }
@@ -158,6 +222,9 @@
       start();
     });
     $("signout").addEventListener("click", () => { sessionStorage.removeItem(key); location.reload(); });
+    // A page left open in the back/forward cache would keep its stream (and one of the browser's six connections to this host).
+    addEventListener("pagehide", () => stream?.abort());
+    addEventListener("pageshow", event => { if (event.persisted && project && sessionStorage.getItem(key)) streamRuns(); });
     start();
   });
 })();
