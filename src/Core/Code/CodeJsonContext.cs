@@ -16,6 +16,8 @@ namespace DevMentor.Core.Code;
 [JsonSerializable(typeof(CommitAnalysis))]
 [JsonSerializable(typeof(DependencyList))]
 [JsonSerializable(typeof(DependencyChanges))]
+[JsonSerializable(typeof(Edits.FileEditResult))]
+[JsonSerializable(typeof(FileWriteBody))]
 public sealed partial class CodeJsonContext : JsonSerializerContext;
 
 /// <summary>A file's content as JSON (Accept: application/json): UTF-8 text as is, anything else in base64.</summary>
@@ -24,3 +26,6 @@ public sealed record FileContent(string Path, string Commit, string BlobSha, lon
 public sealed record DependencyList(string Commit, IReadOnlyList<Dependency> Items, IReadOnlyList<ManifestError> Errors);
 
 public sealed record DependencyChanges(string From, string To, IReadOnlyList<DependencyChange> Changes);
+
+/// <summary>A file write as JSON (PUT with Content-Type: application/json): text in UTF-8 (the default) or bytes in base64.</summary>
+public sealed record FileWriteBody(string? Content, string? Encoding);

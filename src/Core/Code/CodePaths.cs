@@ -29,6 +29,11 @@ public static class CodePaths
             return (null, "Control characters (NUL included) are not allowed in a path.");
         }
 
+        if (HasLoneSurrogate(path))
+        {
+            return (null, "The path is not valid Unicode (an unpaired surrogate).");
+        }
+
         if (path.Contains('\\', StringComparison.Ordinal))
         {
             return (null, "Use '/' to separate folders.");
@@ -40,6 +45,105 @@ public static class CodePaths
         }
 
         return (path, null);
+    }
+
+    /// <summary>
+    /// A path a client may write: <see cref="Normalize"/>'s rules, and no <c>.git</c> segment in any
+    /// case (git itself refuses such entries, and a checkout of one could rewrite a repository's config).
+    /// </summary>
+    public static (string? Path, string? Error) NormalizeForWrite(string? raw)
+    {
+        var (path, error) = Normalize(raw, allowRoot: false);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        return path!.Split('/').Any(segment => segment.Equals(".git", StringComparison.OrdinalIgnoreCase))
+            ? (null, "Paths inside '.git' cannot be written.")
+            : (path, null);
+    }
+
+    /// <summary>A branch a write may name: a short name or refs/heads/…; the full ref, or null when it is no branch name.</summary>
+    public static string? BranchRef(string branch)
+    {
+        if (!IsRevision(branch) || branch.EndsWith('/') || branch.EndsWith(".lock", StringComparison.Ordinal) || branch.Contains("//", StringComparison.Ordinal) || branch.Contains("@{", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (branch.StartsWith("refs/", StringComparison.Ordinal))
+        {
+            return branch.StartsWith("refs/heads/", StringComparison.Ordinal) && branch.Length > "refs/heads/".Length ? branch : null;
+        }
+
+        return "refs/heads/" + branch;
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Percent-decodes what the server left encoded in a route value (%2F, and sequences that are
+    /// not UTF-8, such as the encoded lone surrogate %ED%A0%80) and refuses a result that is not
+    /// valid UTF-8, where <see cref="Uri.UnescapeDataString(string)"/> would keep the escapes as text.
+    /// </summary>
+    public static (string? Text, string? Error) UnescapeStrict(string raw)
+    {
+        var bytes = new List<byte>(raw.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] == '%' && i + 2 < raw.Length && Uri.IsHexDigit(raw[i + 1]) && Uri.IsHexDigit(raw[i + 2]))
+            {
+                bytes.Add((byte)Convert.ToInt32(raw.Substring(i + 1, 2), 16));
+                i += 2;
+                continue;
+            }
+
+            if (char.IsSurrogate(raw[i]))
+            {
+                if (!(char.IsHighSurrogate(raw[i]) && i + 1 < raw.Length && char.IsLowSurrogate(raw[i + 1])))
+                {
+                    return (null, "The path is not valid Unicode (an unpaired surrogate).");
+                }
+
+                bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(raw.Substring(i, 2)));
+                i++;
+                continue;
+            }
+
+            var written = new System.Text.Rune(raw[i]).EncodeToUtf8(utf8);
+            for (var b = 0; b < written; b++)
+            {
+                bytes.Add(utf8[b]);
+            }
+        }
+
+        try
+        {
+            return (StrictUtf8.GetString(bytes.ToArray()), null);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return (null, "The path is not valid UTF-8 once decoded (an encoded lone surrogate or a stray byte).");
+        }
+    }
+
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A branch, tag, full ref or commit sha: printable, no "..", not starting with '-'.</summary>

@@ -59,6 +59,19 @@ public sealed partial class CodeStore(Database database)
         return await reader.ReadAsync(cancellationToken) ? ReadSync(reader) : null;
     }
 
+    /// <summary>A sync run by its Durable orchestration (no lease: the orchestration is its owner) starts, or starts again.</summary>
+    public async Task<CodeSync?> BeginAsync(Guid syncId, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand($"""
+            UPDATE code_syncs SET status = 'running', attempts = attempts + 1, lease_until = NULL, started_at = coalesce(started_at, now())
+            WHERE id = $1 AND status IN ('queued', 'running')
+            RETURNING {SyncColumns}
+            """);
+        command.Parameters.AddWithValue(syncId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadSync(reader) : null;
+    }
+
     public async Task RenewLeaseAsync(Guid syncId, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("UPDATE code_syncs SET lease_until = now() + $2 WHERE id = $1 AND status = 'running'");

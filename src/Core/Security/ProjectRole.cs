@@ -49,6 +49,8 @@ public enum ProjectPermission
     DeleteTasks,
     /// <summary>Push to the project's hosted repository.</summary>
     Push,
+    /// <summary>Commit to the project's repository through the files API (the code editor integration).</summary>
+    WriteCode,
 }
 
 public static class ProjectPermissions
@@ -56,7 +58,7 @@ public static class ProjectPermissions
     public static ProjectRole RequiredRole(this ProjectPermission permission) => permission switch
     {
         ProjectPermission.Read => ProjectRole.Viewer,
-        ProjectPermission.StartBuild or ProjectPermission.EditTasks or ProjectPermission.Push => ProjectRole.Developer,
+        ProjectPermission.StartBuild or ProjectPermission.EditTasks or ProjectPermission.Push or ProjectPermission.WriteCode => ProjectRole.Developer,
         ProjectPermission.Update or ProjectPermission.Deploy or ProjectPermission.DeleteTasks => ProjectRole.Maintainer,
         _ => ProjectRole.Owner,
     };

@@ -13,6 +13,7 @@ public static class ProblemTypes
     public const string MethodNotAllowed = Base + "method-not-allowed";
     public const string Conflict = Base + "conflict";
     public const string PreconditionFailed = Base + "precondition-failed";
+    public const string PreconditionRequired = Base + "precondition-required";
     public const string PayloadTooLarge = Base + "payload-too-large";
     public const string UnsupportedMediaType = Base + "unsupported-media-type";
     public const string Unprocessable = Base + "unprocessable";
@@ -30,6 +31,7 @@ public static class ProblemTypes
         409 => Conflict,
         412 => PreconditionFailed,
         413 => PayloadTooLarge,
+        428 => PreconditionRequired,
         415 => UnsupportedMediaType,
         422 => Unprocessable,
         429 => TooManyRequests,

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+#pragma warning disable CA5350 // git names objects by SHA-1: the tests compute the ids git does
+
 namespace DevMentor.Functions.Tests.Infrastructure;
 
 /// <summary>
@@ -13,7 +15,8 @@ namespace DevMentor.Functions.Tests.Infrastructure;
 /// HTTP server on loopback that records every call and answers 201, or fails the next N calls.
 /// Octokit takes any base URL but api.github.com for a GitHub Enterprise Server, whose API lives
 /// under <c>/api/v3/</c>: GitHub's calls arrive there (and canned answers are keyed so); GitLab's
-/// under the <c>api/v4/</c> base its tests configure.
+/// under the <c>api/v4/</c> base its tests configure. GitHub's contents API (PUT/DELETE
+/// …/contents/{path}) answers as GitHub does by default: the new blob's git sha and a commit sha.
 /// </summary>
 public sealed class FakeRepositoryHost : IAsyncDisposable
 {
@@ -26,7 +29,10 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
 
     public ConcurrentQueue<Call> Calls { get; } = new();
 
-    /// <summary>Canned answers by path prefix, longest first (e.g. an installation token); anything else gets 201 {"id":1}.</summary>
+    /// <summary>
+    /// Canned answers by path prefix, longest first (e.g. an installation token), optionally for one
+    /// method ("PUT /api/v3/…"); anything else gets the contents API's answer or 201 {"id":1}.
+    /// </summary>
     public ConcurrentDictionary<string, (int Status, string Json)> Responses { get; } = new();
     public Uri BaseAddress => new(_app.Urls.First() + "/");
 
@@ -57,14 +63,40 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
             }
 
             // The longest matching prefix wins, so "/user" and "/user/repos" can answer differently.
-            var canned = host.Responses.Where(r => context.Request.Path.Value!.StartsWith(r.Key, StringComparison.Ordinal))
+            var path = context.Request.Path.Value!;
+            var methodPath = context.Request.Method + " " + path;
+            var canned = host.Responses.Where(r => path.StartsWith(r.Key, StringComparison.Ordinal) || methodPath.StartsWith(r.Key, StringComparison.Ordinal))
                 .OrderByDescending(r => r.Key.Length).FirstOrDefault().Value;
+            if (canned.Status == 0 && path.Contains("/contents/", StringComparison.Ordinal) && context.Request.Method is "PUT" or "DELETE")
+            {
+                canned = ContentsAnswer(context.Request.Method, path, body);
+            }
+
             context.Response.StatusCode = canned.Status == 0 ? (int)HttpStatusCode.Created : canned.Status;
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(canned.Json ?? """{"id":1}""");
         });
         await app.StartAsync();
         return host;
+    }
+
+    /// <summary>
+    /// GitHub's answer to a contents write: the file (its git blob sha, computed from the base64
+    /// content as git does) and the commit, whose sha is made up (nothing is stored).
+    /// </summary>
+    private static (int Status, string Json) ContentsAnswer(string method, string path, string body)
+    {
+        var commit = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(method + path + body)));
+        var filePath = path[(path.IndexOf("/contents/", StringComparison.Ordinal) + "/contents/".Length)..];
+        if (method == "DELETE")
+        {
+            return (200, $$$"""{"content":null,"commit":{"sha":"{{{commit}}}","message":"deleted"}}""");
+        }
+
+        var content = Convert.FromBase64String(System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("content").GetString()!);
+        var blob = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData([.. System.Text.Encoding.ASCII.GetBytes($"blob {content.Length}\0"), .. content]));
+        var name = filePath[(filePath.LastIndexOf('/') + 1)..];
+        return (201, $$$"""{"content":{"name":"{{{name}}}","path":"{{{filePath}}}","sha":"{{{blob}}}","size":{{{content.Length}}},"type":"file"},"commit":{"sha":"{{{commit}}}","message":"written"}}""");
     }
 
     public async Task<IReadOnlyList<Call>> WaitForCallsAsync(int count, TimeSpan timeout)

@@ -21,6 +21,7 @@ public sealed partial class CodeSyncService(
     CodeIndexer indexer,
     IEnumerable<ISyncBuildStarter> buildStarters,
     IEnumerable<IAnalysisStatusReporter> statusReporters,
+    IEnumerable<ISyncScheduler> schedulers,
     ILogger<CodeSyncService> logger)
 {
     /// <summary>Queues a sync; a commit already synced (or on its way) is not synced again, only its ref moves.</summary>
@@ -40,6 +41,14 @@ public sealed partial class CodeSyncService(
             }
         }
 
+        if (sync.Status == "queued")
+        {
+            foreach (var scheduler in schedulers)
+            {
+                await scheduler.ScheduleAsync(sync, cancellationToken);
+            }
+        }
+
         return sync;
     }
 
@@ -53,33 +62,45 @@ public sealed partial class CodeSyncService(
     /// <summary>Runs the stages not done yet, in order. Throws when a stage fails; the caller decides whether to retry.</summary>
     public async Task<string> RunAsync(CodeSync sync, CancellationToken cancellationToken)
     {
-        var done = await store.StagesAsync(sync.Id, cancellationToken);
         foreach (var stage in SyncStages.All)
         {
-            if (done.TryGetValue(stage, out var previous) && previous.Status is "succeeded" or "skipped")
-            {
-                continue;
-            }
-
-            await store.StartStageAsync(sync.Id, stage, cancellationToken);
-            string? detail;
-            try
-            {
-                detail = await RunStageAsync(stage, sync, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                await store.FinishStageAsync(sync.Id, stage, "failed", e.Message, CancellationToken.None);
-                LogStageFailed(logger, sync.ProjectId, sync.CommitSha, stage, e.Message);
-                throw;
-            }
-
-            await store.FinishStageAsync(sync.Id, stage, detail is null ? "skipped" : "succeeded", detail, cancellationToken);
+            await RunStageOnceAsync(sync, stage, cancellationToken);
         }
 
         var summary = await SummaryAsync(sync, cancellationToken);
         await store.FinishAsync(sync.Id, "succeeded", summary, null, cancellationToken);
         return summary;
+    }
+
+    /// <summary>
+    /// One stage, recorded in code_sync_stages, unless an earlier run finished it: what the worker's
+    /// loop and the Durable activity (<see cref="CodeSyncStageActivity"/>) both run.
+    /// </summary>
+    /// <returns>The stage's status: succeeded or skipped.</returns>
+    public async Task<string> RunStageOnceAsync(CodeSync sync, string stage, CancellationToken cancellationToken)
+    {
+        var done = await store.StagesAsync(sync.Id, cancellationToken);
+        if (done.TryGetValue(stage, out var previous) && previous.Status is "succeeded" or "skipped")
+        {
+            return previous.Status;
+        }
+
+        await store.StartStageAsync(sync.Id, stage, cancellationToken);
+        string? detail;
+        try
+        {
+            detail = await RunStageAsync(stage, sync, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await store.FinishStageAsync(sync.Id, stage, "failed", e.Message, CancellationToken.None);
+            LogStageFailed(logger, sync.ProjectId, sync.CommitSha, stage, e.Message);
+            throw;
+        }
+
+        var status = detail is null ? "skipped" : "succeeded";
+        await store.FinishStageAsync(sync.Id, stage, status, detail, cancellationToken);
+        return status;
     }
 
     /// <returns>A one-line detail, or null when the stage had nothing to do (recorded as skipped).</returns>

@@ -11,7 +11,7 @@ namespace DevMentor.Core.Code.Sync;
 /// the clone step's git code (credentials, limits) and read with LibGit2Sharp. Fetches of one
 /// mirror are serialised in this process; each instance keeps its own mirrors (its data dir).
 /// </summary>
-public sealed class RepositoryMirrors(CodeSyncOptions options, GitCheckout git, BuildStepSettings settings, IGitRepositories repositories, ProjectReader projects)
+public sealed partial class RepositoryMirrors(CodeSyncOptions options, GitCheckout git, BuildStepSettings settings, IGitRepositories repositories, ProjectReader projects)
 {
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
 
