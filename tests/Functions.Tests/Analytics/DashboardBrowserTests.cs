@@ -11,12 +11,11 @@ public sealed class DashboardBrowserTests
 {
     private const string AdminKey = "dashboard-admin-key-0123456789abcdef";
 
-    [Fact]
-    public async Task The_dashboard_shows_the_rolled_up_builds_without_console_errors()
+    /// <summary>The real executable with the admin key and no background work but what the page shows; healthy.</summary>
+    private static async Task<ServiceProcess> StartServiceAsync(string prefix, string connection, params (string Key, string Value)[] extra)
     {
-        var directory = Directory.CreateTempSubdirectory("dashboard-real-").FullName;
-        var connection = await TestPostgres.CreateDatabaseAsync("dashboardreal");
-        await using var service = ServiceProcess.Start(directory, new Dictionary<string, string?>
+        var directory = Directory.CreateTempSubdirectory(prefix).FullName;
+        var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Postgres"] = connection,
             ["DEVMENTOR_DATA_DIR"] = Path.Combine(directory, "data"),
@@ -24,13 +23,39 @@ public sealed class DashboardBrowserTests
             ["Scheduler__Enabled"] = "false",
             ["Pipelines__Runner__Enabled"] = "false",
             ["Deployments__Worker__Enabled"] = "false",
-        });
-        await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        };
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
 
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = new StringContent("""{"name":"Charted"}""", System.Text.Encoding.UTF8, "application/json") };
+        var service = ServiceProcess.Start(directory, environment);
+        try
+        {
+            await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<Guid> CreateProjectAsync(ServiceProcess service, string name)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = new StringContent($$"""{"name":"{{name}}"}""", System.Text.Encoding.UTF8, "application/json") };
         create.Headers.Add("X-Api-Key", AdminKey);
         using var created = await service.Client.SendAsync(create);
-        var project = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        return System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_the_rolled_up_builds_without_console_errors()
+    {
+        var connection = await TestPostgres.CreateDatabaseAsync("dashboardreal");
+        await using var service = await StartServiceAsync("dashboard-real-", connection);
+        var project = await CreateProjectAsync(service, "Charted");
 
         // Three builds yesterday (two succeeded), rolled up here with the service's own code.
         await using var database = new Database();
@@ -68,23 +93,9 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task A_run_s_status_changes_on_the_page_while_it_runs()
     {
-        var directory = Directory.CreateTempSubdirectory("dashboard-live-").FullName;
         var connection = await TestPostgres.CreateDatabaseAsync("dashboardlive");
-        await using var service = ServiceProcess.Start(directory, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Postgres"] = connection,
-            ["DEVMENTOR_DATA_DIR"] = Path.Combine(directory, "data"),
-            ["Auth__BootstrapApiKey"] = AdminKey,
-            ["Scheduler__Enabled"] = "false",
-            ["Pipelines__Runner__Enabled"] = "false",
-            ["Deployments__Worker__Enabled"] = "false",
-            ["Analytics__RunEventsPollMilliseconds"] = "100",
-        });
-        await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/projects") { Content = new StringContent("""{"name":"Live"}""", System.Text.Encoding.UTF8, "application/json") };
-        create.Headers.Add("X-Api-Key", AdminKey);
-        using var created = await service.Client.SendAsync(create);
-        var project = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        await using var service = await StartServiceAsync("dashboard-live-", connection, ("Analytics__RunEventsPollMilliseconds", "100"));
+        var project = await CreateProjectAsync(service, "Live");
 
         // A run the page finds queued; the test then moves it as a runner would, and the page must follow without a reload.
         await using var database = new Database();

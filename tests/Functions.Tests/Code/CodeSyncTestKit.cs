@@ -174,15 +174,21 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
         }
 
         stream.Append('\n');
-        var start = new ProcessStartInfo("git", ["fast-import", "--quiet"]) { WorkingDirectory = Remote, RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        return RunFastImport(Remote, stream.ToString(), branch);
+    }
+
+    /// <summary>Feeds a git fast-import stream to the repository at <paramref name="repository"/>; returns the branch's new head.</summary>
+    public static string RunFastImport(string repository, string stream, string branch)
+    {
+        var start = new ProcessStartInfo("git", ["fast-import", "--quiet"]) { WorkingDirectory = repository, RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
         start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
         using var process = Process.Start(start)!;
-        process.StandardInput.Write(stream.ToString());
+        process.StandardInput.Write(stream);
         process.StandardInput.Close();
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, error);
-        return GitCli.Run(Remote, "rev-parse", $"refs/heads/{branch}");
+        return GitCli.Run(repository, "rev-parse", $"refs/heads/{branch}");
     }
 
     private static string CultureInvariant(FormattableString text) => FormattableString.Invariant(text);

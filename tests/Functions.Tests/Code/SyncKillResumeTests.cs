@@ -53,15 +53,7 @@ public sealed class SyncKillResumeTests
         }
 
         stream.Append('\n');
-        var start = new ProcessStartInfo("git", ["fast-import", "--quiet"]) { WorkingDirectory = remote, RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(stream.ToString());
-        process.StandardInput.Close();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-        return GitCli.Run(remote, "rev-parse", "refs/heads/main");
+        return CodeSyncTestKit.RunFastImport(remote, stream.ToString(), "main");
     }
 
     [Fact]
