@@ -15,7 +15,7 @@ chmod 755 "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 secret=bench-secret
 export PAYLOAD="$work/payload.json" RUN_ID=$RANDOM
-cp ../shared/fixtures/github/push.with-new-branch.payload.json "$PAYLOAD"
+cp tests/fixtures/github/push.with-new-branch.payload.json "$PAYLOAD"
 export SIGNATURE="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$PAYLOAD" | cut -d' ' -f1)"
 
 DEVMENTOR_DATA_DIR="$work/data" GitHub__WebhookSecret=$secret Logging__LogLevel__Default=Warning \
