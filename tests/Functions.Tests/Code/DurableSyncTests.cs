@@ -54,7 +54,9 @@ public sealed class DurableSyncTests : IAsyncLifetime
         Assert.Equal("left-pad", Assert.Single((await _kit.GetJsonAsync($"/projects/{project}/dependencies")).GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
 
         var client = await _kit.App.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
-        var instance = await client.GetInstanceAsync(CodeSyncOrchestration.InstanceId(project, head), getInputsAndOutputs: true);
+        // The finish activity records the sync before the orchestration itself completes: wait for the latter.
+        using var completion = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var instance = await client.WaitForInstanceCompletionAsync(CodeSyncOrchestration.InstanceId(project, head), getInputsAndOutputs: true, completion.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, instance!.RuntimeStatus);
         Assert.Equal(sync.GetProperty("summary").GetString(), instance.ReadOutputAs<string>());
 
