@@ -10,8 +10,6 @@ public sealed record PipelineOptions
     /// <summary>Each delay is moved by up to this fraction either way so retries of many steps spread out.</summary>
     public double RetryJitter { get; init; } = 0.2;
     public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromHours(1);
-    /// <summary>A running run whose steps have not moved for this long is timed out by the sweeper.</summary>
-    public TimeSpan RunProgressTimeout { get; init; } = TimeSpan.FromHours(6);
     public int MaxRunningRunsPerProject { get; init; } = 2;
     /// <summary>0 means no global limit.</summary>
     public int MaxRunningRuns { get; init; } = 100;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DevMentor.Core.Data;
+using DevMentor.Core.Pipelines.Orchestration;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,7 +12,7 @@ namespace DevMentor.Core.Pipelines;
 /// advisory lock. Claims lock only a step row (SKIP LOCKED) and never the run, so no claim can
 /// deadlock with a completion or a cancel.
 /// </summary>
-public sealed class PostgresPipelineStore(Database database, PipelineOptions options) : IPipelineStore
+public sealed partial class PostgresPipelineStore(Database database, PipelineOptions options) : IPipelineStore
 {
     // Serialises promotion of queued runs so the per-project and global limits hold.
     private const long PromotionLockKey = 0x5049_5045_4C49_4E45;
@@ -86,6 +87,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             }
 
             batch.BatchCommands.Add(Event(runId, "run.queued", null, EventData.Of(("trigger", request.Trigger), ("branch", request.Branch), ("commit", request.Commit), ("retryOf", request.RetryOf), ("label", request.Label))));
+            batch.BatchCommands.Add(Outbox(runId, "start", "run", null));
             if (request.IdempotencyKey is { } idempotencyKey)
             {
                 var record = new NpgsqlBatchCommand("UPDATE idempotency_keys SET status_code = 202, response_body = $3 WHERE scope = $1 AND key = $2");
@@ -98,10 +100,10 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var promoted = await PromoteAsync(connection, transaction, cancellationToken);
+        await PromoteAsync(connection, transaction, cancellationToken);
         var status = await ScalarAsync<string>(connection, transaction, "SELECT status FROM pipeline_runs WHERE id = $1", cancellationToken, runId);
         await transaction.CommitAsync(cancellationToken);
-        return (new StartedRun(runId, request.ProjectId, number, PipelineStatusNames.ParseRun(status!), Replayed: false), promoted > 0);
+        return (new StartedRun(runId, request.ProjectId, number, PipelineStatusNames.ParseRun(status!), Replayed: false), true);
     }
 
     private static async Task<StartedRun> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string scope, string key, string requestHash, CancellationToken cancellationToken)
@@ -138,11 +140,12 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
     /// <summary>Takes the oldest due step this runner's labels allow, with a lease and a started event, in one statement.</summary>
     private const string ClaimSql = """
         WITH next AS (
-            SELECT id FROM pipeline_steps
-            WHERE status = 'queued' AND due_at <= now() AND requires <@ $2::text[]
-            ORDER BY due_at, id
+            -- A queued run's steps wait for its promotion (the concurrency limits): only running runs' steps are claimed.
+            SELECT s.id FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id AND r.status = 'running'
+            WHERE s.status = 'queued' AND s.due_at <= now() AND s.requires <@ $2::text[]
+            ORDER BY s.due_at, s.id
             LIMIT 1
-            FOR UPDATE SKIP LOCKED),
+            FOR UPDATE OF s SKIP LOCKED),
         claimed AS (
             UPDATE pipeline_steps s
             SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_expires_at = now() + $3,
@@ -161,7 +164,9 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
     {
         // The claim's own condition (status queued and due), so the figure is what runners could take right now.
         await using var command = database.DataSource.CreateCommand("""
-            WITH due AS (SELECT due_at, requires FROM pipeline_steps WHERE status = 'queued' AND due_at <= now())
+            WITH due AS (
+                SELECT s.due_at, s.requires FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id AND r.status = 'running'
+                WHERE s.status = 'queued' AND s.due_at <= now())
             SELECT NULL::text, count(*)::int, coalesce(extract(epoch FROM now() - min(due_at)), 0)::float8 FROM due
             UNION ALL
             SELECT label, count(*)::int, 0 FROM due, unnest(requires) AS label GROUP BY label
@@ -229,24 +234,22 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         return new HeartbeatResult(stillMine && status.IsTerminal() ? HeartbeatAction.Cancel : HeartbeatAction.Lost, null);
     }
 
-    public async Task<StepCompletion?> CompleteAsync(
-        Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, ClaimRequest? claimNext, CancellationToken cancellationToken)
+    public async Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, ClaimRequest? claimNext, CancellationToken cancellationToken)
     {
         // The hot path of every step: two round trips. BEGIN rides with the locking read, COMMIT
         // with the writes (an NpgsqlTransaction would add a third for COMMIT). A connection given
         // back to the pool inside a transaction is rolled back by Npgsql, so an exception in
-        // between leaves nothing half-written. With claimNext, the runner's next claim rides in
-        // the same commit: one commit per step instead of two, and the run's next step usually
-        // stays on the runner that has its workspace.
+        // between leaves nothing half-written. The outcome is recorded, not acted on: its outbox
+        // row commits with it and the run's orchestration decides what follows. With claimNext,
+        // the runner's next claim rides in the same commit.
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
 
         Guid runId;
         RunStatus runStatus;
         StepStatus stepStatus;
-        int currentAttempt, maxAttempts, retryFirstMs, position;
-        double retryFactor;
+        int currentAttempt, maxAttempts, position;
         string? leaseOwner, stepName;
-        bool leaseExpired, hasNext;
+        bool leaseExpired;
         await using (var read = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } })
         {
             var locking = new NpgsqlBatchCommand("""
@@ -254,13 +257,10 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 SELECT r.id, r.status FROM pipeline_runs r
                 WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
                 FOR NO KEY UPDATE)
-            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.retry_first_ms, s.retry_factor, s.position, s.name,
-                   s.expired, s.has_next
+            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.position, s.name, s.expired
             FROM run CROSS JOIN LATERAL (
                 -- Depends on run, so the run row is locked before the step row (the order cancel uses).
-                SELECT status, attempt, lease_owner, max_attempts, retry_first_ms, retry_factor, position, name,
-                       coalesce(lease_expires_at < now(), false) AS expired,
-                       EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = run.id AND n.position = st.position + 1) AS has_next
+                SELECT status, attempt, lease_owner, max_attempts, position, name, coalesce(lease_expires_at < now(), false) AS expired
                 FROM pipeline_steps st WHERE st.id = $1 AND st.run_id = run.id
                 FOR UPDATE) s
             """);
@@ -280,12 +280,9 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             currentAttempt = reader.GetInt32(3);
             leaseOwner = NullableString(reader, 4);
             maxAttempts = reader.GetInt32(5);
-            retryFirstMs = reader.GetInt32(6);
-            retryFactor = reader.GetDouble(7);
-            position = reader.GetInt32(8);
-            stepName = reader.GetString(9);
-            leaseExpired = reader.GetBoolean(10);
-            hasNext = reader.GetBoolean(11);
+            position = reader.GetInt32(6);
+            stepName = reader.GetString(7);
+            leaseExpired = reader.GetBoolean(8);
         }
 
         // The fencing check: only the attempt that holds the lease may end it; the sweeper
@@ -295,14 +292,15 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         if (!holdsLease)
         {
             await RollbackAsync(connection);
-            return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus, null), false, null);
+            return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus), false, null);
         }
 
-        // A step that planned the rest of the run (clone) appends it in this same transaction.
+        // The step's own status follows the same rules the orchestration applies to the run (an
+        // infrastructure failure with attempts left waits, queued but not yet due, for its retry).
         var plan = result is { Kind: StepResultKind.Succeeded, Plan.Steps.Count: > 0 } ? result.Plan : null;
-        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext || plan is not null,
-            failed => backoff(failed, TimeSpan.FromMilliseconds(retryFirstMs), retryFactor));
+        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNextStep: true, _ => TimeSpan.Zero);
         PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
+        var outcome = JsonSerializer.Serialize(new StepOutcome(result.Kind, result.ExitCode, result.Error, plan, attempt), PipelineJsonContext.Default.StepOutcome);
 
         await using var batch = new NpgsqlBatch(connection);
         if (plan is not null)
@@ -317,20 +315,20 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         if (decision.StepStatus == StepStatus.Queued)
         {
             var retry = new NpgsqlBatchCommand("""
-                UPDATE pipeline_steps SET status = 'queued', due_at = now() + $2, lease_expires_at = NULL, error = $3
+                UPDATE pipeline_steps SET status = 'queued', due_at = NULL, lease_expires_at = NULL, error = $2, outcome = $3
                 WHERE id = $1
                 """);
             retry.Parameters.AddWithValue(stepId);
-            retry.Parameters.AddWithValue(decision.RetryIn!.Value);
             retry.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
+            retry.Parameters.Add(new NpgsqlParameter { Value = outcome, NpgsqlDbType = NpgsqlDbType.Jsonb });
             batch.BatchCommands.Add(retry);
-            batch.BatchCommands.Add(Event(runId, "step.retrying", stepName, EventData.Of(("attempt", attempt), ("error", decision.Error), ("retryInMs", (long)decision.RetryIn.Value.TotalMilliseconds))));
+            batch.BatchCommands.Add(Event(runId, "step.retrying", stepName, EventData.Of(("attempt", attempt), ("error", decision.Error))));
         }
         else
         {
             var end = new NpgsqlBatchCommand("""
                 WITH ended AS (
-                    UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5
+                    UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5, outcome = $7
                     WHERE id = $1
                     RETURNING run_id, name)
                 INSERT INTO pipeline_run_events (run_id, type, step, data) SELECT run_id, 'step.' || $2, name, $6 FROM ended
@@ -341,37 +339,11 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             end.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
             end.Parameters.Add(new NpgsqlParameter { Value = (object?)outputs ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
             end.Parameters.Add(new NpgsqlParameter { Value = EventData.Of(("attempt", attempt), ("exitCode", result.ExitCode), ("error", decision.Error)), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            end.Parameters.Add(new NpgsqlParameter { Value = outcome, NpgsqlDbType = NpgsqlDbType.Jsonb });
             batch.BatchCommands.Add(end);
         }
 
-        var stepQueued = false;
-        if (decision.RunEnds is { } runEnds)
-        {
-            PipelineStateMachine.EnsureMove(runStatus, runEnds);
-            batch.BatchCommands.Add(FinishRun(runId, runEnds, decision.Error is null ? null : $"step {stepName}: {decision.Error}"));
-            runStatus = runEnds;
-        }
-        else if (decision.StepStatus == StepStatus.Succeeded)
-        {
-            var queueNext = new NpgsqlBatchCommand("""
-                WITH queued AS (
-                    UPDATE pipeline_steps SET status = 'queued', due_at = now()
-                    WHERE run_id = $1 AND position = $2 AND status = 'pending'
-                    RETURNING name),
-                progressed AS (
-                    UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1)
-                INSERT INTO pipeline_run_events (run_id, type, step) SELECT $1, 'step.queued', name FROM queued
-                """);
-            queueNext.Parameters.AddWithValue(runId);
-            queueNext.Parameters.AddWithValue(position + 1);
-            batch.BatchCommands.Add(queueNext);
-            stepQueued = true;
-        }
-        else
-        {
-            batch.BatchCommands.Add(Progressed(runId));
-        }
-
+        batch.BatchCommands.Add(Outbox(runId, "event", StepOutcome.NameFor(position, attempt), outcome));
         if (claimNext is not null)
         {
             var claim = new NpgsqlBatchCommand(ClaimSql);
@@ -399,22 +371,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             throw;
         }
 
-        // The step this completion queued went to the same runner: nobody else needs waking.
-        if (next is not null && decision.RunEnds is null && next.RunId == runId && next.Position == position + 1)
-        {
-            stepQueued = false;
-        }
-
-        if (decision.RunEnds is not null)
-        {
-            // The freed slot starts a waiting run in a transaction of its own: the promotion lock
-            // is then never held across the completion's durable commit, which serialised every
-            // run end behind one fsync. Losing it in a crash loses nothing: the sweeper's
-            // promotion does the same a few seconds later, so it may commit asynchronously.
-            stepQueued = await PromoteAfterRunEndAsync(connection, cancellationToken) > 0;
-        }
-
-        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued, next);
+        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus), false, next);
     }
 
     /// <summary>
@@ -550,6 +507,11 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             await cancel.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Outbox(runId, "event", RunTasks.CancelEvent, null) } })
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var promoted = status == RunStatus.Running ? await PromoteAsync(connection, transaction, cancellationToken) : 0;
         await transaction.CommitAsync(cancellationToken);
         return (CancelResult.Canceled, promoted > 0);
@@ -635,134 +597,13 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 UPDATE pipeline_runs r SET status = 'running', started_at = now(), progressed_at = now()
                 FROM eligible e WHERE r.id = e.id AND r.status = 'queued'
                 RETURNING r.id),
-            first_steps AS (
-                UPDATE pipeline_steps s SET status = 'queued', due_at = now()
-                FROM promoted p WHERE s.run_id = p.id AND s.position = 0
-                RETURNING s.run_id, s.name),
             events AS (
-                INSERT INTO pipeline_run_events (run_id, type, step)
-                SELECT run_id, type, step FROM (
-                    SELECT 0 AS ord, id AS run_id, 'run.started' AS type, NULL AS step FROM promoted
-                    UNION ALL SELECT 1, run_id, 'step.queued', name FROM first_steps) e
-                ORDER BY run_id, ord)
+                INSERT INTO pipeline_run_events (run_id, type) SELECT id, 'run.started' FROM promoted)
             SELECT count(*)::int AS promoted FROM promoted
             """);
         promote.Parameters.AddWithValue((long)options.MaxRunningRunsPerProject);
         promote.Parameters.AddWithValue((long)options.MaxRunningRuns);
         yield return promote;
-    }
-
-    public async Task<(IReadOnlyList<(Guid StepId, int Attempt)> ExpiredLeases, IReadOnlyList<(Guid StepId, int Attempt)> Overdue)> FindStuckStepsAsync(
-        TimeSpan grace, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("""
-            SELECT id, attempt, attempt_started_at + timeout_seconds * interval '1 second' + $1 < now() AS overdue
-            FROM pipeline_steps
-            WHERE status = 'running'
-              AND (lease_expires_at < now() OR attempt_started_at + timeout_seconds * interval '1 second' + $1 < now())
-            ORDER BY lease_expires_at
-            LIMIT $2
-            """);
-        command.Parameters.AddWithValue(grace);
-        command.Parameters.AddWithValue(limit);
-        var expired = new List<(Guid, int)>();
-        var overdue = new List<(Guid, int)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            (reader.GetBoolean(2) ? overdue : expired).Add((reader.GetGuid(0), reader.GetInt32(1)));
-        }
-
-        return (expired, overdue);
-    }
-
-    /// <summary>Ends an overdue step as timed out whoever holds it (its runner stopped enforcing the timeout).</summary>
-    public async Task<bool> TimeOutStepAsync(Guid stepId, int attempt, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runId = await ScalarAsync<Guid?>(connection, transaction,
-            "SELECT r.id FROM pipeline_runs r WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1) FOR NO KEY UPDATE", cancellationToken, stepId);
-        if (runId is null)
-        {
-            return false;
-        }
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var step = new NpgsqlBatchCommand("""
-            WITH t AS (
-                UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the step ran past its timeout'
-                WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING run_id, name, attempt)
-            INSERT INTO pipeline_run_events (run_id, type, step, data)
-            SELECT run_id, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the step ran past its timeout') FROM t
-            """);
-        step.Parameters.AddWithValue(stepId);
-        step.Parameters.AddWithValue(attempt);
-        batch.BatchCommands.Add(step);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (batch.BatchCommands[0].RecordsAffected == 0)
-        {
-            return false;
-        }
-
-        await using (var finish = new NpgsqlBatch(connection, transaction))
-        {
-            finish.BatchCommands.Add(FinishRun(runId.Value, RunStatus.TimedOut, "a step ran past its timeout"));
-            await finish.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await PromoteAsync(connection, transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
-
-    public async Task<int> TimeOutStalledRunsAsync(TimeSpan progressTimeout, CancellationToken cancellationToken)
-    {
-        await using var find = database.DataSource.CreateCommand(
-            "SELECT id FROM pipeline_runs WHERE status = 'running' AND progressed_at < now() - $1 LIMIT 100");
-        find.Parameters.AddWithValue(progressTimeout);
-        var stalled = new List<Guid>();
-        await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stalled.Add(reader.GetGuid(0));
-            }
-        }
-
-        var count = 0;
-        foreach (var runId in stalled)
-        {
-            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var status = await ScalarAsync<string>(connection, transaction,
-                "SELECT status FROM pipeline_runs WHERE id = $1 AND status = 'running' AND progressed_at < now() - $2 FOR NO KEY UPDATE", cancellationToken, runId, progressTimeout);
-            if (status is null)
-            {
-                continue;
-            }
-
-            await using (var batch = new NpgsqlBatch(connection, transaction))
-            {
-                var running = new NpgsqlBatchCommand("""
-                    WITH t AS (
-                        UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the run made no progress'
-                        WHERE run_id = $1 AND status = 'running' RETURNING name, attempt)
-                    INSERT INTO pipeline_run_events (run_id, type, step, data)
-                    SELECT $1, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the run made no progress') FROM t
-                    """);
-                running.Parameters.AddWithValue(runId);
-                batch.BatchCommands.Add(running);
-                batch.BatchCommands.Add(FinishRun(runId, RunStatus.TimedOut, $"no progress within {progressTimeout}"));
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await PromoteAsync(connection, transaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            count++;
-        }
-
-        return count;
     }
 
     public async Task<RunView?> GetRunAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)

@@ -3,7 +3,9 @@ using DevMentor.Core.Builds.Git;
 using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Builds.Runs;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Durable;
 using DevMentor.Core.Pipelines.Execution;
+using DevMentor.Core.Pipelines.Orchestration;
 using DevMentor.Core.Pipelines.Runners;
 using DevMentor.Core.Scheduling;
 
@@ -19,7 +21,14 @@ public static class PipelineComposition
         services.AddSingleton(settings.Engine);
         services.AddSingleton(settings.Runner);
         services.AddSingleton<StepAvailability>();
-        services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
+        services.AddSingleton<PostgresPipelineStore>();
+        services.AddSingleton<IPipelineStore>(sp => sp.GetRequiredService<PostgresPipelineStore>());
+        services.AddSingleton<RunOutboxSignal>();
+        services.AddHostedService<RunOutboxDispatcher>();
+        services.AddDurableOrchestrator<PipelineRunOrchestrator>();
+        services.AddDurableActivity<QueueStepActivity>();
+        services.AddDurableActivity<CheckStepTimeoutActivity>();
+        services.AddDurableActivity<FinishRunActivity>();
         services.AddSingleton<IStepLogStore, BlobStepLogStore>();
         services.AddSingleton<PipelineTelemetryStore>();
         services.AddSingleton<PipelineTelemetry>();
