@@ -49,7 +49,7 @@ public sealed record HeartbeatResult(HeartbeatAction Action, DateTimeOffset? Lea
 
 /// <param name="Accepted">False when the caller's attempt no longer holds the lease (stale runner): nothing changed.</param>
 /// <param name="StepStatus">The step's status after the outcome (queued again, not yet due, when an infrastructure failure will be retried).</param>
-/// <param name="RunStatus">The run's status as the outcome was recorded: the orchestration ends the run just after.</param>
+/// <param name="RunStatus">The status this outcome ends the run with (the orchestration writes it just after), else the run's current one.</param>
 public sealed record CompletionOutcome(bool Accepted, StepStatus StepStatus, RunStatus RunStatus)
 {
     public bool RunFinished => RunStatus.IsTerminal();

@@ -249,7 +249,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
         StepStatus stepStatus;
         int currentAttempt, maxAttempts, position;
         string? leaseOwner, stepName;
-        bool leaseExpired;
+        bool leaseExpired, hasNext;
         await using (var read = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } })
         {
             var locking = new NpgsqlBatchCommand("""
@@ -257,10 +257,11 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
                 SELECT r.id, r.status FROM pipeline_runs r
                 WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
                 FOR NO KEY UPDATE)
-            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.position, s.name, s.expired
+            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.position, s.name, s.expired, s.has_next
             FROM run CROSS JOIN LATERAL (
                 -- Depends on run, so the run row is locked before the step row (the order cancel uses).
-                SELECT status, attempt, lease_owner, max_attempts, position, name, coalesce(lease_expires_at < now(), false) AS expired
+                SELECT status, attempt, lease_owner, max_attempts, position, name, coalesce(lease_expires_at < now(), false) AS expired,
+                       EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = run.id AND n.position = st.position + 1) AS has_next
                 FROM pipeline_steps st WHERE st.id = $1 AND st.run_id = run.id
                 FOR UPDATE) s
             """);
@@ -283,6 +284,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
             position = reader.GetInt32(6);
             stepName = reader.GetString(7);
             leaseExpired = reader.GetBoolean(8);
+            hasNext = reader.GetBoolean(9);
         }
 
         // The fencing check: only the attempt that holds the lease may end it; the sweeper
@@ -295,10 +297,11 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
             return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus), false, null);
         }
 
-        // The step's own status follows the same rules the orchestration applies to the run (an
-        // infrastructure failure with attempts left waits, queued but not yet due, for its retry).
+        // The step's own status follows the rules the orchestration applies (an infrastructure failure with
+        // attempts left waits, queued but not yet due, for its retry), and so does the run's end it announces
+        // to the runner: the orchestration decides the same from the same outcome and writes it just after.
         var plan = result is { Kind: StepResultKind.Succeeded, Plan.Steps.Count: > 0 } ? result.Plan : null;
-        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNextStep: true, _ => TimeSpan.Zero);
+        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext || plan is not null, _ => TimeSpan.Zero);
         PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
         var outcome = JsonSerializer.Serialize(new StepOutcome(result.Kind, result.ExitCode, result.Error, plan, attempt), PipelineJsonContext.Default.StepOutcome);
 
@@ -371,7 +374,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
             throw;
         }
 
-        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus), false, next);
+        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, decision.RunEnds ?? runStatus), false, next);
     }
 
     /// <summary>
