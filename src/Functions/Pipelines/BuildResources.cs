@@ -16,7 +16,11 @@ public sealed record BuildRun(
     Guid RunId, Guid ProjectId, int Number, string Status, string Trigger, string? Branch, string? Commit, bool Deploy, string? Environment, Guid? RetryOf,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string StatusUri, string CancelUri, string RetryUri, string LogsUri,
-    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events, string? Error = null, BuildTestSummary? Tests = null, string? TestsUri = null, string? ArtifactsUri = null);
+    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events, string? Error = null, BuildTestSummary? Tests = null, string? TestsUri = null, string? ArtifactsUri = null,
+    BuildOrchestration? Orchestration = null, string? CurrentStage = null);
+
+/// <summary>The run's Durable orchestration: its runtime status and what it waits on (a runner, a retry's backoff, an approval).</summary>
+public sealed record BuildOrchestration(string InstanceId, string RuntimeStatus, string? Stage, int? Attempt, string? Waiting);
 
 /// <summary>The run view's test summary: counts and coverage in percent.</summary>
 public sealed record BuildTestSummary(int Passed, int Failed, int Skipped, double? Coverage, double? BranchCoverage);
@@ -57,7 +61,7 @@ public static class BuildUris
         return new BuildStarted(run.RunId, run.Number, run.Status.ToWire(), status, status + "/cancel", status + "/logs");
     }
 
-    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null)
+    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null, Core.Pipelines.Orchestration.RunRuntime? runtime = null)
     {
         var status = Status(run.ProjectId, run.RunId);
         return new BuildRun(run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), run.Trigger, run.Branch, run.Commit, run.Deploy, run.Environment, run.RetryOf,
@@ -67,8 +71,16 @@ public static class BuildUris
             run.Events.Select(e => new BuildEvent(e.At, e.Type, e.Step, e.Data)).ToList(),
             Error(run),
             tests is null ? null : new BuildTestSummary(tests.Passed, tests.Failed, tests.Skipped, tests.Coverage, tests.BranchCoverage),
-            status + "/tests", status + "/artifacts");
+            status + "/tests", status + "/artifacts",
+            runtime is null ? null : new BuildOrchestration(runtime.InstanceId, runtime.RuntimeStatus, runtime.Stage, runtime.Attempt, runtime.Waiting),
+            CurrentStage(run));
     }
+
+    /// <summary>The stage the run is at: the running step, else the first one not yet done; null once the run ended.</summary>
+    private static string? CurrentStage(RunView run) =>
+        run.Status.IsTerminal() ? null
+            : (run.Steps.FirstOrDefault(s => s.Status == StepStatus.Running)
+               ?? run.Steps.FirstOrDefault(s => !s.Status.IsTerminal()))?.Name;
 
     /// <summary>Why a run failed or timed out: the reason its final event carries.</summary>
     private static string? Error(RunView run) =>

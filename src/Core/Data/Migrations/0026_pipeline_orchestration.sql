@@ -18,11 +18,6 @@ CREATE INDEX pipeline_outbox_due ON pipeline_outbox (due_at, id);
 -- when it asks again (a replayed activity, or an event it never received).
 ALTER TABLE pipeline_steps ADD COLUMN outcome jsonb;
 
--- A run waiting for someone's approval before a step (an environment with approval: required).
-ALTER TABLE pipeline_steps DROP CONSTRAINT pipeline_steps_status_check;
-ALTER TABLE pipeline_steps ADD CONSTRAINT pipeline_steps_status_check
-    CHECK (status IN ('pending', 'queued', 'running', 'waiting_for_approval', 'succeeded', 'failed', 'skipped', 'canceled', 'timed_out'));
-
 -- Runs the engine had in flight when the service was upgraded: each gets its orchestration.
 INSERT INTO pipeline_outbox (run_id, kind, name)
 SELECT id, 'start', 'run' FROM pipeline_runs WHERE status IN ('queued', 'running');
