@@ -104,7 +104,7 @@ public sealed class PipelineDurabilityTests
         await using var starter = await PipelineTestKit.StartAppAsync("sigkill", new Dictionary<string, string?> { ["Durable:Worker:Enabled"] = "false" }, connectionString);
 
         string[] record = ["sh", "-c", "echo \"$DEVMENTOR_RUN_ID $DEVMENTOR_STEP $DEVMENTOR_ATTEMPT\" >> \"$1\"; sleep 0.4", "sh", executions];
-        var definition = new PipelineDefinition(["compile", "test", "package", "publish"].Select(n => new StepDefinition(n, [record])).ToList());
+        var definition = new PipelineDefinition(new[] { "compile", "test", "package", "publish" }.Select(n => new StepDefinition(n, [record])).ToList());
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var runs = new List<StartedRun>();
