@@ -104,7 +104,9 @@ public sealed class PipelineDurabilityTests
         await using var starter = await PipelineTestKit.StartAppAsync("sigkill", new Dictionary<string, string?> { ["Durable:Worker:Enabled"] = "false" }, connectionString);
 
         string[] record = ["sh", "-c", "echo \"$DEVMENTOR_RUN_ID $DEVMENTOR_STEP $DEVMENTOR_ATTEMPT\" >> \"$1\"; sleep 0.4", "sh", executions];
-        var definition = new PipelineDefinition(new[] { "compile", "test", "package", "publish" }.Select(n => new StepDefinition(n, [record])).ToList());
+        // A kill in a step costs that step an attempt (its runner is lost): ten kills may land in one step.
+        var definition = new PipelineDefinition(new[] { "compile", "test", "package", "publish" }
+            .Select(n => new StepDefinition(n, [record], Retry: new RetryPolicy(MaxAttempts: 12))).ToList());
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var runs = new List<StartedRun>();
