@@ -49,9 +49,12 @@ public sealed class CreationRemoteWork(
     private static async Task<string> InitialCommitAsync(IRemoteRepositoryHost host, CreationRequest request, RemoteTarget target, string branch, CancellationToken cancellationToken)
     {
         var message = CreationWork.InitialMessage(request);
-        if (await host.HeadAsync(target, branch, cancellationToken) is { } head && head.Message.TrimEnd() == message)
+        if (await host.HeadAsync(target, branch, cancellationToken) is { Placeholder: false } head)
         {
-            return head.Sha; // committed by an earlier attempt
+            // Committed by an earlier attempt (and maybe built upon); any other history is never overwritten.
+            return head.Message.TrimEnd() == message || head.Message.StartsWith("Lock dependencies (", StringComparison.Ordinal)
+                ? head.Sha
+                : $"{head.Sha}: the branch had commits already, so the template was not committed over them";
         }
 
         return await host.CommitAsync(target, branch, null, TemplateCatalog.Render(request.Template, request.Values), message, cancellationToken);

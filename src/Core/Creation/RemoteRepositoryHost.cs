@@ -10,7 +10,8 @@ public sealed record RemoteTarget(string FullName, string Description, bool IsPr
 }
 
 /// <summary>A branch's head commit.</summary>
-public sealed record RemoteHead(string Sha, string Message);
+/// <param name="Placeholder">The host's own first commit (GitHub's auto_init README), which the template's commit replaces.</param>
+public sealed record RemoteHead(string Sha, string Message, bool Placeholder = false);
 
 /// <summary>
 /// The creation flow's port to a repository host (GitHub through Octokit, GitLab through its REST

@@ -32,6 +32,9 @@ public sealed class RemoteCreationTests
         return npm;
     }
 
+    /// <summary>The host's logging setup clears the providers a builder adds: the app's own factory takes the capture once started.</summary>
+    private static void Capture(TestApp app, CapturedLogs logs) => app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
     [Fact]
     public async Task A_github_template_project_gets_its_repository_commits_hook_protection_and_first_build_and_a_failure_is_retried()
     {
@@ -40,9 +43,10 @@ public sealed class RemoteCreationTests
         host.Handler = github.Handle;
         var logs = new CapturedLogs();
         var instance = await CreationTests.Instance.NewAsync("create_github");
-        await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddProvider(logs).AddFilter<CapturedLogs>(_ => true),
+        await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddFilter<CapturedLogs>(_ => true),
             ("GitHub:ApiBaseUrl", host.BaseAddress.ToString()), ("GitHub:Token", GitHubToken), ("Service:PublicBaseUrl", "https://devmentor.example/"),
             ("Creation:NpmPath", LockingNpm()), ("Sync:Worker:Enabled", "false"));
+        Capture(app, logs);
 
         // GitHub is down for the first call: the flow fails at its first step, saying so.
         host.FailNext(1);
@@ -128,9 +132,10 @@ public sealed class RemoteCreationTests
         host.Handler = gitlab.Handle;
         var logs = new CapturedLogs();
         var instance = await CreationTests.Instance.NewAsync("create_gitlab");
-        await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddProvider(logs).AddFilter<CapturedLogs>(_ => true),
+        await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddFilter<CapturedLogs>(_ => true),
             ("GitLab:ApiBaseUrl", new Uri(host.BaseAddress, "api/v4/").ToString()), ("GitLab:Token", GitLabToken),
             ("Service:PublicBaseUrl", "https://devmentor.example/"), ("Sync:Worker:Enabled", "false"));
+        Capture(app, logs);
 
         // GitLab fails creating the hook, after the project exists: the step fails with GitLab's answer.
         gitlab.FailNextHookCreation();
@@ -177,5 +182,6 @@ public sealed class RemoteCreationTests
         Assert.Single(calls, c => c.Method == "POST" && c.PathAndQuery.EndsWith("/protected_branches", StringComparison.Ordinal));
 
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains(GitLabToken, StringComparison.Ordinal) || e.Message.Contains(secret, StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.Contains("GitLab answered 500", StringComparison.Ordinal));
     }
 }

@@ -15,6 +15,9 @@ namespace DevMentor.Core.Integrations.GitHub;
 /// </summary>
 public sealed class GitHubCreationHost(GitHubApi github, GitHubRepositoryClient repositories) : IRemoteRepositoryHost
 {
+    /// <summary>The message of the commit auto_init makes.</summary>
+    public const string AutoInitMessage = "Initial commit";
+
     public string Provider => GitHubWebhookIntake.Provider;
 
     public bool HasCredentials => github.HasCredentials;
@@ -47,7 +50,7 @@ public sealed class GitHubCreationHost(GitHubApi github, GitHubRepositoryClient 
 
         var commit = await GitHubApi.CallAsync(c => c.Git.Commit.Get(target.Owner, target.Name, reference.Object.Sha), github.Client,
             $"reading commit {reference.Object.Sha} of {target.FullName}", cancellationToken);
-        return new RemoteHead(commit.Sha, commit.Message);
+        return new RemoteHead(commit.Sha, commit.Message, Placeholder: commit.Parents.Count == 0 && commit.Message.TrimEnd() == AutoInitMessage);
     }
 
     public async Task<string> CommitAsync(RemoteTarget target, string branch, string? parent, IReadOnlyList<RenderedFile> files, string message, CancellationToken cancellationToken)
