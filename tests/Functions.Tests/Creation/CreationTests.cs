@@ -49,7 +49,7 @@ public sealed class CreationTests
     public async Task A_template_project_is_created_committed_locked_built_green_and_indexed(string template, int commits)
     {
         var instance = await Instance.NewAsync("create_" + template.Replace('-', '_'));
-        await using var app = await instance.StartAsync(runner: true, ("Sync:Worker:Enabled", "true"), ("Sync:PollMilliseconds", "100"));
+        await using var app = await instance.StartAsync(runner: true, ("Sync:Enabled", "true"));
         var (id, accepted) = await CreateAsync(app, template);
         Assert.Equal(CreationStepNames, accepted.GetProperty("creation").GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
 

@@ -45,7 +45,7 @@ public sealed class RemoteCreationTests
         var instance = await CreationTests.Instance.NewAsync("create_github");
         await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddFilter<CapturedLogs>(_ => true),
             ("GitHub:ApiBaseUrl", host.BaseAddress.ToString()), ("GitHub:Token", GitHubToken), ("Service:PublicBaseUrl", "https://devmentor.example/"),
-            ("Creation:NpmPath", LockingNpm()), ("Sync:Worker:Enabled", "false"));
+            ("Creation:NpmPath", LockingNpm()), ("Sync:Enabled", "false"));
         Capture(app, logs);
 
         // GitHub is down for the first call: the flow fails at its first step, saying so.
@@ -134,7 +134,7 @@ public sealed class RemoteCreationTests
         var instance = await CreationTests.Instance.NewAsync("create_gitlab");
         await using var app = await instance.StartAsync(runner: false, b => b.Logging.AddFilter<CapturedLogs>(_ => true),
             ("GitLab:ApiBaseUrl", new Uri(host.BaseAddress, "api/v4/").ToString()), ("GitLab:Token", GitLabToken),
-            ("Service:PublicBaseUrl", "https://devmentor.example/"), ("Sync:Worker:Enabled", "false"));
+            ("Service:PublicBaseUrl", "https://devmentor.example/"), ("Sync:Enabled", "false"));
         Capture(app, logs);
 
         // GitLab fails creating the hook, after the project exists: the step fails with GitLab's answer.
