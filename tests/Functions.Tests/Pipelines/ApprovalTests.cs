@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DevMentor.Core.Pipelines;
+using DevMentor.Functions.Tests.Analytics;
 using DevMentor.Functions.Tests.Infrastructure;
 
 namespace DevMentor.Functions.Tests.Pipelines;
@@ -22,7 +23,7 @@ public sealed class ApprovalTests : IAsyncLifetime
     private TestApp _app = null!;
 
     public async Task InitializeAsync() =>
-        _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("approvals"), TestAuth.Settings(
+        _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("approvals"), NotificationTests.With(NotificationTests.Settings(),
             ("Pipelines:Runner:Enabled", "false"), ("Pipelines:PollIntervalSeconds", "0.1"), ("Deployments:Worker:Enabled", "false")));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -71,9 +72,16 @@ public sealed class ApprovalTests : IAsyncLifetime
     [Fact]
     public async Task A_run_waits_visibly_and_only_an_approver_may_approve_it_then_it_succeeds()
     {
+        await using var hooks = await HookReceiver.StartAsync();
         var project = await CreateProjectAsync();
+        await NotificationTests.AddTargetAsync(_app, project, $$"""{"kind":"slack","target":"{{hooks.Url}}/slack","events":["approval.needed"]}""", Owner);
         var run = await RunToApprovalAsync(project, new { approvers = new[] { "maintainer" }, timeoutSeconds = 600 });
 
+        // "Approval needed" reaches the project's targets, naming the environment and who may approve.
+        var notice = JsonDocument.Parse((await hooks.NextAsync()).Body).RootElement;
+        var text = notice.GetProperty("text").GetString()!;
+        Assert.StartsWith("[p-", text, StringComparison.Ordinal);
+        Assert.EndsWith($"] Build #{run.Number} waits for approval to deploy to prod (approvers: maintainer)", text, StringComparison.Ordinal);
         var waiting = await BuildAsync(run, Viewer);
         Assert.Equal("waiting_for_approval", waiting.GetProperty("status").GetString());
         Assert.Equal("deploy:prod", waiting.GetProperty("currentStage").GetString());
