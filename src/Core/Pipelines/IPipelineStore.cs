@@ -28,6 +28,9 @@ public interface IPipelineStore
     /// <summary>Running steps whose lease expired (their runner is lost).</summary>
     Task<IReadOnlyList<(Guid StepId, int Attempt)>> ExpiredLeasesAsync(int limit, CancellationToken cancellationToken);
 
+    /// <summary>Running steps leased by owners starting with <paramref name="ownerPrefix"/> but not <paramref name="exceptPrefix"/> (a restarted runner's old claims).</summary>
+    Task<IReadOnlyList<(Guid StepId, int Attempt, string Owner)>> RunningStepsOfAsync(string ownerPrefix, string exceptPrefix, CancellationToken cancellationToken);
+
     Task<Orchestration.StepOutcome?> QueueStepAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
 
     Task<Orchestration.StepTimeoutCheck> CheckStepTimeoutAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);

@@ -225,6 +225,26 @@ public sealed partial class PipelineEngine(
     }
 
     /// <summary>
+    /// Running steps leased to an earlier process of this runner (owner starting with <paramref name="ownerPrefix"/>
+    /// but not <paramref name="currentOwnerPrefix"/>) are infrastructure failures now: that process is gone.
+    /// </summary>
+    public async Task<int> RecoverLostClaimsAsync(string ownerPrefix, string currentOwnerPrefix, CancellationToken cancellationToken)
+    {
+        var recovered = 0;
+        foreach (var (stepId, attempt, owner) in await store.RunningStepsOfAsync(ownerPrefix, currentOwnerPrefix, cancellationToken))
+        {
+            var outcome = await CompleteAsync(stepId, attempt, owner,
+                new StepResult(StepResultKind.InfrastructureError, Error: "the service running it stopped before the step ended (restarted)"), cancellationToken);
+            if (outcome is { Accepted: true })
+            {
+                recovered++;
+            }
+        }
+
+        return recovered;
+    }
+
+    /// <summary>
     /// The sweeper's pass over the runner queue: an expired lease (a lost runner) is the attempt's infrastructure
     /// failure, recorded like any outcome (the orchestration retries it); waiting runs are promoted when slots are
     /// free (a promotion lost in a crash). Timeouts are the orchestration's durable timers, not the sweeper's.

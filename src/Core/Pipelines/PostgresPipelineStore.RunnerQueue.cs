@@ -297,4 +297,23 @@ public sealed partial class PostgresPipelineStore
 
         yield return Event(runId, "run.planned", null, EventData.Of(("steps", string.Join(",", plan.Steps.Select(s => s.Name)))));
     }
+
+    /// <summary>Running steps whose lease owner starts with <paramref name="ownerPrefix"/> but not <paramref name="exceptPrefix"/>.</summary>
+    public async Task<IReadOnlyList<(Guid StepId, int Attempt, string Owner)>> RunningStepsOfAsync(string ownerPrefix, string exceptPrefix, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            SELECT id, attempt, lease_owner FROM pipeline_steps
+            WHERE status = 'running' AND starts_with(lease_owner, $1) AND NOT starts_with(lease_owner, $2)
+            """);
+        command.Parameters.AddWithValue(ownerPrefix);
+        command.Parameters.AddWithValue(exceptPrefix);
+        var steps = new List<(Guid, int, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            steps.Add((reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2)));
+        }
+
+        return steps;
+    }
 }

@@ -59,6 +59,8 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             Workers = SettingValues.Int(configuration, "Pipelines:Runner:Workers", Environment.ProcessorCount, 0, 256, problems),
             Labels = labels,
             WorkDirectory = Path.GetFullPath(configuration["Pipelines:Runner:WorkDirectory"] is { Length: > 0 } work ? work : Path.Combine(service.DataDirectory, "work")),
+            // One service per data dir (its lock), so the machine and the data dir's path name this runner across restarts.
+            StableIdentity = $"{Environment.MachineName}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(service.DataDirectory))))[..10]}",
             Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
             StepUser = configuration["Pipelines:Runner:StepUser"] is { Length: > 0 } stepUser ? stepUser : null,
             SandboxReadOnlyPaths = Paths(configuration["Pipelines:Runner:ReadOnlyPaths"]),

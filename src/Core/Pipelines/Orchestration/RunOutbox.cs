@@ -28,6 +28,7 @@ public sealed partial class RunOutboxDispatcher(
     PostgresPipelineStore store, DurableClientSource clients, RunOutboxSignal signal, ILogger<RunOutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
+    private const int Concurrency = 16;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -70,24 +71,30 @@ public sealed partial class RunOutboxDispatcher(
     public async Task<int> DispatchAsync(DurableTaskClient client, CancellationToken cancellationToken)
     {
         var items = await store.TakeOutboxAsync(BatchSize, Lease, cancellationToken);
-        var sent = new List<long>(items.Count);
-        foreach (var item in items)
+        var sent = new System.Collections.Concurrent.ConcurrentBag<long>();
+        // Runs are independent: their rows go out concurrently; one run's rows in order (its start before its events).
+        var runs = items.GroupBy(i => i.RunId).Select(g => g.OrderBy(i => i.Id).ToList());
+        await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, async (rows, token) =>
         {
-            try
+            foreach (var item in rows)
             {
-                await SendAsync(client, item, cancellationToken);
-                sent.Add(item.Id);
+                try
+                {
+                    await SendAsync(client, item, token);
+                    sent.Add(item.Id);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                {
+                    // Left in the outbox, with the run's later rows: taken again when its lease ends.
+                    LogSendFailed(logger, item.Kind, item.Name, item.RunId, item.Attempts, e.GetType().Name, e.Message);
+                    return;
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // Left in the outbox: taken again when its lease ends.
-                LogSendFailed(logger, item.Kind, item.Name, item.RunId, item.Attempts, e.GetType().Name, e.Message);
-            }
-        }
+        });
 
-        if (sent.Count > 0)
+        if (!sent.IsEmpty)
         {
-            await store.DeleteOutboxAsync(sent, CancellationToken.None);
+            await store.DeleteOutboxAsync(sent.ToList(), CancellationToken.None);
         }
 
         return items.Count;
