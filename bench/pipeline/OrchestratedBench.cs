@@ -33,13 +33,15 @@ internal sealed class OrchestratedBench(PipelineEngine engine, NpgsqlDataSource 
     /// run's orchestration completed (the same poll as the baseline's), then checked: every step claimed once,
     /// attempt 1, one step.started event, every run succeeded.
     /// </summary>
-    public async Task<TimeSpan> RunsAsync(PipelineDefinition definition, int count, int workers)
+    public async Task<RoundFigures> RunsAsync(PipelineDefinition definition, int count, int workers)
     {
         var claims = new ConcurrentDictionary<(Guid Run, int Position), int>();
+        var marks = new Marks();
         using var stop = new CancellationTokenSource();
-        var loops = Enumerable.Range(0, workers).Select(w => Task.Run(() => WorkerAsync($"bench-{w}", claims, null, stop.Token))).ToList();
+        var loops = Enumerable.Range(0, workers).Select(w => Task.Run(() => WorkerAsync($"bench-{w}", claims, marks, stop.Token))).ToList();
 
         var clock = Stopwatch.StartNew();
+        var at = Stopwatch.GetTimestamp();
         var started = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => engine.StartAsync(new StartRunRequest(Guid.NewGuid(), "manual", "main", "abc123", definition), CancellationToken.None)));
         await WaitCompletedAsync(started.Select(r => RunInput.InstanceIdFor(r.RunId)).ToList(), _ => true);
         var elapsed = clock.Elapsed;
@@ -53,7 +55,13 @@ internal sealed class OrchestratedBench(PipelineEngine engine, NpgsqlDataSource 
         }
 
         await CheckExactlyOnceAsync(started.Select(r => r.RunId).ToArray(), definition.Steps.Count);
-        return elapsed;
+
+        // Where the round's time went: when the runs' first steps became claimable (the starts go through the outbox
+        // dispatcher) and when their last steps did.
+        List<double> Claimed(int position) => marks.Claimed.Where(m => m.Key.Position == position).Select(m => Stopwatch.GetElapsedTime(at, m.Value).TotalSeconds).ToList();
+        var first = Claimed(0);
+        var last = Claimed(definition.Steps.Count - 1);
+        return new RoundFigures(elapsed, Percentile(first, 0.5), first.Max(), Percentile(last, 0.5));
     }
 
     /// <summary>
@@ -181,5 +189,8 @@ internal sealed class OrchestratedBench(PipelineEngine engine, NpgsqlDataSource 
         public ConcurrentDictionary<(Guid Run, int Position), long> Completing { get; } = new();
     }
 }
+
+/// <param name="FirstClaimedMedian">Seconds from the round's start until half the runs had their first step claimed.</param>
+internal sealed record RoundFigures(TimeSpan Elapsed, double FirstClaimedMedian, double FirstClaimedLast, double LastStepClaimedMedian);
 
 internal sealed record LatencyFigures(double FirstP50, double FirstP99, double HandoffP50, double HandoffP99, int Handoffs);
