@@ -17,7 +17,7 @@ command -v wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null && DEBIAN_FRON
 dotnet build src/Functions -c Release --nologo -v quiet >/dev/null
 
 source bench/lib/service.sh
-Pipelines__Runner__Enabled=false Sync__Worker__Enabled=false start_bench_service
+Pipelines__Runner__Enabled=false Sync__Enabled=false start_bench_service
 auth="Authorization: Bearer $(bench_jwt bench-user)"
 other="Authorization: Bearer $(bench_jwt someone-else)"
 for i in $(seq 1 10); do

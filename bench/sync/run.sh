@@ -58,8 +58,10 @@ service_pid=$!
 wait_for "$base/health"
 admin="X-Api-Key: $(cat "$work/data/admin.key")"
 
-# Seconds from POST /projects/{id}/syncs to a succeeded sync of the branch's head.
-sync_seconds() { # clone-url branch
+# Seconds from POST /projects/{id}/syncs to a succeeded sync of the branch's head. Writes the sync's stage
+# breakdown to $work/stages.<label>: time in the stages (the work) and the rest (the orchestration's queueing,
+# from the stored sync to its first stage and between stages).
+sync_seconds() { # clone-url branch label
   local body id start status
   body=$(printf '{"name":"bench %s","visibility":"private","repository":{"provider":"git","cloneUrl":"%s","defaultBranch":"%s"}}' "$RANDOM$RANDOM" "$1" "$2")
   id=$(curl -fs -H "$admin" -H 'Content-Type: application/json' -d "$body" "$base/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
@@ -71,6 +73,18 @@ sync_seconds() { # clone-url branch
     [ "$status" = failed ] && { echo "bench: sync failed"; curl -fs -H "$admin" "$base/projects/$id/syncs"; exit 1; }
     sleep 0.2
   done
+  curl -fs -H "$admin" "$base/projects/$id/syncs" | python3 -c '
+import json, sys
+from datetime import datetime
+s = json.load(sys.stdin)["items"][0]
+t = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+stages = sorted(s["stages"], key=lambda x: t(x["startedAt"]))
+d = lambda x: t(x["finishedAt"]) - t(x["startedAt"])
+work = sum(d(x) for x in stages)
+total = t(s["finishedAt"]) - t(s["createdAt"])
+each = ", ".join("%s %.2f" % (x["stage"], d(x)) for x in stages)
+print("stored to finished %.2f s: stages %.2f s (%s), queueing before and between them %.2f s" % (total, work, each, total - work))
+' >"$work/stages.$3"
   python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)"
 }
 
@@ -84,12 +98,14 @@ wc_seconds() { # checkout dir
 git clone -q "$work/generated.git" "$work/generated"
 generated_wc=$(wc_seconds "$work/generated")
 generated_lines=$(cd "$work/generated" && git ls-files -z | xargs -0 cat | wc -l)
-generated_sync=$(sync_seconds "file://$work/generated.git" main)
+generated_sync=$(sync_seconds "file://$work/generated.git" main generated)
 
 own_branch=$(git rev-parse --abbrev-ref HEAD)
 own_wc=$(wc_seconds "$repo_root")
-own_sync=$(sync_seconds "file://$repo_root" "$own_branch")
+own_sync=$(sync_seconds "file://$repo_root" "$own_branch" own)
 
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / max(float(sys.argv[2]), 0.01):.1f}')" "$1" "$2"; }
 echo "generated: $files files, $generated_lines lines: sync ${generated_sync} s (target ≤ 60 s), git ls-files | xargs wc -l ${generated_wc} s, ratio $(ratio "$generated_sync" "$generated_wc")×"
 echo "this repository ($(git ls-files | wc -l) files): sync ${own_sync} s, git ls-files | xargs wc -l ${own_wc} s, ratio $(ratio "$own_sync" "$own_wc")×"
+echo "  generated: $(cat "$work/stages.generated")"
+echo "  this repository: $(cat "$work/stages.own")"

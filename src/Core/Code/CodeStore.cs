@@ -39,45 +39,42 @@ public sealed partial class CodeStore(Database database)
     public async Task<bool> RequeueFailedAsync(Guid syncId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand(
-            "UPDATE code_syncs SET status = 'queued', attempts = 0, error = NULL, finished_at = NULL, lease_until = NULL WHERE id = $1 AND status = 'failed'");
+            "UPDATE code_syncs SET status = 'queued', attempts = 0, error = NULL, finished_at = NULL WHERE id = $1 AND status = 'failed'");
         command.Parameters.AddWithValue(syncId);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>The oldest sync to do: queued, or running under a lease that lapsed (its instance died).</summary>
-    public async Task<CodeSync?> ClaimAsync(TimeSpan lease, CancellationToken cancellationToken)
+    /// <summary>Syncs not finished and stored more than <paramref name="olderThan"/> ago, oldest first: what the sweep checks for a missing orchestration.</summary>
+    public async Task<List<CodeSync>> UnfinishedSyncsAsync(TimeSpan olderThan, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($"""
-            UPDATE code_syncs SET status = 'running', attempts = attempts + 1, lease_until = now() + $1, started_at = coalesce(started_at, now())
-            WHERE id = (SELECT id FROM code_syncs
-                        WHERE status = 'queued' OR (status = 'running' AND lease_until < now())
-                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING {SyncColumns}
+            SELECT {SyncColumns} FROM code_syncs
+            WHERE status IN ('queued', 'running') AND created_at < now() - $1
+            ORDER BY created_at LIMIT $2
             """);
-        command.Parameters.AddWithValue(lease);
+        command.Parameters.AddWithValue(olderThan);
+        command.Parameters.AddWithValue(limit);
+        var syncs = new List<CodeSync>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadSync(reader) : null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            syncs.Add(ReadSync(reader));
+        }
+
+        return syncs;
     }
 
     /// <summary>A sync run by its Durable orchestration (no lease: the orchestration is its owner) starts, or starts again.</summary>
     public async Task<CodeSync?> BeginAsync(Guid syncId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($"""
-            UPDATE code_syncs SET status = 'running', attempts = attempts + 1, lease_until = NULL, started_at = coalesce(started_at, now())
+            UPDATE code_syncs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
             WHERE id = $1 AND status IN ('queued', 'running')
             RETURNING {SyncColumns}
             """);
         command.Parameters.AddWithValue(syncId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadSync(reader) : null;
-    }
-
-    public async Task RenewLeaseAsync(Guid syncId, TimeSpan lease, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("UPDATE code_syncs SET lease_until = now() + $2 WHERE id = $1 AND status = 'running'");
-        command.Parameters.AddWithValue(syncId);
-        command.Parameters.AddWithValue(lease);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task SetForcedAsync(Guid syncId, bool forced, CancellationToken cancellationToken)
@@ -91,21 +88,11 @@ public sealed partial class CodeStore(Database database)
     public async Task FinishAsync(Guid syncId, string status, string? summary, string? error, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand(
-            "UPDATE code_syncs SET status = $2, summary = coalesce($3, summary), error = $4, finished_at = now(), lease_until = NULL WHERE id = $1");
+            "UPDATE code_syncs SET status = $2, summary = coalesce($3, summary), error = $4, finished_at = now() WHERE id = $1");
         command.Parameters.AddWithValue(syncId);
         command.Parameters.AddWithValue(status);
         command.Parameters.AddWithValue((object?)summary ?? DBNull.Value);
         command.Parameters.AddWithValue((object?)error ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Puts a sync back in the queue after a stage failed that may pass on a retry.</summary>
-    public async Task ReleaseAsync(Guid syncId, TimeSpan delay, string error, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("UPDATE code_syncs SET lease_until = now() + $2, error = $3 WHERE id = $1");
-        command.Parameters.AddWithValue(syncId);
-        command.Parameters.AddWithValue(delay);
-        command.Parameters.AddWithValue(error);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -28,7 +28,8 @@ public sealed record ProjectCreation(
     IReadOnlyList<CreationStep> Steps, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
 /// <summary>What the flow was asked for, stored with the project.</summary>
-public sealed record CreationRequest(Guid ProjectId, string Template, string Provider, TemplateValues Values);
+/// <param name="ProtectBranch">GitHub and GitLab: protect the default branch, requiring the build's and the analysis' statuses.</param>
+public sealed record CreationRequest(Guid ProjectId, string Template, string Provider, TemplateValues Values, bool ProtectBranch = false);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ProjectCreation))]

@@ -11,10 +11,10 @@ public sealed class CreationStore(Database database)
 {
     /// <summary>The flow and its pending steps, in the project's own transaction.</summary>
     public static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid projectId, string template, string provider, TemplateValues values,
-        string createdBy, CancellationToken cancellationToken)
+        bool protectBranch, string createdBy, CancellationToken cancellationToken)
     {
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO project_creations (project_id, template, provider, template_values, created_by) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO project_creations (project_id, template, provider, template_values, created_by, protect_branch) VALUES ($1, $2, $3, $4, $5, $6)
             """, connection, transaction))
         {
             insert.Parameters.AddWithValue(projectId);
@@ -22,6 +22,7 @@ public sealed class CreationStore(Database database)
             insert.Parameters.AddWithValue(provider);
             insert.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = JsonSerializer.Serialize(values, CreationJsonContext.Default.TemplateValues) });
             insert.Parameters.AddWithValue(createdBy);
+            insert.Parameters.AddWithValue(protectBranch);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -35,11 +36,11 @@ public sealed class CreationStore(Database database)
 
     public async Task<CreationRequest?> GetRequestAsync(Guid projectId, CancellationToken cancellationToken)
     {
-        await using var get = database.DataSource.CreateCommand("SELECT template, provider, template_values::text FROM project_creations WHERE project_id = $1");
+        await using var get = database.DataSource.CreateCommand("SELECT template, provider, template_values::text, protect_branch FROM project_creations WHERE project_id = $1");
         get.Parameters.AddWithValue(projectId);
         await using var reader = await get.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new CreationRequest(projectId, reader.GetString(0), reader.GetString(1), JsonSerializer.Deserialize(reader.GetString(2), CreationJsonContext.Default.TemplateValues)!)
+            ? new CreationRequest(projectId, reader.GetString(0), reader.GetString(1), JsonSerializer.Deserialize(reader.GetString(2), CreationJsonContext.Default.TemplateValues)!, reader.GetBoolean(3))
             : null;
     }
 

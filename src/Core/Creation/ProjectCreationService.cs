@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DevMentor.Core.Durable;
+using DevMentor.Core.Integrations.Secrets;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Core.Templates;
@@ -10,7 +11,8 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Creation;
 
 /// <summary>A project created with a template: stored, and its creation flow started (202 with the status URL).</summary>
-public sealed record CreationAccepted(Project Project, ProjectCreation Creation, bool Replayed);
+/// <param name="WebhookSecret">GitHub and GitLab: the project's generated webhook secret, in the first answer only (not in an idempotent replay).</param>
+public sealed record CreationAccepted(Project Project, ProjectCreation Creation, bool Replayed, string? WebhookSecret = null);
 
 /// <summary>
 /// <c>POST /projects</c> with a <c>template</c>: the project and its flow's rows are stored in one
@@ -19,7 +21,8 @@ public sealed record CreationAccepted(Project Project, ProjectCreation Creation,
 /// step by a new instance.
 /// </summary>
 public sealed partial class ProjectCreationService(
-    ProjectService projects, ProjectAccess access, CreationStore store, DurableClientSource clients, CreationOptions options, ILogger<ProjectCreationService> logger)
+    ProjectService projects, ProjectAccess access, CreationStore store, DurableClientSource clients, CreationOptions options,
+    IEnumerable<IRemoteRepositoryHost> hosts, ProjectWebhookSecretStore secrets, ILogger<ProjectCreationService> logger)
 {
     public static string StatusLocationOf(Guid projectId) => $"/projects/{projectId}/creation";
 
@@ -42,9 +45,27 @@ public sealed partial class ProjectCreationService(
             errors["createRemote"] = ["cannot be combined with template: a template project's repository is created by its creation flow."];
         }
 
-        if (draft is not null && draft.Repository?.Provider != HostedRepositoryRoot.Provider)
+        var provider = draft?.Repository?.Provider;
+        if (draft is not null && provider is not (HostedRepositoryRoot.Provider or "github" or "gitlab"))
         {
-            errors["repository.provider"] = ["must be hosted for a project made from a template (the github and gitlab creation flows are not built yet)."];
+            errors["repository.provider"] = ["must be hosted, github or gitlab for a project made from a template."];
+        }
+        else if (provider == "github" && draft!.Repository!.FullName!.Count(c => c == '/') != 1)
+        {
+            errors["repository.fullName"] = ["must be owner/name for GitHub (the owner is the token's user or an organisation)."];
+        }
+
+        var protectBranch = false;
+        if (root["protectBranch"] is { } protect)
+        {
+            if (protect.GetValueKind() is not (System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False))
+            {
+                errors["protectBranch"] = ["must be true or false."];
+            }
+            else if ((protectBranch = protect.GetValue<bool>()) && provider == HostedRepositoryRoot.Provider)
+            {
+                errors["protectBranch"] = ["applies to github and gitlab repositories only (a hosted repository has no branch protection)."];
+            }
         }
 
         TemplateValues? values = null;
@@ -72,8 +93,23 @@ public sealed partial class ProjectCreationService(
             return Outcome<CreationAccepted>.Invalid(errors);
         }
 
-        var created = await projects.CreateAsync(caller, body, requestHash, idempotencyKey, cancellationToken, (connection, transaction, project, ct) =>
-            CreationStore.InsertAsync(connection, transaction, project.Id, template!, HostedRepositoryRoot.Provider, values, caller.UserId!, ct));
+        var remote = provider == HostedRepositoryRoot.Provider ? null : hosts.FirstOrDefault(h => h.Provider == provider);
+        if (provider != HostedRepositoryRoot.Provider && remote is not { HasCredentials: true })
+        {
+            return Outcome<CreationAccepted>.Fail(OutcomeKind.Unprocessable,
+                $"A {provider} project made from a template needs the service's {provider} credentials ({(provider == "github" ? "GitHub:Token or a GitHub App" : "GitLab:Token")}), and this service has none.");
+        }
+
+        // The hook's secret is the project's own, stored with it: a retried step finds it again.
+        var secret = remote is null ? null : WebhookSecretCipher.NewSecret();
+        var created = await projects.CreateAsync(caller, body, requestHash, idempotencyKey, cancellationToken, async (connection, transaction, project, ct) =>
+        {
+            await CreationStore.InsertAsync(connection, transaction, project.Id, template!, provider!, values, protectBranch, caller.UserId!, ct);
+            if (secret is not null)
+            {
+                await secrets.SetAsync(project.Id, provider!, secret, connection, transaction, ct);
+            }
+        });
         if (!created.Succeeded)
         {
             return new Outcome<CreationAccepted>(created.Kind, null, created.Detail, created.Errors);
@@ -86,8 +122,8 @@ public sealed partial class ProjectCreationService(
             await ScheduleAsync(projectId, 1, client, CancellationToken.None);
         }
 
-        var creation = (await store.GetAsync(projectId, CloneUrlOf(projectId), cancellationToken))!;
-        return new Outcome<CreationAccepted>(OutcomeKind.Created, new CreationAccepted(created.Value.Project, creation, created.Value.Replayed));
+        var creation = (await store.GetAsync(projectId, CloneUrlOf(created.Value.Project), cancellationToken))!;
+        return new Outcome<CreationAccepted>(OutcomeKind.Created, new CreationAccepted(created.Value.Project, creation, created.Value.Replayed, created.Value.Replayed ? null : secret));
     }
 
     public async Task<Outcome<ProjectCreation>> GetAsync(Caller caller, string idOrSlug, CancellationToken cancellationToken)
@@ -98,7 +134,7 @@ public sealed partial class ProjectCreationService(
             return ProjectService.Denied<ProjectCreation>(result, idOrSlug);
         }
 
-        return await store.GetAsync(result.Project!.Id, CloneUrlOf(result.Project.Id), cancellationToken) is { } creation
+        return await store.GetAsync(result.Project!.Id, CloneUrlOf(result.Project), cancellationToken) is { } creation
             ? Outcome<ProjectCreation>.Ok(creation)
             : Outcome<ProjectCreation>.Fail(OutcomeKind.NotFound, "The project was not created from a template, so it has no creation flow.");
     }
@@ -121,11 +157,14 @@ public sealed partial class ProjectCreationService(
         }
 
         await ScheduleAsync(projectId, attempt, client, CancellationToken.None);
-        return Outcome<ProjectCreation>.Ok((await store.GetAsync(projectId, CloneUrlOf(projectId), cancellationToken))!);
+        return Outcome<ProjectCreation>.Ok((await store.GetAsync(projectId, CloneUrlOf(result.Project), cancellationToken))!);
     }
 
-    private string CloneUrlOf(Guid projectId) =>
-        options.PublicBaseUrl is { } root ? new Uri(root, HostedRepositoryRoot.HttpPathOf(projectId).TrimStart('/')).AbsoluteUri : HostedRepositoryRoot.HttpPathOf(projectId);
+    /// <summary>The hosted repository's clone URL; a GitHub or GitLab repository's is the project's repository.cloneUrl, when given.</summary>
+    private string? CloneUrlOf(Project project) =>
+        project.Repository?.Provider != HostedRepositoryRoot.Provider ? project.Repository?.CloneUrl
+        : options.PublicBaseUrl is { } root ? new Uri(root, HostedRepositoryRoot.HttpPathOf(project.Id).TrimStart('/')).AbsoluteUri
+        : HostedRepositoryRoot.HttpPathOf(project.Id);
 
     private async Task ScheduleAsync(Guid projectId, int attempt, DurableTaskClient? client, CancellationToken cancellationToken)
     {

@@ -34,6 +34,12 @@ public interface IPipelineStore
 
     Task<bool> FinishRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken);
 
+    Task RequestApprovalAsync(Orchestration.ApprovalRequest request, CancellationToken cancellationToken);
+
+    Task<Orchestration.ApprovalDecision?> ExpireApprovalAsync(Guid runId, string environment, CancellationToken cancellationToken);
+
+    Task<bool> DecideApprovalAsync(Guid runId, string environment, bool approved, string by, string? comment, CancellationToken cancellationToken);
+
     Task<int> PromoteAsync(CancellationToken cancellationToken);
 
     /// <summary>The claimable steps for an autoscaler (GET /runners/queue).</summary>

@@ -195,6 +195,19 @@ public sealed partial class PipelineEngine(
         return check;
     }
 
+    /// <summary>A user's approval or rejection of the deployment the run waits for; false when it no longer waits.</summary>
+    public async Task<bool> DecideApprovalAsync(Guid runId, string environment, bool approved, string by, string? comment, CancellationToken cancellationToken)
+    {
+        var decided = await store.DecideApprovalAsync(runId, environment, approved, by, comment, cancellationToken);
+        if (decided)
+        {
+            outbox.Pulse();
+            LogApprovalDecided(logger, runId, environment, approved ? "approved" : "rejected", by);
+        }
+
+        return decided;
+    }
+
     /// <summary>Activity: the run's final status; a freed slot starts a waiting run.</summary>
     public async Task<bool> FinishRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken)
     {
@@ -258,6 +271,9 @@ public sealed partial class PipelineEngine(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: step {Position} attempt {Attempt} ran past its timeout; its runner is told to stop it")]
     private static partial void LogTimedOut(ILogger logger, Guid runId, int position, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: the deployment to {Environment} was {Decision} by {By}")]
+    private static partial void LogApprovalDecided(ILogger logger, Guid runId, string environment, string decision, string by);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} canceled")]
     private static partial void LogCanceled(ILogger logger, Guid runId);

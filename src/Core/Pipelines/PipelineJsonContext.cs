@@ -8,6 +8,7 @@ namespace DevMentor.Core.Pipelines;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PipelineDefinition))]
 [JsonSerializable(typeof(Orchestration.StepOutcome))]
+[JsonSerializable(typeof(Orchestration.ApprovalDecision))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
 [JsonSerializable(typeof(RegisterRunnerResponse))]

@@ -88,7 +88,12 @@ public sealed record RunView(
     DateTimeOffset? FinishedAt,
     PipelineDefinition Definition,
     IReadOnlyList<StepView> Steps,
-    IReadOnlyList<RunEvent> Events);
+    IReadOnlyList<RunEvent> Events,
+    IReadOnlyList<RunApproval>? Approvals = null)
+{
+    /// <summary>The approval the run waits for now, if any.</summary>
+    public RunApproval? WaitingApproval => Status.IsTerminal() ? null : Approvals?.FirstOrDefault(a => a.Status == "waiting");
+}
 
 public sealed record RunSummary(
     Guid RunId,

@@ -498,7 +498,9 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
                 WHERE run_id = $1 AND status IN ('pending', 'queued', 'running')
                 RETURNING name, position),
             run AS (
-                UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id)
+                UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id),
+            approvals AS (
+                UPDATE pipeline_approvals SET status = 'canceled', decided_at = now() WHERE run_id = $1 AND status = 'waiting')
             INSERT INTO pipeline_run_events (run_id, type, step)
             SELECT $1, type, step FROM (
                 SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step FROM steps
@@ -628,6 +630,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
         batch.BatchCommands.Add(run);
         batch.BatchCommands.Add(steps);
         batch.BatchCommands.Add(events);
+        batch.BatchCommands.Add(Approvals(runId));
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -659,8 +662,15 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
             eventList.Add(new RunEvent(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), NullableString(reader, 3), NullableJson(reader, 4)));
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        var approvals = new List<RunApproval>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            approvals.Add(ReadApproval(reader));
+        }
+
         return new RunView(head.Id, head.Project, head.Number, head.Status, head.Trigger, head.Branch, head.Commit, head.Deploy, head.Environment, head.RetryOf,
-            head.Created, head.Started, head.Finished, head.Definition, stepViews, eventList);
+            head.Created, head.Started, head.Finished, head.Definition, stepViews, eventList, approvals);
     }
 
     public async Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)

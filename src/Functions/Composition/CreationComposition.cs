@@ -1,9 +1,11 @@
 using DevMentor.Core.Creation;
 using DevMentor.Core.Durable;
+using DevMentor.Core.Integrations.GitHub;
+using DevMentor.Core.Integrations.GitLab;
 
 namespace DevMentor.Functions.Composition;
 
-/// <summary>The creation flow of template projects: its orchestration, activities, store and service.</summary>
+/// <summary>The creation flow of template projects: its orchestration, activities, store, service and repository hosts (hosted, GitHub, GitLab).</summary>
 public static class CreationComposition
 {
     public static IServiceCollection AddCreation(this IServiceCollection services, IConfiguration configuration, ServiceSettings service)
@@ -16,6 +18,12 @@ public static class CreationComposition
             PublicBaseUrl: WebhookComposition.PublicBaseUrl(configuration)));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(CreationJsonContext.Default));
         services.AddSingleton<CreationStore>();
+        services.AddSingleton<CreationDependencies>();
+        services.AddSingleton<CreationFinishing>();
+        services.AddSingleton<CreationRemoteWork>();
+        // GitHub through Octokit (GitHubApi, from AddWebhooks); GitLab through its REST API with the named "gitlab" HttpClient.
+        services.AddSingleton<IRemoteRepositoryHost, GitHubCreationHost>();
+        services.AddSingleton<IRemoteRepositoryHost, GitLabCreationHost>();
         services.AddSingleton<CreationWork>();
         services.AddSingleton<CreationStepRunner>();
         services.AddSingleton<ProjectCreationService>();

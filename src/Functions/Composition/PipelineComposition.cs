@@ -30,6 +30,8 @@ public static class PipelineComposition
         services.AddDurableActivity<QueueStepActivity>();
         services.AddDurableActivity<CheckStepTimeoutActivity>();
         services.AddDurableActivity<FinishRunActivity>();
+        services.AddDurableActivity<RequestApprovalActivity>();
+        services.AddDurableActivity<ExpireApprovalActivity>();
         services.AddSingleton<IStepLogStore, BlobStepLogStore>();
         services.AddSingleton<PipelineTelemetryStore>();
         services.AddSingleton<PipelineTelemetry>();
@@ -48,6 +50,7 @@ public static class PipelineComposition
         services.AddSingleton<IBuiltInStep, CloneStep>();
         services.AddSingleton<RunnerRegistry>();
         services.AddSingleton<BuildService>();
+        services.AddSingleton<ApprovalService>();
         services.AddSingleton<PipelineSweeper>();
         if (settings.EmbeddedRunnerEnabled)
         {

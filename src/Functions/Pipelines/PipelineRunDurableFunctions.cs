@@ -1,3 +1,4 @@
+using DevMentor.Core.Deployments;
 using DevMentor.Core.Pipelines.Orchestration;
 using DevMentor.Functions.Durable;
 using Microsoft.Azure.Functions.Worker;
@@ -19,6 +20,18 @@ public sealed class PipelineRunDurableFunctions
     [Function(RunTasks.CheckStepTimeout)]
     public Task<StepTimeoutCheck> CheckStepTimeout([ActivityTrigger] StepTimeoutRequest input, FunctionContext function) =>
         DurableWrappers.Activity<CheckStepTimeoutActivity, StepTimeoutRequest, StepTimeoutCheck>(function, input);
+
+    [Function(RunTasks.RequestApproval)]
+    public Task<bool> RequestApproval([ActivityTrigger] ApprovalRequest input, FunctionContext function) =>
+        DurableWrappers.Activity<RequestApprovalActivity, ApprovalRequest, bool>(function, input);
+
+    [Function(RunTasks.ExpireApproval)]
+    public Task<ApprovalDecision?> ExpireApproval([ActivityTrigger] ApprovalExpiry input, FunctionContext function) =>
+        DurableWrappers.Activity<ExpireApprovalActivity, ApprovalExpiry, ApprovalDecision?>(function, input);
+
+    [Function(RunTasks.PlanApprovals)]
+    public Task<List<ApprovalGate>> PlanApprovals([ActivityTrigger] Guid input, FunctionContext function) =>
+        DurableWrappers.Activity<PlanApprovalsActivity, Guid, List<ApprovalGate>>(function, input);
 
     [Function(RunTasks.FinishRun)]
     public Task<bool> FinishRun([ActivityTrigger] FinishRunRequest input, FunctionContext function) =>

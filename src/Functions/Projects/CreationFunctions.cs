@@ -35,7 +35,7 @@ public sealed class CreationFunctions(ProjectCreationService creations)
         return TypedResults.Json(outcome.Value, CreationJsonContext.Default.ProjectCreation, statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>202: the project (as a create answers it) with its flow under <c>creation</c>; Location is the flow's status.</summary>
+    /// <summary>202: the project (as a create answers it) with its flow under <c>creation</c> (and a GitHub or GitLab project's new <c>webhookSecret</c>); Location is the flow's status.</summary>
     public static IResult Accepted(HttpContext context, CreationAccepted accepted)
     {
         context.Response.Headers.ETag = accepted.Project.ETag;
@@ -46,6 +46,11 @@ public sealed class CreationFunctions(ProjectCreationService creations)
 
         var answer = JsonSerializer.SerializeToNode(accepted.Project, ProjectsJsonContext.Default.Project)!.AsObject();
         answer["creation"] = JsonSerializer.SerializeToNode(accepted.Creation, CreationJsonContext.Default.ProjectCreation);
+        if (accepted.WebhookSecret is not null)
+        {
+            answer["webhookSecret"] = accepted.WebhookSecret; // shown once, as createRemote does
+        }
+
         context.Response.Headers.Location = ProjectCreationService.StatusLocationOf(accepted.Project.Id);
         return TypedResults.Json(answer, Json.AppJsonContext.Default.JsonObject, statusCode: StatusCodes.Status202Accepted);
     }

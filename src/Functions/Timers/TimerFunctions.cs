@@ -1,4 +1,5 @@
 using DevMentor.Core.Analytics;
+using DevMentor.Core.Code.Sync;
 using DevMentor.Core.Housekeeping;
 using DevMentor.Core.Integrations.Remotes;
 using DevMentor.Core.Integrations.Webhooks;
@@ -6,6 +7,7 @@ using DevMentor.Core.Notifications;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Retention;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace DevMentor.Functions.Timers;
 
@@ -76,5 +78,17 @@ public sealed class NotificationDispatchFunction(TimerTriggers timers, Notificat
 
     [Function(Name)]
     public Task RunAsync([TimerTrigger("*/10 * * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        timers.RunAsync(Name, timer, job, cancellationToken);
+}
+
+/// <summary>Starts the orchestration of code syncs that were stored but never started (a crash or no Durable client in between).</summary>
+public sealed class CodeSyncSweepFunction(TimerTriggers timers, CodeSyncSweep job)
+{
+    private const string Name = "CodeSyncSweep";
+
+    /// <param name="durable">Unused here: under the Functions host this binding is what offers the client to DurableClientSource
+    /// (DurableClientCapture), so the sweep also works on an instance that has run no other Durable-bound function yet.</param>
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("*/30 * * * * *")] TimerInfo timer, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken) =>
         timers.RunAsync(Name, timer, job, cancellationToken);
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DevMentor.Functions.Tests.Code;
 
 /// <summary>
-/// An app whose sync worker the test drives (RunOnceAsync), a bare "remote" repository with a working
+/// An app that runs syncs (as the CodeSync orchestration; tests wait for them), a bare "remote" repository with a working
 /// clone to commit and push from, and a private project on it with a developer, a viewer and an outsider.
 /// </summary>
 public sealed class CodeSyncTestKit : IAsyncDisposable
@@ -51,8 +51,7 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
 
     public static Task<TestApp> StartAppAsync(string connectionString, params (string Key, string? Value)[] extra) =>
         TestApp.StartAsync(connectionString, TestAuth.Settings([
-            ("Sync:Worker:Enabled", "false"),
-            ("Sync:LeaseSeconds", "1"),
+            ("Sync:Enabled", "true"),
             ("Pipelines:Runner:Enabled", "false"),
             ("Deployments:Worker:Enabled", "false"),
             ("Repositories:AllowedLocalPaths", ReposRoot),
@@ -68,7 +67,7 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
 
     public CodeSyncService Syncs => App.Services.GetRequiredService<CodeSyncService>();
 
-    public CodeSyncWorker Worker => App.Services.GetRequiredService<CodeSyncWorker>();
+    public CodeSyncSweep Sweep => App.Services.GetRequiredService<CodeSyncSweep>();
 
     /// <summary>Writes files into the working clone (null content deletes), commits and pushes to the remote's branch.</summary>
     public string Commit(IReadOnlyDictionary<string, string?> files, string message = "change", string branch = "main", bool force = false)
@@ -91,13 +90,17 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
         return sha;
     }
 
-    /// <summary>Drains the sync queue (each run resumes a sync at its first unfinished stage).</summary>
+    /// <summary>Waits until no sync of this database is queued or running (their orchestrations recorded how they ended).</summary>
     public async Task DrainAsync()
     {
         var deadline = Stopwatch.StartNew();
-        while (await Worker.RunOnceAsync(CancellationToken.None))
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var unfinished = new Npgsql.NpgsqlCommand("SELECT count(*) FROM code_syncs WHERE status IN ('queued', 'running')", connection);
+        while ((long)(await unfinished.ExecuteScalarAsync())! > 0)
         {
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "the sync queue did not drain");
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(2), "the syncs did not finish");
+            await Task.Delay(50);
         }
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using DevMentor.Core.Code;
+using DevMentor.Core.Code.Sync;
+using DevMentor.Core.Durable;
 using DevMentor.Functions.Tests.Builds;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -233,40 +235,35 @@ public sealed class CodeSyncTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_sync_is_idempotent_per_commit_and_resumes_at_its_first_unfinished_stage_after_its_instance_died()
+    public async Task A_sync_stored_but_never_started_is_started_by_the_sweep_once_and_resumes_at_its_first_unfinished_stage()
     {
         var project = await _kit.CreateProjectAsync();
         var head = _kit.Commit(new Dictionary<string, string?> { ["package.json"] = """{"dependencies":{"left-pad":"1.3.0"}}""", ["a.py"] = "# c\nx = 1\n" });
         var request = new SyncRequest(project, head, "refs/heads/main", null, null, "push");
-        var sync = await _kit.Syncs.EnqueueAsync(request, CancellationToken.None);
-        Assert.Equal(sync.Id, (await _kit.Syncs.EnqueueAsync(request, CancellationToken.None)).Id);
 
-        // An instance claims it, finishes fetch and index, and dies inside the dependencies stage.
+        // Stored (as the push's processing does) but its orchestration never scheduled; an earlier run finished fetch and
+        // index and died inside the dependencies stage; then the service restarted.
         var store = _kit.App.Services.GetRequiredService<CodeStore>();
-        var claimed = await store.ClaimAsync(TimeSpan.FromMinutes(5), CancellationToken.None);
-        Assert.Equal(sync.Id, claimed!.Id);
+        var (stored, created) = await store.EnqueueAsync(request, CancellationToken.None);
+        Assert.True(created);
+        var begun = await store.BeginAsync(stored.Id, CancellationToken.None);
         foreach (var stage in new[] { SyncStages.Fetch, SyncStages.Index })
         {
-            await store.StartStageAsync(sync.Id, stage, CancellationToken.None);
-            await store.FinishStageAsync(sync.Id, stage, "succeeded", await _kit.Syncs.RunStageAsync(stage, claimed, CancellationToken.None), CancellationToken.None);
+            Assert.Equal("succeeded", await _kit.Syncs.RunStageOnceAsync(begun!, stage, CancellationToken.None));
         }
 
-        await store.StartStageAsync(sync.Id, SyncStages.Dependencies, CancellationToken.None);
+        await store.StartStageAsync(stored.Id, SyncStages.Dependencies, CancellationToken.None);
         await _kit.RestartAsync();
         store = _kit.App.Services.GetRequiredService<CodeStore>();
+        await _kit.App.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
 
-        // While the lease holds nobody takes it; once it lapses (time passes: the test moves it) the next instance resumes.
-        Assert.False(await _kit.Worker.RunOnceAsync(CancellationToken.None));
-        await using (var connection = new Npgsql.NpgsqlConnection(_kit.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var lapse = new Npgsql.NpgsqlCommand("UPDATE code_syncs SET lease_until = now() - interval '1 second' WHERE id = $1", connection);
-            lapse.Parameters.AddWithValue(sync.Id);
-            Assert.Equal(1, await lapse.ExecuteNonQueryAsync());
-        }
+        // A sync younger than the grace is left to the request that stored it; an older one gets its instance, once.
+        Assert.Equal(0, await _kit.Sweep.SweepAsync(CodeSyncSweep.Grace, CancellationToken.None));
+        Assert.Equal(1, await _kit.Sweep.SweepAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(0, await _kit.Sweep.SweepAsync(TimeSpan.Zero, CancellationToken.None));
+        await _kit.DrainAsync();
 
-        Assert.True(await _kit.Worker.RunOnceAsync(CancellationToken.None));
-        var resumed = await store.GetSyncAsync(sync.Id, CancellationToken.None);
+        var resumed = await store.GetSyncAsync(stored.Id, CancellationToken.None);
         Assert.Equal("succeeded", resumed!.Status);
         var attempts = resumed.Stages.ToDictionary(s => s.Stage, s => s.Attempts);
         Assert.Equal(1, attempts[SyncStages.Fetch]);
@@ -275,9 +272,11 @@ public sealed class CodeSyncTests : IAsyncLifetime
         var dependencies = await _kit.GetJsonAsync($"/projects/{project}/dependencies");
         Assert.Equal("left-pad", Assert.Single(dependencies.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
 
-        // Asked again for the same commit: nothing new runs.
-        await _kit.Syncs.EnqueueAsync(request, CancellationToken.None);
-        Assert.False(await _kit.Worker.RunOnceAsync(CancellationToken.None));
+        // Asked again for the same commit, and swept again: nothing new runs.
+        Assert.Equal(stored.Id, (await _kit.Syncs.EnqueueAsync(request, CancellationToken.None)).Id);
+        Assert.Equal(0, await _kit.Sweep.SweepAsync(TimeSpan.Zero, CancellationToken.None));
+        var again = await store.GetSyncAsync(stored.Id, CancellationToken.None);
+        Assert.Equal(("succeeded", 2), (again!.Status, again.Stages.Single(s => s.Stage == SyncStages.Dependencies).Attempts));
         Assert.Single((await _kit.GetJsonAsync($"/projects/{project}/syncs")).GetProperty("items").EnumerateArray());
     }
 

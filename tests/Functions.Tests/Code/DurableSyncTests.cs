@@ -8,12 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DevMentor.Functions.Tests.Code;
 
-/// <summary>Sync:Runner = durable: a queued sync runs as the CodeSync orchestration, one activity per stage, once per (project, commit).</summary>
+/// <summary>A queued sync runs as the CodeSync orchestration (the only runner), one activity per stage, once per (project, commit).</summary>
 public sealed class DurableSyncTests : IAsyncLifetime
 {
     private CodeSyncTestKit _kit = null!;
 
-    public async Task InitializeAsync() => _kit = await CodeSyncTestKit.StartAsync("durablesync", ("Sync:Runner", "durable"));
+    public async Task InitializeAsync() => _kit = await CodeSyncTestKit.StartAsync("durablesync");
 
     public async Task DisposeAsync() => await _kit.DisposeAsync();
 
@@ -80,5 +80,20 @@ public sealed class DurableSyncTests : IAsyncLifetime
         Assert.Contains("not on the remote", sync.GetProperty("error").GetString(), StringComparison.Ordinal);
         var fetch = sync.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == SyncStages.Fetch);
         Assert.Equal(("failed", 1), (fetch.GetProperty("status").GetString(), fetch.GetProperty("attempts").GetInt32()));
+
+        // Asked for again (once the instance completed; until then the sweep would start it): the failed sync is queued
+        // again and a new instance starts under the completed one's id.
+        var client = await _kit.App.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
+        using (var completion = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await client.WaitForInstanceCompletionAsync(CodeSyncOrchestration.InstanceId(project, missing), completion.Token);
+        }
+
+        var requeued = await _kit.Syncs.EnqueueAsync(new SyncRequest(project, missing, "refs/heads/main", null, null, "push"), CancellationToken.None);
+        Assert.Equal("queued", requeued.Status);
+        sync = await WaitForSyncAsync(project, missing);
+        Assert.Equal("failed", sync.GetProperty("status").GetString());
+        fetch = sync.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == SyncStages.Fetch);
+        Assert.Equal(("failed", 2), (fetch.GetProperty("status").GetString(), fetch.GetProperty("attempts").GetInt32()));
     }
 }

@@ -88,7 +88,8 @@ public sealed class WebhookSyncTests : IAsyncLifetime
             await WaitProcessedAsync(JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
         }
 
-        Assert.False(await _kit.Worker.RunOnceAsync(CancellationToken.None));
-        Assert.Single((await _kit.GetJsonAsync($"/projects/{project}/syncs")).GetProperty("items").EnumerateArray());
+        await _kit.DrainAsync();
+        var only = Assert.Single((await _kit.GetJsonAsync($"/projects/{project}/syncs")).GetProperty("items").EnumerateArray());
+        Assert.Equal(1, only.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "index").GetProperty("attempts").GetInt32());
     }
 }

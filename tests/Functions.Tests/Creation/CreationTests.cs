@@ -20,7 +20,7 @@ public sealed class CreationTests
     /// One instance's settings; instances of one test share the database, the storage and the hosted repositories
     /// (each has a data dir of its own: a stopped in-process app keeps its data dir's lock until the process ends).
     /// </summary>
-    private sealed record Instance(string ConnectionString, string HostedDirectory, string Storage, string Container)
+    internal sealed record Instance(string ConnectionString, string HostedDirectory, string Storage, string Container)
     {
         public static async Task<Instance> NewAsync(string purpose) => new(
             await TestPostgres.CreateDatabaseAsync(purpose),
@@ -28,7 +28,9 @@ public sealed class CreationTests
             (await TestAzurite.SharedAsync()).ConnectionString,
             TestAzurite.NewContainer("create"));
 
-        public Task<TestApp> StartAsync(bool runner, params (string Key, string? Value)[] extra) =>
+        public Task<TestApp> StartAsync(bool runner, params (string Key, string? Value)[] extra) => StartAsync(runner, null, extra);
+
+        public Task<TestApp> StartAsync(bool runner, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, params (string Key, string? Value)[] extra) =>
             TestApp.StartAsync(ConnectionString, TestAuth.Settings([
                 ("HostedGit:Directory", HostedDirectory),
                 ("AzureWebJobsStorage", Storage),
@@ -38,7 +40,7 @@ public sealed class CreationTests
                 ("Pipelines:HeartbeatSeconds", "0.3"),
                 ("Pipelines:PollIntervalSeconds", "0.1"),
                 ("Deployments:Worker:Enabled", "false"),
-                .. extra]));
+                .. extra]), configure);
     }
 
     [Theory]
@@ -47,7 +49,7 @@ public sealed class CreationTests
     public async Task A_template_project_is_created_committed_locked_built_green_and_indexed(string template, int commits)
     {
         var instance = await Instance.NewAsync("create_" + template.Replace('-', '_'));
-        await using var app = await instance.StartAsync(runner: true, ("Sync:Worker:Enabled", "true"), ("Sync:PollMilliseconds", "100"));
+        await using var app = await instance.StartAsync(runner: true, ("Sync:Enabled", "true"));
         var (id, accepted) = await CreateAsync(app, template);
         Assert.Equal(CreationStepNames, accepted.GetProperty("creation").GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
 
@@ -180,7 +182,9 @@ public sealed class CreationTests
         foreach (var (body, field) in new[]
                  {
                      ("""{"name":"x","template":"cobol","repository":{"provider":"hosted"}}""", "template"),
-                     ("""{"name":"x","template":"go-http","repository":{"provider":"github","fullName":"o/x"}}""", "repository.provider"),
+                     ("""{"name":"x","template":"go-http","repository":{"provider":"git","cloneUrl":"https://example.com/x.git"}}""", "repository.provider"),
+                     ("""{"name":"x","template":"go-http","repository":{"provider":"github","fullName":"a/b/c"}}""", "repository.fullName"),
+                     ("""{"name":"x","template":"go-http","repository":{"provider":"hosted"},"protectBranch":true}""", "protectBranch"),
                      ("""{"name":"x","template":"go-http"}""", "repository.provider"),
                      ("""{"name":"x","template":"go-http","repository":{"provider":"hosted"},"templateValues":{"projectName":"Not A Label"}}""", "templateValues.projectName"),
                  })
@@ -189,6 +193,15 @@ public sealed class CreationTests
             var text = await refused.Content.ReadAsStringAsync();
             Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, text);
             Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
+        }
+
+        // Valid, but this instance has no GitHub credentials: 422 before anything is stored.
+        using (var noToken = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner,
+                   """{"name":"no token","template":"go-http","repository":{"provider":"github","fullName":"o/no-token"}}""")))
+        {
+            var text = await noToken.Content.ReadAsStringAsync();
+            Assert.True(noToken.StatusCode == HttpStatusCode.UnprocessableEntity, text);
+            Assert.Contains("GitHub:Token", text, StringComparison.Ordinal);
         }
 
         var request = """{"name":"keyed","template":"go-http","repository":{"provider":"hosted"}}""";
@@ -218,10 +231,10 @@ public sealed class CreationTests
 
     private static readonly string[] CreationStepNames = ["create_repository", "initial_commit", "dependencies", "ci", "index"];
 
-    private static JsonElement Step(JsonElement creation, string name) =>
+    internal static JsonElement Step(JsonElement creation, string name) =>
         creation.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
 
-    private static async Task<(Guid Id, JsonElement Body)> CreateAsync(TestApp app, string template)
+    internal static async Task<(Guid Id, JsonElement Body)> CreateAsync(TestApp app, string template)
     {
         var body = JsonSerializer.Serialize(new { name = template + " " + Guid.NewGuid().ToString("N")[..6], template, repository = new { provider = "hosted" } });
         using var response = await app.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner, body));
@@ -233,7 +246,7 @@ public sealed class CreationTests
         return (id, json);
     }
 
-    private static Task<JsonElement> WaitForFlowAsync(TestApp app, Guid id, string status, TimeSpan timeout) =>
+    internal static Task<JsonElement> WaitForFlowAsync(TestApp app, Guid id, string status, TimeSpan timeout) =>
         WaitForJsonAsync(app, $"/projects/{id}/creation", c =>
         {
             var now = c.GetProperty("status").GetString();
@@ -241,7 +254,7 @@ public sealed class CreationTests
             return now == status;
         }, timeout);
 
-    private static async Task<JsonElement> WaitForJsonAsync(TestApp app, string url, Func<JsonElement, bool> done, TimeSpan timeout)
+    internal static async Task<JsonElement> WaitForJsonAsync(TestApp app, string url, Func<JsonElement, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)

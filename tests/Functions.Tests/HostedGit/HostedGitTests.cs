@@ -156,6 +156,48 @@ public sealed class HostedGitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _kit.App.Client.SendAsync(Basic(HttpMethod.Get, $"/git/{Guid.NewGuid()}.git/info/refs?service=git-upload-pack", HostedGitKit.Owner))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_file_write_with_if_match_commits_to_the_hosted_repository_and_queues_its_sync()
+    {
+        var id = (await _kit.CreateHostedProjectAsync()).GetProperty("id").GetGuid();
+        var work = _kit.NewWorkTree(new Dictionary<string, string> { ["a.txt"] = "first\n" });
+        GitCommand.Ok(work, "push", "--quiet", _kit.UrlOf(id, HostedGitKit.Developer), "HEAD:refs/heads/main");
+        var head = GitCommand.Ok(work, "rev-parse", "HEAD");
+        var url = $"/projects/{id}/files/a.txt";
+
+        // A viewer may not write; a developer's write with the current blob sha commits on top of the pushed head.
+        using (var viewer = await _kit.App.Client.SendAsync(Code.FileWriteTests.Write(HttpMethod.Put, url, HostedGitKit.Viewer, new StringContent("x\n"), $"\"{Code.FileWriteTests.BlobSha("first\n")}\"")))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, viewer.StatusCode);
+        }
+
+        using var written = await _kit.App.Client.SendAsync(Code.FileWriteTests.Write(HttpMethod.Put, url + "?message=Edit%20hosted", HostedGitKit.Developer,
+            new StringContent("second\n"), $"\"{Code.FileWriteTests.BlobSha("first\n")}\""));
+        var text = await written.Content.ReadAsStringAsync();
+        Assert.True(written.StatusCode == HttpStatusCode.OK, text);
+        Assert.Equal($"\"{Code.FileWriteTests.BlobSha("second\n")}\"", written.Headers.ETag?.Tag);
+        var commit = JsonDocument.Parse(text).RootElement.GetProperty("commit").GetString()!;
+
+        // The hosted repository has the commit (fetched back over smart HTTP), with the caller as author and the pushed head as parent.
+        GitCommand.Ok(work, "fetch", "--quiet", _kit.UrlOf(id, HostedGitKit.Viewer), "refs/heads/main");
+        Assert.Equal(commit, GitCommand.Ok(work, "rev-parse", "FETCH_HEAD"));
+        Assert.Equal($"Edit hosted|{HostedGitKit.Developer}|{head}", GitCommand.Ok(work, "log", "-1", "--format=%s|%an|%P", "FETCH_HEAD"));
+        Assert.Equal("second", GitCommand.Ok(work, "show", "FETCH_HEAD:a.txt"));
+
+        // The old sha is stale now: 412 with the current ETag, and nothing more is committed.
+        using (var stale = await _kit.App.Client.SendAsync(Code.FileWriteTests.Write(HttpMethod.Put, url, HostedGitKit.Developer, new StringContent("third\n"), $"\"{Code.FileWriteTests.BlobSha("first\n")}\"")))
+        {
+            Assert.Equal((HttpStatusCode.PreconditionFailed, $"\"{Code.FileWriteTests.BlobSha("second\n")}\""), (stale.StatusCode, stale.Headers.ETag?.Tag));
+        }
+
+        GitCommand.Ok(work, "fetch", "--quiet", _kit.UrlOf(id, HostedGitKit.Viewer), "refs/heads/main");
+        Assert.Equal(commit, GitCommand.Ok(work, "rev-parse", "FETCH_HEAD"));
+
+        // The new commit is queued for sync like any push (this app starts no syncs: Sync:Enabled = false).
+        var syncs = await GetJsonAsync($"/projects/{id}/syncs");
+        Assert.Contains(syncs.GetProperty("items").EnumerateArray(), s => s.GetProperty("commitSha").GetString() == commit && s.GetProperty("trigger").GetString() == "edit");
+    }
+
     private HttpRequestMessage Basic(HttpMethod method, string url, string user)
     {
         var request = new HttpRequestMessage(method, url);

@@ -62,7 +62,7 @@ public sealed class FunctionMetadataParityTests
         var scheduled = app.Services.GetRequiredService<TimerCatalog>().Timers
             .Select(t => new Timer(t.Name, t.Expression)).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
-        Assert.Equal(["AnalyticsRollup", "Housekeeping", "NotificationDispatch", "PipelineSweeper", "RemoteProvisioningResume", "Retention", "WebhookRedelivery"], metadata.Select(t => t.Name));
+        Assert.Equal(["AnalyticsRollup", "CodeSyncSweep", "Housekeeping", "NotificationDispatch", "PipelineSweeper", "RemoteProvisioningResume", "Retention", "WebhookRedelivery"], metadata.Select(t => t.Name));
         Assert.Equal(metadata, scheduled);
     }
 

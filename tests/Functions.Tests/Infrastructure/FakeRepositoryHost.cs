@@ -36,6 +36,12 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
     public ConcurrentDictionary<string, (int Status, string Json)> Responses { get; } = new();
     public Uri BaseAddress => new(_app.Urls.First() + "/");
 
+    /// <summary>
+    /// A stateful stand-in consulted after <see cref="FailNext"/> and before the canned answers
+    /// (e.g. <c>FakeGitHubRepositories</c>); null from it falls through to them.
+    /// </summary>
+    public Func<Call, (int Status, string Json)?>? Handler { get; set; }
+
     /// <summary>The next <paramref name="count"/> calls are answered 503.</summary>
     public void FailNext(int count) => Interlocked.Exchange(ref _failuresLeft, count);
 
@@ -50,15 +56,24 @@ public sealed class FakeRepositoryHost : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
-            host.Calls.Enqueue(new Call(
+            var call = new Call(
                 context.Request.Method,
                 context.Request.Path + context.Request.QueryString,
                 body,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                DateTimeOffset.UtcNow));
+                DateTimeOffset.UtcNow);
+            host.Calls.Enqueue(call);
             if (Interlocked.Decrement(ref host._failuresLeft) >= 0)
             {
                 context.Response.StatusCode = (int)HttpStatusCode.ServiceUnavailable;
+                return;
+            }
+
+            if (host.Handler?.Invoke(call) is { } handled)
+            {
+                context.Response.StatusCode = handled.Status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(handled.Json);
                 return;
             }
 

@@ -25,9 +25,9 @@ public static class TestAuth
             // Build tests clone sample repositories they make under the temp folder, as signed-in users:
             // an operator's allow-list, as Repositories:AllowedLocalPaths is meant to be used.
             ["Repositories:AllowedLocalPaths"] = Path.GetTempPath(),
-            // Every push queues a code sync; most tests' projects point at github.com: no background
-            // fetches unless a test turns the worker on (the sync tests drive it themselves).
-            ["Sync:Worker:Enabled"] = "false",
+            // Every push queues a code sync; most tests' projects point at github.com: no sync
+            // orchestrations (no background fetches) unless a test turns them on, as the sync tests do.
+            ["Sync:Enabled"] = "false",
         };
         foreach (var (key, value) in overrides)
         {

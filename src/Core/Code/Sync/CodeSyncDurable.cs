@@ -11,7 +11,7 @@ public sealed record SyncStageInput(Guid SyncId, string Stage);
 public sealed record SyncFinishInput(Guid SyncId, string? Error);
 
 /// <summary>
-/// The sync of one (project, commit) as a Durable orchestration (Sync:Runner = durable): one activity
+/// The sync of one (project, commit) as a Durable orchestration, the only runner of syncs: one activity
 /// per stage, in order, each idempotent (<see cref="CodeSyncService.RunStageOnceAsync"/> skips a stage
 /// already recorded as done and replaces what an interrupted run of it wrote), then a finishing
 /// activity that records the outcome. The instance id is derived from (project, commit), so a
@@ -90,32 +90,50 @@ public sealed class CodeSyncFinishActivity(CodeStore store, CodeSyncService sync
     }
 }
 
-/// <summary>Starts the orchestration of a queued sync, once per (project, commit) at a time.</summary>
-public sealed partial class DurableSyncScheduler(DurableClientSource clients, ILogger<DurableSyncScheduler> logger) : ISyncScheduler
+/// <summary>
+/// Starts the orchestration of a queued sync, once per (project, commit) at a time: an instance pending or running is left
+/// alone; one that ended (a failed sync asked for again, or an orchestration that died) is started afresh under the same id.
+/// </summary>
+public sealed partial class DurableSyncScheduler(DurableClientSource clients, CodeSyncOptions options, ILogger<DurableSyncScheduler> logger) : ISyncScheduler
 {
-    /// <summary>How long a push waits for the Durable client while the host starts.</summary>
+    /// <summary>How long a push waits for the Durable client while the host starts; after that the sweep starts the sync.</summary>
     private static readonly TimeSpan ClientWait = TimeSpan.FromSeconds(30);
 
-    public async Task ScheduleAsync(CodeSync sync, CancellationToken cancellationToken)
+    public async Task<bool> ScheduleAsync(CodeSync sync, CancellationToken cancellationToken)
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(ClientWait);
-        var client = await clients.GetAsync(wait.Token);
-        var id = CodeSyncOrchestration.InstanceId(sync.ProjectId, sync.CommitSha);
-        if (await client.GetInstanceAsync(id, cancellationToken) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        if (!options.Enabled)
         {
-            return; // a redelivery of a push whose sync is under way
+            return false; // Sync:Enabled = false: stored, queued, started by a sweep once syncs are on again
+        }
+
+        var id = CodeSyncOrchestration.InstanceId(sync.ProjectId, sync.CommitSha);
+        DurableTaskClient client;
+        try
+        {
+            client = await clients.GetAsync(cancellationToken).WaitAsync(ClientWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            LogNoClient(logger, id);
+            return false; // stored and visible as queued: CodeSyncSweep starts it once the hub is up
+        }
+
+        if (await client.GetInstanceAsync(id, cancellationToken) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
+        {
+            return false; // a redelivery of a push whose sync is under way
         }
 
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(CodeSyncOrchestration.Name, sync.Id, new StartOrchestrationOptions(id), cancellationToken);
             LogScheduled(logger, sync.ProjectId, sync.CommitSha, id);
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Two deliveries of the same push raced (the other one started it), or the hub refused: the sync stays queued and visible.
-            LogAlreadyStarted(logger, id, e.Message);
+            // Two deliveries of the same push raced (the other one started it), or the hub refused: the sync stays queued, and the sweep looks again.
+            LogNotStarted(logger, id, e.Message);
+            return false;
         }
     }
 
@@ -123,5 +141,8 @@ public sealed partial class DurableSyncScheduler(DurableClientSource clients, IL
     private static partial void LogScheduled(ILogger logger, Guid projectId, string commit, string instanceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Orchestration {InstanceId} was not started: {Reason}")]
-    private static partial void LogAlreadyStarted(ILogger logger, string instanceId, string reason);
+    private static partial void LogNotStarted(ILogger logger, string instanceId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Durable client within 30 s: orchestration {InstanceId} is left to the CodeSyncSweep timer")]
+    private static partial void LogNoClient(ILogger logger, string instanceId);
 }

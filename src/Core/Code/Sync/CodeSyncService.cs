@@ -11,8 +11,8 @@ public sealed class SyncFailedException(string message) : Exception(message);
 /// The code sync of one (project, commit), as explicit stages: fetch → index → dependencies →
 /// analyse → build → status. Each stage records its start and end in code_sync_stages and is
 /// idempotent (it replaces what an interrupted attempt of it wrote), and a run skips the stages
-/// already done, so a sync resumed after a crash picks up where it stopped. The stages take only
-/// the sync record and return a one-line detail: each can become a Durable activity as it is.
+/// already done, so a sync resumed after a crash picks up where it stopped. Each stage is one
+/// activity of the <see cref="CodeSyncOrchestration"/> (ADR 0035), which calls them in order.
 /// </summary>
 public sealed partial class CodeSyncService(
     CodeStore store,
@@ -21,10 +21,13 @@ public sealed partial class CodeSyncService(
     CodeIndexer indexer,
     IEnumerable<ISyncBuildStarter> buildStarters,
     IEnumerable<IAnalysisStatusReporter> statusReporters,
-    IEnumerable<ISyncScheduler> schedulers,
+    ISyncScheduler scheduler,
     ILogger<CodeSyncService> logger)
 {
-    /// <summary>Queues a sync; a commit already synced (or on its way) is not synced again, only its ref moves.</summary>
+    /// <summary>
+    /// Stores a sync and starts its orchestration; a commit already synced (or on its way) is not synced again, only its ref moves.
+    /// A sync stored but not started (no Durable client yet, or the service died in between) is started by <see cref="CodeSyncSweep"/>.
+    /// </summary>
     public async Task<CodeSync> EnqueueAsync(SyncRequest request, CancellationToken cancellationToken)
     {
         var (sync, created) = await store.EnqueueAsync(request, cancellationToken);
@@ -43,10 +46,7 @@ public sealed partial class CodeSyncService(
 
         if (sync.Status == "queued")
         {
-            foreach (var scheduler in schedulers)
-            {
-                await scheduler.ScheduleAsync(sync, cancellationToken);
-            }
+            await scheduler.ScheduleAsync(sync, cancellationToken);
         }
 
         return sync;
@@ -59,22 +59,9 @@ public sealed partial class CodeSyncService(
         return store.DeleteRefAsync(projectId, gitRef, cancellationToken);
     }
 
-    /// <summary>Runs the stages not done yet, in order. Throws when a stage fails; the caller decides whether to retry.</summary>
-    public async Task<string> RunAsync(CodeSync sync, CancellationToken cancellationToken)
-    {
-        foreach (var stage in SyncStages.All)
-        {
-            await RunStageOnceAsync(sync, stage, cancellationToken);
-        }
-
-        var summary = await SummaryAsync(sync, cancellationToken);
-        await store.FinishAsync(sync.Id, "succeeded", summary, null, cancellationToken);
-        return summary;
-    }
-
     /// <summary>
-    /// One stage, recorded in code_sync_stages, unless an earlier run finished it: what the worker's
-    /// loop and the Durable activity (<see cref="CodeSyncStageActivity"/>) both run.
+    /// One stage, recorded in code_sync_stages, unless an earlier run finished it: what the Durable
+    /// activity (<see cref="CodeSyncStageActivity"/>) runs, at least once per stage.
     /// </summary>
     /// <returns>The stage's status: succeeded or skipped.</returns>
     public async Task<string> RunStageOnceAsync(CodeSync sync, string stage, CancellationToken cancellationToken)

@@ -1,17 +1,11 @@
 namespace DevMentor.Core.Code.Sync;
 
 /// <param name="MirrorDirectory">Where the per-project bare mirrors live (Sync:MirrorDirectory; default {data dir}/mirrors).</param>
+/// <param name="Enabled">Sync:Enabled: this instance starts the orchestrations of the syncs it stores, and sweeps. False stores
+/// them as queued and starts nothing (syncs paused, or tests whose projects point at unreachable hosts); the sweep of an
+/// instance with it on, or of this one once it is turned back on, starts them.</param>
 /// <param name="MaxAnalysedBytes">Files larger than this are indexed, not analysed (1 MiB).</param>
-/// <param name="MaxAttempts">Runs of a sync (each resuming at its first unfinished stage) before it is failed.</param>
-/// <param name="Durable">Sync:Runner = durable: each queued sync runs as a Durable orchestration (<see cref="CodeSyncOrchestration"/>) instead of in the lease worker.</param>
-public sealed record CodeSyncOptions(
-    string MirrorDirectory, bool WorkerEnabled = true, TimeSpan? PollInterval = null, TimeSpan? Lease = null, int MaxAttempts = 5, long MaxAnalysedBytes = 1024 * 1024,
-    bool Durable = false)
-{
-    public TimeSpan EffectivePoll => PollInterval ?? TimeSpan.FromSeconds(1);
-
-    public TimeSpan EffectiveLease => Lease ?? TimeSpan.FromSeconds(60);
-}
+public sealed record CodeSyncOptions(string MirrorDirectory, bool Enabled = true, long MaxAnalysedBytes = 1024 * 1024);
 
 /// <summary>The build a push asked for, started (again: idempotently, by its key) by the sync's build stage.</summary>
 public sealed record SyncBuild(string Branch, string Trigger, string IdempotencyKey);
@@ -29,8 +23,9 @@ public interface IAnalysisStatusReporter
     Task<bool> ReportAsync(Guid projectId, string commitSha, bool success, string description, CancellationToken cancellationToken);
 }
 
-/// <summary>Hands a queued sync to what runs it outside the lease worker (the Durable orchestration).</summary>
+/// <summary>Hands a queued sync to what runs it: the <see cref="CodeSyncOrchestration"/> (<see cref="DurableSyncScheduler"/>).</summary>
 public interface ISyncScheduler
 {
-    Task ScheduleAsync(CodeSync sync, CancellationToken cancellationToken);
+    /// <returns>Whether an instance was started (false: one is already pending or running, or no Durable client was available).</returns>
+    Task<bool> ScheduleAsync(CodeSync sync, CancellationToken cancellationToken);
 }

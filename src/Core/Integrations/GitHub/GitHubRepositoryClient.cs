@@ -15,10 +15,11 @@ public sealed class GitHubRepositoryClient(GitHubApi github, GitHubOptions optio
 
     public bool HasCredentials => github.HasCredentials;
 
+    /// <param name="autoInit">GitHub makes a first commit (a README): its Git data API refuses to write to an empty repository.</param>
     /// <returns>The repository's html_url.</returns>
-    public async Task<string> CreateRepositoryAsync(string owner, string name, string description, bool isPrivate, CancellationToken cancellationToken)
+    public async Task<string> CreateRepositoryAsync(string owner, string name, string description, bool isPrivate, CancellationToken cancellationToken, bool autoInit = false)
     {
-        var repository = new NewRepository(name) { Description = description, Private = isPrivate, HasIssues = true, AutoInit = false };
+        var repository = new NewRepository(name) { Description = description, Private = isPrivate, HasIssues = true, AutoInit = autoInit };
         var underUser = await IsTokenUserAsync(owner, cancellationToken);
         var created = await GitHubApi.CallAsync(c => underUser ? c.Repository.Create(repository) : c.Repository.Create(owner, repository),
             github.Client, $"creating repository {owner}/{name}", cancellationToken);
@@ -46,6 +47,15 @@ public sealed class GitHubRepositoryClient(GitHubApi github, GitHubOptions optio
 
         await GitHubApi.CallAsync(c => c.Repository.Hooks.Edit(owner, name, (int)hookId, new EditRepositoryHook(HookConfig(url, secret))),
             github.Client, $"giving the webhook of {fullName} its new secret", cancellationToken);
+    }
+
+    /// <returns>The id of the repository's hook that delivers to <paramref name="url"/>, or null.</returns>
+    public async Task<long?> FindHookAsync(string fullName, Uri url, CancellationToken cancellationToken)
+    {
+        var (owner, name) = Split(fullName);
+        var hooks = await GitHubApi.CallAsync(c => c.Repository.Hooks.GetAll(owner, name), github.Client, $"listing the webhooks of {fullName}", cancellationToken);
+        var target = url.ToString();
+        return hooks.FirstOrDefault(h => h.Config is not null && h.Config.TryGetValue("url", out var u) && u == target)?.Id;
     }
 
     /// <summary>

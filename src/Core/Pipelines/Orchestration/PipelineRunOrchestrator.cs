@@ -61,7 +61,65 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             }
         }
 
+        // Every step succeeded: environments this run deploys to that need an approval wait for it, visibly.
+        var gates = await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId);
+        foreach (var gate in gates)
+        {
+            var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
+            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
+            context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, steps.Count, 0, "approval"));
+            var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
+            if (decision is null)
+            {
+                return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
+            }
+
+            if (!decision.Approved)
+            {
+                var reason = decision.Expired
+                    ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
+                    : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : "");
+                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, reason);
+            }
+        }
+
         return await FinishAsync(context, input, RunStatus.Succeeded, steps.Count - 1, null);
+    }
+
+    /// <returns>The decision (an expiry is a refusal); null when the run was canceled.</returns>
+    private static async Task<ApprovalDecision?> WaitForApprovalAsync(TaskOrchestrationContext context, Guid runId, string environment, DateTime expiresAt, Task<string> canceled)
+    {
+        var decided = context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.NameFor(environment));
+        var checkAt = expiresAt;
+        while (true)
+        {
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(checkAt, stopTimer.Token);
+            var first = await Task.WhenAny(decided, timer, canceled);
+            if (first != timer)
+            {
+                CancelTimer(stopTimer);
+            }
+
+            if (first == decided)
+            {
+                return decided.Result;
+            }
+
+            if (first == canceled)
+            {
+                return null;
+            }
+
+            // The store decides (someone may have decided just before the timer fired); not yet due: look again.
+            if (await context.CallActivityAsync<ApprovalDecision?>(RunTasks.ExpireApproval, new ApprovalExpiry(runId, environment)) is { } ended)
+            {
+                return ended;
+            }
+
+            var soonest = context.CurrentUtcDateTime + TimeSpan.FromSeconds(1);
+            checkAt = expiresAt > soonest ? expiresAt : soonest;
+        }
     }
 
     /// <summary>

@@ -25,3 +25,22 @@ public sealed class FinishRunActivity(PipelineEngine engine) : TaskActivity<Fini
     public override Task<bool> RunAsync(TaskActivityContext context, FinishRunRequest input) =>
         engine.FinishRunAsync(input.RunId, input.Status, input.Reason, CancellationToken.None);
 }
+
+/// <summary>Records that the run waits for an approval (idempotent: a request is made once per run and environment).</summary>
+[DurableTask(RunTasks.RequestApproval)]
+public sealed class RequestApprovalActivity(PipelineEngine engine) : TaskActivity<ApprovalRequest, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, ApprovalRequest input)
+    {
+        await engine.Store.RequestApprovalAsync(input, CancellationToken.None);
+        return true;
+    }
+}
+
+/// <summary>The approval's timer fired: expires it unless someone decided first (then returns that decision); null when not due yet.</summary>
+[DurableTask(RunTasks.ExpireApproval)]
+public sealed class ExpireApprovalActivity(PipelineEngine engine) : TaskActivity<ApprovalExpiry, ApprovalDecision?>
+{
+    public override Task<ApprovalDecision?> RunAsync(TaskActivityContext context, ApprovalExpiry input) =>
+        engine.Store.ExpireApprovalAsync(input.RunId, input.Environment, CancellationToken.None);
+}

@@ -40,6 +40,26 @@ public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Err
 /// <summary>The timeout check's answer: the attempt's outcome (it timed out now, or had already ended), or when to look again.</summary>
 public sealed record StepTimeoutCheck(StepOutcome? Ended, DateTime? CheckAgainAt);
 
+/// <summary>An environment the run deploys to that needs an approval first (<c>approval: required</c> in its .devmentor.yml).</summary>
+public sealed record ApprovalGate(string Environment, IReadOnlyList<string> Approvers, int TimeoutSeconds);
+
+/// <summary>Activity input: record that the run waits for an approval of <paramref name="Environment"/> until <paramref name="ExpiresAt"/>.</summary>
+public sealed record ApprovalRequest(Guid RunId, string Environment, IReadOnlyList<string> Approvers, DateTime ExpiresAt);
+
+/// <summary>Activity input: the approval's timer fired; the store expires it unless someone decided first.</summary>
+public sealed record ApprovalExpiry(Guid RunId, string Environment);
+
+/// <summary>
+/// How an approval ended, raised as the event <see cref="NameFor"/> through the outbox when a user decides.
+/// <paramref name="By"/> is who decided (null when it expired).
+/// </summary>
+public sealed record ApprovalDecision(bool Approved, string? By, string? Comment, bool Expired = false)
+{
+    public const string EventPrefix = "approval-";
+
+    public static string NameFor(string environment) => EventPrefix + environment;
+}
+
 /// <summary>What the orchestration reports while it runs (its custom status): the stage and attempt it waits on.</summary>
 public sealed record RunProgress(string Stage, int Position, int Attempt, string Waiting);
 
@@ -53,5 +73,9 @@ public static class RunTasks
     public const string QueueStep = "PipelineQueueStep";
     public const string CheckStepTimeout = "PipelineCheckStepTimeout";
     public const string FinishRun = "PipelineFinishRun";
+    /// <summary>Registered by the deployments feature: which environments of the run need an approval.</summary>
+    public const string PlanApprovals = "PipelinePlanApprovals";
+    public const string RequestApproval = "PipelineRequestApproval";
+    public const string ExpireApproval = "PipelineExpireApproval";
     public const string CancelEvent = "cancel";
 }

@@ -112,7 +112,9 @@ public sealed partial class RunOutboxDispatcher(
             return;
         }
 
-        object? payload = item.Payload is null ? null : JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.StepOutcome);
+        object? payload = item.Payload is null ? null
+            : item.Name.StartsWith(ApprovalDecision.EventPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.ApprovalDecision)
+            : JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.StepOutcome);
         await client.RaiseEventAsync(instanceId, item.Name, payload ?? item.Name, cancellationToken);
     }
 

@@ -51,6 +51,13 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         }
     }
 
+    /// <summary>No environment of these runs needs an approval (ApprovalTests cover approvals end to end).</summary>
+    [DurableTask(RunTasks.PlanApprovals)]
+    public sealed class NoApprovals : TaskActivity<Guid, List<ApprovalGate>>
+    {
+        public override Task<List<ApprovalGate>> RunAsync(TaskActivityContext context, Guid input) => Task.FromResult(new List<ApprovalGate>());
+    }
+
     [DurableTask(RunTasks.FinishRun)]
     public sealed class FinishRecorder(Recorder recorder) : TaskActivity<FinishRunRequest, bool>
     {
@@ -75,6 +82,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
             services.AddDurableActivity<QueueRecorder>();
             services.AddDurableActivity<TimeoutRecorder>();
             services.AddDurableActivity<FinishRecorder>();
+            services.AddDurableActivity<NoApprovals>();
         });
         Client = await _app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
     }
