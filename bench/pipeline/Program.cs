@@ -1,222 +1,85 @@
-using System.Diagnostics;
 using System.Globalization;
+using DevMentor.Bench.Pipeline;
 using DevMentor.Core.Data;
-using DevMentor.Core.Data.Embedded;
+using DevMentor.Core.Durable;
 using DevMentor.Core.Pipelines;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
+using DevMentor.Functions.Hosting.Standalone;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
-// Pipeline engine benchmark: no-op steps through the engine with N workers on one PostgreSQL,
-// beside a baseline of bare SELECT ... FOR UPDATE SKIP LOCKED claims + updates on the same
-// connection pool, measured in the same invocation.
-//   bench/pipeline/run.sh [--workers 8] [--runs 500] [--steps 4] [--latency-runs 300]
-var workers = Arg("--workers", 8);
-var runs = Arg("--runs", 500);
+// Pipeline benchmark through the run orchestration (issue 13): the standalone service hosted in-process with its
+// embedded PostgreSQL and Azurite (the Durable backend), the benchmark's own worker loops playing the runners.
+//   bench/pipeline/run.sh [--workers 4] [--runs 50] [--steps 4] [--rounds 3] [--latency-runs 30]
+var workers = Arg("--workers", 4);
+var runs = Arg("--runs", 50);
 var stepsPerRun = Arg("--steps", 4);
-var latencyRuns = Arg("--latency-runs", 300);
-// fsync on by default (what production runs); --durable 0 measures the CPU-bound ceiling like the test clusters.
-var durable = Arg("--durable", 1) != 0;
 var roundCount = Arg("--rounds", 3);
-var totalSteps = runs * stepsPerRun;
+var latencyRuns = Arg("--latency-runs", 30);
 
 var dataDirectory = Path.Combine(Path.GetTempPath(), "devmentor-bench-pipeline-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, Durable = durable }, NullLogger.Instance, CancellationToken.None);
+Directory.CreateDirectory(dataDirectory);
+File.SetUnixFileMode(dataDirectory, (UnixFileMode)0x1ED); // 0755: the embedded PostgreSQL runs as its own user
+var builder = StandaloneHost.CreateBuilder(["--urls", "http://127.0.0.1:0"]);
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["DEVMENTOR_DATA_DIR"] = dataDirectory,
+    ["Scheduler:Enabled"] = "false",
+    // The benchmark's loops are the runners; no limit should hold a run back.
+    ["Pipelines:Runner:Enabled"] = "false",
+    ["Pipelines:MaxRunningRunsPerProject"] = "10000",
+    ["Pipelines:MaxRunningRuns"] = "0",
+    ["Logging:LogLevel:Default"] = "Warning",
+});
+await using var app = StandaloneHost.Build(builder);
+var started = System.Diagnostics.Stopwatch.StartNew();
+await app.StartAsync();
 try
 {
-    await using var database = new Database();
-    var connection = new NpgsqlConnectionStringBuilder(server.ConnectionString) { MaxPoolSize = workers + 4, MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString;
-    database.Open(connection, "bench");
-    await new MigrationRunner(database, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
-    Console.WriteLine($"PostgreSQL {server.BinDirectory} ({(durable ? "durable, fsync on" : "fsync off")}), {workers} workers, {Environment.ProcessorCount} cores");
+    var engine = app.Services.GetRequiredService<PipelineEngine>();
+    var data = app.Services.GetRequiredService<Database>().DataSource;
+    var client = await app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
+    Console.WriteLine($"service started in {started.Elapsed.TotalSeconds:0.0} s (embedded PostgreSQL and Azurite, Durable on DurableTask.AzureStorage); {workers} worker loops, {Environment.ProcessorCount} cores");
 
-    var options = new PipelineOptions { MaxRunningRunsPerProject = 1_000_000, MaxRunningRuns = 0, PollInterval = TimeSpan.FromMilliseconds(200) };
-    var engine = new PipelineEngine(new PostgresPipelineStore(database, options), new PostgresStepLogStore(database), new StepAvailability(), options, NullLogger<PipelineEngine>.Instance);
+    var bench = new OrchestratedBench(engine, data, client);
     var definition = new PipelineDefinition(Enumerable.Range(0, stepsPerRun).Select(i => new StepDefinition($"step{i}", [])).ToList());
 
-    // Baseline and engine alternate, round by round, so a busy machine slows both alike; the
-    // median round is reported.
-    var rounds = new List<(double Baseline, double Engine)>();
+    // One warm-up of each (JIT, the hub's queues and tables), then interleaved rounds; the median ratio is reported.
+    await bench.BareChainsAsync(runs, stepsPerRun);
+    await bench.RunsAsync(definition, runs, workers);
+    var rounds = new List<(double Bare, double Runs)>();
     for (var round = 1; round <= roundCount; round++)
     {
-        var baseline = await BaselineAsync(database.DataSource, totalSteps, workers);
-        var baselinePerSecond = totalSteps / baseline.TotalSeconds;
-        var drained = await DrainAsync(engine, definition, runs, workers, totalSteps);
-        var stepsPerSecond = totalSteps / drained.TotalSeconds;
-        rounds.Add((baselinePerSecond, stepsPerSecond));
-        Console.WriteLine($"round {round}: baseline {totalSteps} bare SKIP LOCKED claim+update pairs = {baselinePerSecond:0} jobs/s; engine {totalSteps} no-op steps ({runs} runs x {stepsPerRun}) = {stepsPerSecond:0} steps/s; ratio {stepsPerSecond / baselinePerSecond:0.00}");
+        var bare = await bench.BareChainsAsync(runs, stepsPerRun);
+        var orchestrated = await bench.RunsAsync(definition, runs, workers);
+        var total = runs * stepsPerRun;
+        rounds.Add((total / bare.TotalSeconds, total / orchestrated.Elapsed.TotalSeconds));
+        Console.WriteLine($"round {round}: bare Durable chains {runs} x {stepsPerRun} no-op activities = {rounds[^1].Bare:0.0} activities/s ({bare.TotalSeconds:0.0} s); runs {runs} x {stepsPerRun} no-op steps = {rounds[^1].Runs:0.0} steps/s ({orchestrated.Elapsed.TotalSeconds:0.0} s; first steps claimed: half by {orchestrated.FirstClaimedMedian:0.0} s, all by {orchestrated.FirstClaimedLast:0.0} s; last steps: half by {orchestrated.LastStepClaimedMedian:0.0} s; every step once: checked); ratio {rounds[^1].Runs / rounds[^1].Bare:0.00}");
     }
 
-    var median = rounds.OrderBy(r => r.Engine / r.Baseline).ElementAt(rounds.Count / 2);
-
-    // Latency: idle workers waiting; runs triggered one by one at a steady pace.
-    var latencies = await LatencyAsync(engine, definition, workers, latencyRuns);
-    latencies.Sort();
-    double Percentile(double p) => latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(p * latencies.Count) - 1)];
-
-    Console.WriteLine($"trigger-to-first-step-start latency over {latencyRuns} runs: p50 {Percentile(0.50):0.0} ms, p99 {Percentile(0.99):0.0} ms");
+    var median = rounds.OrderBy(r => r.Runs / r.Bare).ElementAt(rounds.Count / 2);
+    var latency = await bench.LatencyAsync(definition, latencyRuns);
+    Console.WriteLine($"latency over {latencyRuns} sequential runs, one idle worker long-polling: trigger -> first step claimed p50 {latency.FirstP50:0} ms p99 {latency.FirstP99:0} ms; step i completed -> step i+1 claimed ({latency.Handoffs} handoffs) p50 {latency.HandoffP50:0} ms p99 {latency.HandoffP99:0} ms");
     Console.WriteLine();
-    Console.WriteLine($"RESULT (median of {rounds.Count} rounds) steps/s {median.Engine:0} (target >= 500) | baseline {median.Baseline:0} jobs/s | ratio {median.Engine / median.Baseline:0.00}x (target >= 0.5) | first-step p50 {Percentile(0.50):0.0} ms (target <= 100) p99 {Percentile(0.99):0.0} ms | load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+    Console.WriteLine(FormattableString.Invariant(
+        $"RESULT (median of {rounds.Count} rounds) runs {median.Runs:0.0} steps/s | bare Durable chain {median.Bare:0.0} activities/s | ratio {median.Runs / median.Bare:0.00}x (target >= 0.5) | first step p50 {latency.FirstP50:0} ms (target <= 250) p99 {latency.FirstP99:0} ms | handoff p50 {latency.HandoffP50:0} ms (target <= 250) p99 {latency.HandoffP99:0} ms | load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores"));
 }
 finally
 {
-    await server.StopAsync(CancellationToken.None);
+    await app.StopAsync();
     try
     {
         Directory.Delete(dataDirectory, recursive: true);
     }
-    catch (IOException)
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
     {
+        // The embedded cluster's files belong to its own user; the temp dir is cleaned by the system.
     }
 }
 
 return 0;
 
-static async Task<TimeSpan> BaselineAsync(NpgsqlDataSource data, int jobs, int workers)
-{
-    await using (var setup = data.CreateCommand("""
-        DROP TABLE IF EXISTS bench_jobs;
-        CREATE TABLE bench_jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, status text NOT NULL, due_at timestamptz NOT NULL, owner text, lease_expires_at timestamptz);
-        CREATE INDEX bench_jobs_claimable ON bench_jobs (due_at) WHERE status = 'queued';
-        """))
-    {
-        await setup.ExecuteNonQueryAsync();
-    }
-
-    await using (var fill = data.CreateCommand("INSERT INTO bench_jobs (status, due_at) SELECT 'queued', now() FROM generate_series(1, $1)"))
-    {
-        fill.Parameters.AddWithValue(jobs);
-        await fill.ExecuteNonQueryAsync();
-    }
-
-    var done = 0;
-    var watch = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-    {
-        while (true)
-        {
-            await using var claim = data.CreateCommand("""
-                WITH next AS (SELECT id FROM bench_jobs WHERE status = 'queued' AND due_at <= now() ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                UPDATE bench_jobs j SET status = 'running', owner = $1, lease_expires_at = now() + interval '60 seconds'
-                FROM next WHERE j.id = next.id RETURNING j.id
-                """);
-            claim.Parameters.AddWithValue($"w{w}");
-            if (await claim.ExecuteScalarAsync() is not long id)
-            {
-                return;
-            }
-
-            await using var complete = data.CreateCommand("UPDATE bench_jobs SET status = 'done', lease_expires_at = NULL WHERE id = $1");
-            complete.Parameters.AddWithValue(id);
-            await complete.ExecuteNonQueryAsync();
-            Interlocked.Increment(ref done);
-        }
-    })));
-    watch.Stop();
-    if (done != jobs)
-    {
-        throw new InvalidOperationException($"baseline completed {done} of {jobs} jobs");
-    }
-
-    return watch.Elapsed;
-}
-
-static async Task<TimeSpan> DrainAsync(PipelineEngine engine, PipelineDefinition definition, int runs, int workers, int totalSteps)
-{
-    // Every run queued first, then the workers drain them.
-    var projects = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToArray();
-    for (var i = 0; i < runs; i++)
-    {
-        await engine.StartAsync(new StartRunRequest(projects[i % projects.Length], "bench", "main", null, definition), CancellationToken.None);
-    }
-
-    var completed = 0;
-    var watch = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-    {
-        while (Volatile.Read(ref completed) < totalSteps)
-        {
-            // What StepWorker does: claim, then complete each step claiming the next in the same commit.
-            var claim = new ClaimRequest($"bench/{w}", ["linux"]);
-            var step = await engine.ClaimAsync(claim.Owner, claim.Labels, TimeSpan.FromMilliseconds(100), CancellationToken.None);
-            while (step is not null)
-            {
-                var done = await engine.CompleteAsync(step.StepId, step.Attempt, claim.Owner, StepResult.Success(), claim, CancellationToken.None);
-                Interlocked.Increment(ref completed);
-                step = done?.Next;
-            }
-        }
-    })));
-    return watch.Elapsed;
-}
-
-static async Task<List<double>> LatencyAsync(PipelineEngine engine, PipelineDefinition definition, int workers, int count)
-{
-    var triggered = new System.Collections.Concurrent.ConcurrentDictionary<Guid, long>();
-    var latencies = new List<double>();
-    var firstStep = definition.Steps[0].Name;
-    using var stop = new CancellationTokenSource();
-    var pool = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            ClaimedStep? step;
-            try
-            {
-                step = await engine.ClaimAsync($"latency/{w}", ["linux"], TimeSpan.FromSeconds(1), stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            if (step is null)
-            {
-                continue;
-            }
-
-            var claimedAt = Stopwatch.GetTimestamp();
-            if (step.StepName == firstStep)
-            {
-                SpinWait.SpinUntil(() => triggered.ContainsKey(step.RunId));
-                lock (latencies)
-                {
-                    latencies.Add(Stopwatch.GetElapsedTime(triggered[step.RunId], claimedAt).TotalMilliseconds);
-                }
-            }
-
-            await engine.CompleteAsync(step.StepId, step.Attempt, $"latency/{w}", StepResult.Success(), CancellationToken.None);
-        }
-    })).ToList();
-
-    for (var i = 0; i < count; i++)
-    {
-        var before = Stopwatch.GetTimestamp();
-        // The trigger time is taken before the start call; the run id is only known after it.
-        var started = await engine.StartAsync(new StartRunRequest(Guid.NewGuid(), "bench", "main", null, definition), CancellationToken.None);
-        triggered[started.RunId] = before;
-        await Task.Delay(10);
-    }
-
-    while (true)
-    {
-        lock (latencies)
-        {
-            if (latencies.Count >= count)
-            {
-                break;
-            }
-        }
-
-        await Task.Delay(20);
-    }
-
-    await stop.CancelAsync();
-    await Task.WhenAll(pool);
-    return latencies;
-}
-
 int Arg(string name, int fallback)
 {
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }

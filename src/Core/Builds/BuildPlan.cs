@@ -100,6 +100,7 @@ public enum DeployType
 /// <param name="Url">Webhook: where the signed deployment notice is POSTed.</param>
 /// <param name="SecretRef">Webhook: name of the configured secret used to sign the notice (never the secret itself).</param>
 /// <param name="When">Branches/events that deploy automatically after a successful build; null: only on request.</param>
+/// <param name="Approval">When set, a run deploying here waits for an allowed user's approval first.</param>
 public sealed record DeployEnvironment(
     string Name,
     DeployType Type,
@@ -110,4 +111,12 @@ public sealed record DeployEnvironment(
     Uri? Url = null,
     string? SecretRef = null,
     StepCondition? When = null,
-    IReadOnlyDictionary<string, string>? Env = null);
+    IReadOnlyDictionary<string, string>? Env = null,
+    DeployApproval? Approval = null);
+
+/// <summary><c>approval: required</c>: who may approve (project roles, maintainer and up) and how long the run waits.</summary>
+public sealed record DeployApproval(IReadOnlyList<string> Approvers, int TimeoutSeconds)
+{
+    public const int DefaultTimeoutSeconds = 86_400;
+    public static readonly IReadOnlyList<string> DefaultApprovers = ["maintainer"];
+}

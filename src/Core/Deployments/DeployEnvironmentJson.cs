@@ -51,6 +51,11 @@ public static class DeployEnvironmentJson
                 : null,
             Get(e, "env") is { ValueKind: JsonValueKind.Object } env
                 ? env.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
+                : null,
+            // An approval that cannot be read is kept as the strictest one: never deploy without it.
+            Get(e, "approval") is { ValueKind: JsonValueKind.Object } approval
+                ? new DeployApproval(Strings(Get(approval, "approvers")) is { Count: > 0 } roles ? roles : DeployApproval.DefaultApprovers,
+                    Int(Get(approval, "timeoutSeconds")) ?? DeployApproval.DefaultTimeoutSeconds)
                 : null);
     }
 

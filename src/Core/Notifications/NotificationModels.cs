@@ -8,9 +8,9 @@ public static class NotificationEvents
     public const string DeploymentFailed = "deployment.failed";
     public const string DeploymentRolledBack = "deployment.rolled_back";
     public const string TaskAssigned = "task.assigned";
+    public const string ApprovalNeeded = "approval.needed";
 
-    // "Approval needed" waits for approvals to exist (the Durable pipeline issue builds them).
-    public static readonly IReadOnlyList<string> All = [RunFailed, RunFixed, DeploymentSucceeded, DeploymentFailed, DeploymentRolledBack, TaskAssigned];
+    public static readonly IReadOnlyList<string> All = [RunFailed, RunFixed, DeploymentSucceeded, DeploymentFailed, DeploymentRolledBack, TaskAssigned, ApprovalNeeded];
 }
 
 public static class NotificationKinds

@@ -74,6 +74,11 @@ public sealed class NotificationSender(IHttpClientFactory httpClients, Notificat
     {
         var payload = JsonNode.Parse(n.PayloadJson)!;
         var project = payload["project"]?["name"]?.GetValue<string>() ?? "project";
+        if (payload["approval"] is { } approval)
+        {
+            return $"[{project}] Build #{payload["run"]?["number"]} waits for approval to deploy to {approval["environment"]?.GetValue<string>()} (approvers: {string.Join(", ", approval["approvers"]?.AsArray().Select(a => a?.GetValue<string>()) ?? [])})";
+        }
+
         if (payload["run"] is { } run)
         {
             var what = n.Event == NotificationEvents.RunFixed ? "is fixed" : $"{run["status"]?.GetValue<string>()}";

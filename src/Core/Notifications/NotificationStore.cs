@@ -89,11 +89,37 @@ public sealed partial class NotificationStore(Database database)
         ON CONFLICT (subscription_id, event_key) DO NOTHING
         """;
 
+    // Approval needed: a run started waiting for a deployment approval (pipeline_approvals, issue 13).
+    private const string DetectApprovals = """
+        WITH w AS (
+            SELECT least(coalesce((SELECT changed_through FROM notification_watermarks WHERE source = 'approvals'), '-infinity'),
+                         now() - make_interval(secs => $1)) AS low
+        ), found AS (
+            SELECT a.*, r.project_id, r.number, r.branch, r.commit_sha FROM pipeline_approvals a JOIN pipeline_runs r ON r.id = a.run_id, w
+            WHERE a.requested_at > w.low
+        ), moved AS (
+            INSERT INTO notification_watermarks (source, changed_through)
+            SELECT 'approvals', max(requested_at) FROM found HAVING max(requested_at) IS NOT NULL
+            ON CONFLICT (source) DO UPDATE SET changed_through = greatest(notification_watermarks.changed_through, excluded.changed_through)
+        )
+        INSERT INTO notification_outbox (id, subscription_id, event_key, event, occurred_at, payload)
+        SELECT gen_random_uuid(), s.id, 'approval.needed:' || f.run_id || ':' || f.environment, 'approval.needed', f.requested_at, jsonb_build_object(
+            'event', 'approval.needed', 'occurredAt', f.requested_at,
+            'project', jsonb_build_object('id', pj.id, 'slug', pj.slug, 'name', pj.name),
+            'run', jsonb_build_object('id', f.run_id, 'number', f.number, 'branch', f.branch, 'commit', f.commit_sha),
+            'approval', jsonb_build_object('environment', f.environment, 'approvers', to_jsonb(f.approvers), 'expiresAt', f.expires_at,
+                                           'approveUri', '/projects/' || pj.id || '/builds/' || f.run_id || '/approve'))
+        FROM found f
+        JOIN projects pj ON pj.id = f.project_id
+        JOIN notification_subscriptions s ON s.project_id = f.project_id AND s.enabled AND 'approval.needed' = ANY (s.events) AND f.requested_at >= s.created_at
+        ON CONFLICT (subscription_id, event_key) DO NOTHING
+        """;
+
     /// <summary>Writes an outbox row per enabled subscription for each new event; returns how many.</summary>
     public async Task<int> DetectAsync(TimeSpan lookback, CancellationToken cancellationToken)
     {
         var written = 0;
-        foreach (var sql in new[] { DetectRuns, DetectDeployments, DetectTaskAssignments })
+        foreach (var sql in new[] { DetectRuns, DetectDeployments, DetectTaskAssignments, DetectApprovals })
         {
             await using var command = database.DataSource.CreateCommand(sql);
             command.Parameters.AddWithValue(lookback.TotalSeconds);

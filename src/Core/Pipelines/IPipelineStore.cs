@@ -1,8 +1,8 @@
 namespace DevMentor.Core.Pipelines;
 
 /// <summary>
-/// Durable state of runs and steps. Every method is one transaction: a step's result, the run's
-/// status and the next step's scheduling are never written apart.
+/// Durable state of runs and steps and the runner queue. Every method is one transaction: a step's
+/// outcome and the outbox row that hands it to the run's orchestration are never written apart.
 /// </summary>
 public interface IPipelineStore
 {
@@ -16,7 +16,8 @@ public interface IPipelineStore
     /// <param name="owner">The lease owner the caller claims to be; null for the sweeper, which only completes expired leases.</param>
     /// <param name="claimNext">When set and the completion is accepted, claims the runner's next step in the same transaction.</param>
     /// <returns>Null when the step does not exist.</returns>
-    Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, ClaimRequest? claimNext, CancellationToken cancellationToken);
+    /// <remarks>Records the attempt's outcome and its outbox row together; the run's orchestration acts on it.</remarks>
+    Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, ClaimRequest? claimNext, CancellationToken cancellationToken);
 
     Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken);
 
@@ -24,13 +25,23 @@ public interface IPipelineStore
 
     Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Steps whose lease expired, running steps past their timeout, runs without progress; then promotes waiting runs.</summary>
-    Task<(IReadOnlyList<(Guid StepId, int Attempt)> ExpiredLeases, IReadOnlyList<(Guid StepId, int Attempt)> Overdue)> FindStuckStepsAsync(TimeSpan grace, int limit, CancellationToken cancellationToken);
+    /// <summary>Running steps whose lease expired (their runner is lost).</summary>
+    Task<IReadOnlyList<(Guid StepId, int Attempt)>> ExpiredLeasesAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>Ends an overdue running step as timed out, whoever holds it.</summary>
-    Task<bool> TimeOutStepAsync(Guid stepId, int attempt, CancellationToken cancellationToken);
+    /// <summary>Running steps leased by owners starting with <paramref name="ownerPrefix"/> but not <paramref name="exceptPrefix"/> (a restarted runner's old claims).</summary>
+    Task<IReadOnlyList<(Guid StepId, int Attempt, string Owner)>> RunningStepsOfAsync(string ownerPrefix, string exceptPrefix, CancellationToken cancellationToken);
 
-    Task<int> TimeOutStalledRunsAsync(TimeSpan progressTimeout, CancellationToken cancellationToken);
+    Task<Orchestration.StepOutcome?> QueueStepAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
+
+    Task<Orchestration.StepTimeoutCheck> CheckStepTimeoutAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
+
+    Task<bool> FinishRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken);
+
+    Task RequestApprovalAsync(Orchestration.ApprovalRequest request, CancellationToken cancellationToken);
+
+    Task<Orchestration.ApprovalDecision?> ExpireApprovalAsync(Guid runId, string environment, CancellationToken cancellationToken);
+
+    Task<bool> DecideApprovalAsync(Guid runId, string environment, bool approved, string by, string? comment, CancellationToken cancellationToken);
 
     Task<int> PromoteAsync(CancellationToken cancellationToken);
 

@@ -2,14 +2,16 @@ using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using DevMentor.Core.Pipelines.Orchestration;
 using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Pipelines;
 
 /// <summary>
-/// The pipeline use cases: start, claim, heartbeat, complete, cancel, retry, read. Durable state
-/// lives in <see cref="IPipelineStore"/>; this class adds validation, the retry schedule and the
-/// in-process wake-ups of idle workers.
+/// The pipeline use cases: start, claim, heartbeat, complete, cancel, retry, read, and what the run
+/// orchestration's activities do. Runs are sequenced by <see cref="Orchestration.PipelineRunOrchestrator"/>;
+/// this class validates, records through <see cref="IPipelineStore"/> (whose outbox carries starts,
+/// outcomes and cancels to the orchestration) and wakes idle workers and the outbox dispatcher in-process.
 /// </summary>
 public sealed partial class PipelineEngine(
     IPipelineStore store,
@@ -17,6 +19,7 @@ public sealed partial class PipelineEngine(
     StepAvailability availability,
     PipelineOptions options,
     ILogger<PipelineEngine> logger,
+    RunOutboxSignal outbox,
     IRunDefinitionSource? definitions = null,
     PipelineTelemetry? telemetry = null)
 {
@@ -37,20 +40,16 @@ public sealed partial class PipelineEngine(
             ?? (definitions is null ? null : await definitions.DefinitionForAsync(request, cancellationToken))
             ?? options.DefaultDefinition;
         PipelineDefinitionValidator.EnsureValid(definition);
-        var (run, queued) = await store.StartRunAsync(request, definition, RequestHash(request, definition), cancellationToken);
+        var (run, _) = await store.StartRunAsync(request, definition, RequestHash(request, definition), cancellationToken);
         if (!run.Replayed)
         {
+            outbox.Pulse();
             RunsStarted.Add(1);
             LogRunStarted(logger, run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), request.Trigger);
             if (telemetry is not null)
             {
                 await telemetry.RunStartedAsync(run, cancellationToken);
             }
-        }
-
-        if (queued)
-        {
-            availability.Pulse();
         }
 
         return run;
@@ -118,7 +117,7 @@ public sealed partial class PipelineEngine(
             result = new StepResult(StepResultKind.Failed, result.ExitCode is null or 0 ? 1 : result.ExitCode, $"the planned steps are invalid: {string.Join(" ", problems)}", result.Outputs);
         }
 
-        var completed = await store.CompleteAsync(stepId, attempt, owner, result, Backoff, claimNext, cancellationToken);
+        var completed = await store.CompleteAsync(stepId, attempt, owner, result, claimNext, cancellationToken);
         if (completed is not { } done)
         {
             return null;
@@ -131,21 +130,11 @@ public sealed partial class PipelineEngine(
             return done;
         }
 
+        outbox.Pulse();
         StepsCompleted.Add(1, new KeyValuePair<string, object?>("status", done.Outcome.StepStatus.ToWire()));
-        if (done.Outcome.RetryIn is { } retryIn)
+        if (done.Outcome.StepStatus == StepStatus.Queued)
         {
-            LogRetrying(logger, stepId, attempt, result.Error, (long)retryIn.TotalMilliseconds);
-            _ = WakeLaterAsync(retryIn);
-        }
-
-        if (done.StepQueued)
-        {
-            availability.Pulse();
-        }
-
-        if (done.Outcome.RunFinished && telemetry is not null)
-        {
-            await telemetry.ReportEndedRunsAsync(CancellationToken.None);
+            LogRetrying(logger, stepId, attempt, result.Error);
         }
 
         return done;
@@ -156,6 +145,7 @@ public sealed partial class PipelineEngine(
         var (result, queued) = await store.CancelAsync(projectId, runId, cancellationToken);
         if (result == CancelResult.Canceled)
         {
+            outbox.Pulse();
             LogCanceled(logger, runId);
             if (telemetry is not null)
             {
@@ -181,58 +171,105 @@ public sealed partial class PipelineEngine(
     public Task<string?> ReadLogAsync(Guid projectId, Guid runId, string stepName, CancellationToken cancellationToken) =>
         logs.ReadAsync(projectId, runId, stepName, cancellationToken);
 
-    /// <summary>The sweeper's pass: expired leases become infrastructure failures (retried or failed), overdue steps time out, stalled runs time out.</summary>
+    /// <summary>Activity: puts a step's attempt on the runner queue, or returns the outcome it already has.</summary>
+    public async Task<StepOutcome?> QueueStepAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken)
+    {
+        var recorded = await store.QueueStepAsync(runId, position, attempt, cancellationToken);
+        if (recorded is null)
+        {
+            availability.Pulse();
+        }
+
+        return recorded;
+    }
+
+    /// <summary>Activity: the attempt's timer fired.</summary>
+    public async Task<StepTimeoutCheck> CheckStepTimeoutAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken)
+    {
+        var check = await store.CheckStepTimeoutAsync(runId, position, attempt, cancellationToken);
+        if (check.Ended is { Kind: StepResultKind.TimedOut })
+        {
+            LogTimedOut(logger, runId, position, attempt);
+        }
+
+        return check;
+    }
+
+    /// <summary>A user's approval or rejection of the deployment the run waits for; false when it no longer waits.</summary>
+    public async Task<bool> DecideApprovalAsync(Guid runId, string environment, bool approved, string by, string? comment, CancellationToken cancellationToken)
+    {
+        var decided = await store.DecideApprovalAsync(runId, environment, approved, by, comment, cancellationToken);
+        if (decided)
+        {
+            outbox.Pulse();
+            LogApprovalDecided(logger, runId, environment, approved ? "approved" : "rejected", by);
+        }
+
+        return decided;
+    }
+
+    /// <summary>Activity: the run's final status; a freed slot starts a waiting run.</summary>
+    public async Task<bool> FinishRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken)
+    {
+        var finished = await store.FinishRunAsync(runId, status, reason, cancellationToken);
+        if (finished)
+        {
+            availability.Pulse();
+            if (telemetry is not null)
+            {
+                await telemetry.ReportEndedRunsAsync(CancellationToken.None);
+            }
+        }
+
+        return finished;
+    }
+
+    /// <summary>
+    /// Running steps leased to an earlier process of this runner (owner starting with <paramref name="ownerPrefix"/>
+    /// but not <paramref name="currentOwnerPrefix"/>) are infrastructure failures now: that process is gone.
+    /// </summary>
+    public async Task<int> RecoverLostClaimsAsync(string ownerPrefix, string currentOwnerPrefix, CancellationToken cancellationToken)
+    {
+        var recovered = 0;
+        foreach (var (stepId, attempt, owner) in await store.RunningStepsOfAsync(ownerPrefix, currentOwnerPrefix, cancellationToken))
+        {
+            var outcome = await CompleteAsync(stepId, attempt, owner,
+                new StepResult(StepResultKind.InfrastructureError, Error: "the service running it stopped before the step ended (restarted)"), cancellationToken);
+            if (outcome is { Accepted: true })
+            {
+                recovered++;
+            }
+        }
+
+        return recovered;
+    }
+
+    /// <summary>
+    /// The sweeper's pass over the runner queue: an expired lease (a lost runner) is the attempt's infrastructure
+    /// failure, recorded like any outcome (the orchestration retries it); waiting runs are promoted when slots are
+    /// free (a promotion lost in a crash). Timeouts are the orchestration's durable timers, not the sweeper's.
+    /// </summary>
     public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
     {
-        var (expired, overdue) = await store.FindStuckStepsAsync(options.LeaseDuration, 500, cancellationToken);
-        int requeued = 0, failed = 0, timedOut = 0;
+        var expired = await store.ExpiredLeasesAsync(500, cancellationToken);
+        var lost = 0;
         foreach (var (stepId, attempt) in expired)
         {
             var outcome = await CompleteAsync(stepId, attempt, owner: null,
                 new StepResult(StepResultKind.InfrastructureError, Error: "the runner's lease expired (runner lost)"), cancellationToken);
             if (outcome is { Accepted: true })
             {
-                if (outcome.StepStatus == StepStatus.Queued)
-                {
-                    requeued++;
-                }
-                else
-                {
-                    failed++;
-                }
+                lost++;
             }
         }
 
-        foreach (var (stepId, attempt) in overdue)
-        {
-            if (await store.TimeOutStepAsync(stepId, attempt, cancellationToken))
-            {
-                timedOut++;
-            }
-        }
-
-        var runsTimedOut = await store.TimeOutStalledRunsAsync(options.RunProgressTimeout, cancellationToken);
         var promoted = await store.PromoteAsync(cancellationToken);
-        if (promoted > 0 || runsTimedOut > 0)
+        if (promoted > 0)
         {
             availability.Pulse();
         }
 
-        if (telemetry is not null)
-        {
-            await telemetry.ReportEndedRunsAsync(cancellationToken); // also whatever ended by a time-out above
-        }
-
-        return new SweepReport(requeued, failed, timedOut, runsTimedOut, promoted);
-    }
-
-    private TimeSpan Backoff(int failedAttempt, TimeSpan firstDelay, double factor) =>
-        RetryBackoff.Delay(failedAttempt, firstDelay, factor, options.RetryJitter, Random.Shared.NextDouble());
-
-    private async Task WakeLaterAsync(TimeSpan delay)
-    {
-        await Task.Delay(delay + TimeSpan.FromMilliseconds(20));
-        availability.Pulse();
+        return new SweepReport(lost, promoted);
     }
 
     /// <summary>What makes two starts "the same request" for Idempotency-Key.</summary>
@@ -249,8 +286,14 @@ public sealed partial class PipelineEngine(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected completion of step {StepId} attempt {Attempt} by {Owner}: the lease is gone (step is {Status})")]
     private static partial void LogStaleCompletion(ILogger logger, Guid stepId, int attempt, string owner, string status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} attempt {Attempt} failed on infrastructure ({Error}); retrying in {RetryInMs} ms")]
-    private static partial void LogRetrying(ILogger logger, Guid stepId, int attempt, string? error, long retryInMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {StepId} attempt {Attempt} failed on infrastructure ({Error}); the run's orchestration retries it after its backoff")]
+    private static partial void LogRetrying(ILogger logger, Guid stepId, int attempt, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: step {Position} attempt {Attempt} ran past its timeout; its runner is told to stop it")]
+    private static partial void LogTimedOut(ILogger logger, Guid runId, int position, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: the deployment to {Environment} was {Decision} by {By}")]
+    private static partial void LogApprovalDecided(ILogger logger, Guid runId, string environment, string decision, string by);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} canceled")]
     private static partial void LogCanceled(ILogger logger, Guid runId);

@@ -7,6 +7,8 @@ namespace DevMentor.Core.Pipelines;
 /// <summary>Source-generated JSON for pinned definitions and the runner API (shared by service and DevMentor.Runner).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(PipelineDefinition))]
+[JsonSerializable(typeof(Orchestration.StepOutcome))]
+[JsonSerializable(typeof(Orchestration.ApprovalDecision))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
 [JsonSerializable(typeof(RegisterRunnerResponse))]

@@ -10,8 +10,6 @@ public sealed record PipelineOptions
     /// <summary>Each delay is moved by up to this fraction either way so retries of many steps spread out.</summary>
     public double RetryJitter { get; init; } = 0.2;
     public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromHours(1);
-    /// <summary>A running run whose steps have not moved for this long is timed out by the sweeper.</summary>
-    public TimeSpan RunProgressTimeout { get; init; } = TimeSpan.FromHours(6);
     public int MaxRunningRunsPerProject { get; init; } = 2;
     /// <summary>0 means no global limit.</summary>
     public int MaxRunningRuns { get; init; } = 100;
@@ -37,6 +35,12 @@ public sealed record RunnerOptions
     public int Workers { get; init; } = Environment.ProcessorCount;
     public IReadOnlyList<string> Labels { get; init; } = ["linux"];
     public required string WorkDirectory { get; init; }
+    /// <summary>
+    /// The embedded runner's identity across restarts of one service (its machine and data dir): a restarted service
+    /// records the steps its killed predecessor held as lost at once, instead of waiting for their leases to lapse.
+    /// Null for runners that have no such identity.
+    /// </summary>
+    public string? StableIdentity { get; init; }
     /// <summary>Runs each command in the step sandbox (<see cref="Execution.StepSandbox"/>); false runs it directly (only for development).</summary>
     public bool Isolate { get; init; } = true;
     /// <summary>The user sandboxed commands run as when the runner is root (a name or uid); null: <see cref="Execution.StepAccount.DefaultName"/>, created when missing.</summary>

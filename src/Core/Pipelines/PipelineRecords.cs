@@ -48,7 +48,9 @@ public enum HeartbeatAction
 public sealed record HeartbeatResult(HeartbeatAction Action, DateTimeOffset? LeaseExpiresAt);
 
 /// <param name="Accepted">False when the caller's attempt no longer holds the lease (stale runner): nothing changed.</param>
-public sealed record CompletionOutcome(bool Accepted, StepStatus StepStatus, RunStatus RunStatus, TimeSpan? RetryIn)
+/// <param name="StepStatus">The step's status after the outcome (queued again, not yet due, when an infrastructure failure will be retried).</param>
+/// <param name="RunStatus">The status this outcome ends the run with (the orchestration writes it just after), else the run's current one.</param>
+public sealed record CompletionOutcome(bool Accepted, StepStatus StepStatus, RunStatus RunStatus)
 {
     public bool RunFinished => RunStatus.IsTerminal();
 }
@@ -86,7 +88,12 @@ public sealed record RunView(
     DateTimeOffset? FinishedAt,
     PipelineDefinition Definition,
     IReadOnlyList<StepView> Steps,
-    IReadOnlyList<RunEvent> Events);
+    IReadOnlyList<RunEvent> Events,
+    IReadOnlyList<RunApproval>? Approvals = null)
+{
+    /// <summary>The approval the run waits for now, if any.</summary>
+    public RunApproval? WaitingApproval => Status.IsTerminal() ? null : Approvals?.FirstOrDefault(a => a.Status == "waiting");
+}
 
 public sealed record RunSummary(
     Guid RunId,
@@ -116,9 +123,10 @@ public enum CancelResult
 /// <param name="ByLabel">Per required label, the claimable steps that require it (a step requiring two labels counts under both; steps requiring none under none).</param>
 public sealed record RunnerQueueStats(int Queued, double OldestWaitingSeconds, IReadOnlyDictionary<string, int> ByLabel);
 
-public sealed record SweepReport(int Requeued, int FailedAfterRetries, int StepsTimedOut, int RunsTimedOut, int RunsPromoted)
+/// <param name="LostRunners">Expired leases recorded as infrastructure failures.</param>
+public sealed record SweepReport(int LostRunners, int RunsPromoted)
 {
-    public int Total => Requeued + FailedAfterRetries + StepsTimedOut + RunsTimedOut + RunsPromoted;
+    public int Total => LostRunners + RunsPromoted;
 }
 
 public sealed class IdempotencyConflictException(string message) : Exception(message);

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace DevMentor.Core.Pipelines;
 
 /// <summary>
-/// Every 15 s: steps whose runner vanished (lease expired) go back to the queue or fail when
-/// their attempts are used up; steps past their timeout and runs that stopped moving time out;
-/// waiting runs are promoted when slots are free. What it fixed is logged and counted.
+/// Every 15 s: steps whose runner vanished (lease expired) are recorded as infrastructure failures,
+/// which the run's orchestration retries or gives up on; waiting runs are promoted when slots are
+/// free. What it fixed is logged and counted. (Timeouts are the orchestration's durable timers.)
 /// </summary>
 public sealed partial class PipelineSweeper(PipelineEngine engine, ILogger<PipelineSweeper> logger) : ITimerJob
 {
@@ -17,14 +17,11 @@ public sealed partial class PipelineSweeper(PipelineEngine engine, ILogger<Pipel
     public async Task RunAsync(TimerInvocation invocation, CancellationToken cancellationToken)
     {
         var report = await engine.SweepAsync(cancellationToken);
-        Count("requeued", report.Requeued);
-        Count("failed_after_retries", report.FailedAfterRetries);
-        Count("step_timed_out", report.StepsTimedOut);
-        Count("run_timed_out", report.RunsTimedOut);
+        Count("runner_lost", report.LostRunners);
         Count("run_promoted", report.RunsPromoted);
         if (report.Total > 0)
         {
-            LogFixed(logger, report.Requeued, report.FailedAfterRetries, report.StepsTimedOut, report.RunsTimedOut, report.RunsPromoted);
+            LogFixed(logger, report.LostRunners, report.RunsPromoted);
         }
     }
 
@@ -36,6 +33,6 @@ public sealed partial class PipelineSweeper(PipelineEngine engine, ILogger<Pipel
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline sweeper: {Requeued} expired leases re-queued, {Failed} steps failed after their last attempt, {StepsTimedOut} steps and {RunsTimedOut} stalled runs timed out, {Promoted} waiting runs started")]
-    private static partial void LogFixed(ILogger logger, int requeued, int failed, int stepsTimedOut, int runsTimedOut, int promoted);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pipeline sweeper: {Lost} expired leases recorded as lost runners, {Promoted} waiting runs started")]
+    private static partial void LogFixed(ILogger logger, int lost, int promoted);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DevMentor.Core.Data;
+using DevMentor.Core.Pipelines.Orchestration;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,7 +12,7 @@ namespace DevMentor.Core.Pipelines;
 /// advisory lock. Claims lock only a step row (SKIP LOCKED) and never the run, so no claim can
 /// deadlock with a completion or a cancel.
 /// </summary>
-public sealed class PostgresPipelineStore(Database database, PipelineOptions options) : IPipelineStore
+public sealed partial class PostgresPipelineStore(Database database, PipelineOptions options) : IPipelineStore
 {
     // Serialises promotion of queued runs so the per-project and global limits hold.
     private const long PromotionLockKey = 0x5049_5045_4C49_4E45;
@@ -86,6 +87,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             }
 
             batch.BatchCommands.Add(Event(runId, "run.queued", null, EventData.Of(("trigger", request.Trigger), ("branch", request.Branch), ("commit", request.Commit), ("retryOf", request.RetryOf), ("label", request.Label))));
+            batch.BatchCommands.Add(Outbox(runId, "start", "run", null));
             if (request.IdempotencyKey is { } idempotencyKey)
             {
                 var record = new NpgsqlBatchCommand("UPDATE idempotency_keys SET status_code = 202, response_body = $3 WHERE scope = $1 AND key = $2");
@@ -98,10 +100,10 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var promoted = await PromoteAsync(connection, transaction, cancellationToken);
+        await PromoteAsync(connection, transaction, cancellationToken);
         var status = await ScalarAsync<string>(connection, transaction, "SELECT status FROM pipeline_runs WHERE id = $1", cancellationToken, runId);
         await transaction.CommitAsync(cancellationToken);
-        return (new StartedRun(runId, request.ProjectId, number, PipelineStatusNames.ParseRun(status!), Replayed: false), promoted > 0);
+        return (new StartedRun(runId, request.ProjectId, number, PipelineStatusNames.ParseRun(status!), Replayed: false), true);
     }
 
     private static async Task<StartedRun> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string scope, string key, string requestHash, CancellationToken cancellationToken)
@@ -125,334 +127,6 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         }
 
         return new StartedRun(reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), PipelineStatusNames.ParseRun(reader.GetString(4)), Replayed: true);
-    }
-
-    public async Task<ClaimedStep?> ClaimAsync(string owner, IReadOnlyList<string> labels, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand(ClaimSql);
-        AddClaimParameters(command.Parameters, new ClaimRequest(owner, labels));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadClaimed(reader) : null;
-    }
-
-    /// <summary>Takes the oldest due step this runner's labels allow, with a lease and a started event, in one statement.</summary>
-    private const string ClaimSql = """
-        WITH next AS (
-            SELECT id FROM pipeline_steps
-            WHERE status = 'queued' AND due_at <= now() AND requires <@ $2::text[]
-            ORDER BY due_at, id
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE pipeline_steps s
-            SET status = 'running', attempt = s.attempt + 1, lease_owner = $1, lease_expires_at = now() + $3,
-                started_at = coalesce(s.started_at, now()), attempt_started_at = now(), due_at = NULL
-            FROM next WHERE s.id = next.id
-            RETURNING s.id, s.run_id, s.name, s.position, s.attempt, s.timeout_seconds, s.lease_expires_at),
-        event AS (
-            INSERT INTO pipeline_run_events (run_id, type, step, data)
-            SELECT run_id, 'step.started', name, jsonb_build_object('attempt', attempt, 'runner', $1::text) FROM claimed)
-        SELECT c.id AS claimed_step_id, c.run_id, r.project_id, r.number, c.name, c.position, c.attempt, c.timeout_seconds, c.lease_expires_at,
-               r.branch, r.commit_sha, r.definition::text
-        FROM claimed c JOIN pipeline_runs r ON r.id = c.run_id
-        """;
-
-    public async Task<RunnerQueueStats> QueueStatsAsync(CancellationToken cancellationToken)
-    {
-        // The claim's own condition (status queued and due), so the figure is what runners could take right now.
-        await using var command = database.DataSource.CreateCommand("""
-            WITH due AS (SELECT due_at, requires FROM pipeline_steps WHERE status = 'queued' AND due_at <= now())
-            SELECT NULL::text, count(*)::int, coalesce(extract(epoch FROM now() - min(due_at)), 0)::float8 FROM due
-            UNION ALL
-            SELECT label, count(*)::int, 0 FROM due, unnest(requires) AS label GROUP BY label
-            """);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        int queued = 0;
-        double oldest = 0;
-        var byLabel = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            if (reader.IsDBNull(0))
-            {
-                queued = reader.GetInt32(1);
-                oldest = Math.Max(0, reader.GetDouble(2));
-            }
-            else
-            {
-                byLabel[reader.GetString(0)] = reader.GetInt32(1);
-            }
-        }
-
-        return new RunnerQueueStats(queued, Math.Round(oldest, 3), byLabel);
-    }
-
-    private void AddClaimParameters(NpgsqlParameterCollection parameters, ClaimRequest claim)
-    {
-        parameters.AddWithValue(claim.Owner);
-        parameters.AddWithValue(claim.Labels.ToArray());
-        parameters.AddWithValue(options.LeaseDuration);
-    }
-
-    private static ClaimedStep ReadClaimed(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7),
-        reader.GetFieldValue<DateTimeOffset>(8), NullableString(reader, 9), NullableString(reader, 10),
-        JsonSerializer.Deserialize(reader.GetString(11), PipelineJsonContext.Default.PipelineDefinition)!);
-
-    public async Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("""
-            WITH extended AS (
-                UPDATE pipeline_steps SET lease_expires_at = now() + $4
-                WHERE id = $1 AND attempt = $2 AND lease_owner = $3 AND status = 'running'
-                RETURNING lease_expires_at)
-            SELECT s.status, s.attempt = $2 AND s.lease_owner = $3, (SELECT lease_expires_at FROM extended)
-            FROM pipeline_steps s WHERE s.id = $1
-            """);
-        command.Parameters.AddWithValue(stepId);
-        command.Parameters.AddWithValue(attempt);
-        command.Parameters.AddWithValue(owner);
-        command.Parameters.AddWithValue(options.LeaseDuration);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return new HeartbeatResult(HeartbeatAction.Lost, null);
-        }
-
-        if (!reader.IsDBNull(2))
-        {
-            return new HeartbeatResult(HeartbeatAction.Continue, reader.GetFieldValue<DateTimeOffset>(2));
-        }
-
-        // Still this runner's attempt but no longer running: the server ended it (cancel, timeout).
-        var stillMine = reader.GetBoolean(1);
-        var status = PipelineStatusNames.ParseStep(reader.GetString(0));
-        return new HeartbeatResult(stillMine && status.IsTerminal() ? HeartbeatAction.Cancel : HeartbeatAction.Lost, null);
-    }
-
-    public async Task<StepCompletion?> CompleteAsync(
-        Guid stepId, int attempt, string? owner, StepResult result, Func<int, TimeSpan, double, TimeSpan> backoff, ClaimRequest? claimNext, CancellationToken cancellationToken)
-    {
-        // The hot path of every step: two round trips. BEGIN rides with the locking read, COMMIT
-        // with the writes (an NpgsqlTransaction would add a third for COMMIT). A connection given
-        // back to the pool inside a transaction is rolled back by Npgsql, so an exception in
-        // between leaves nothing half-written. With claimNext, the runner's next claim rides in
-        // the same commit: one commit per step instead of two, and the run's next step usually
-        // stays on the runner that has its workspace.
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-
-        Guid runId;
-        RunStatus runStatus;
-        StepStatus stepStatus;
-        int currentAttempt, maxAttempts, retryFirstMs, position;
-        double retryFactor;
-        string? leaseOwner, stepName;
-        bool leaseExpired, hasNext;
-        await using (var read = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand("BEGIN") } })
-        {
-            var locking = new NpgsqlBatchCommand("""
-            WITH run AS (
-                SELECT r.id, r.status FROM pipeline_runs r
-                WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1)
-                FOR NO KEY UPDATE)
-            SELECT run.id, run.status, s.status, s.attempt, s.lease_owner, s.max_attempts, s.retry_first_ms, s.retry_factor, s.position, s.name,
-                   s.expired, s.has_next
-            FROM run CROSS JOIN LATERAL (
-                -- Depends on run, so the run row is locked before the step row (the order cancel uses).
-                SELECT status, attempt, lease_owner, max_attempts, retry_first_ms, retry_factor, position, name,
-                       coalesce(lease_expires_at < now(), false) AS expired,
-                       EXISTS (SELECT 1 FROM pipeline_steps n WHERE n.run_id = run.id AND n.position = st.position + 1) AS has_next
-                FROM pipeline_steps st WHERE st.id = $1 AND st.run_id = run.id
-                FOR UPDATE) s
-            """);
-            locking.Parameters.AddWithValue(stepId);
-            read.BatchCommands.Add(locking);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                await reader.DisposeAsync();
-                await RollbackAsync(connection);
-                return null;
-            }
-
-            runId = reader.GetGuid(0);
-            runStatus = PipelineStatusNames.ParseRun(reader.GetString(1));
-            stepStatus = PipelineStatusNames.ParseStep(reader.GetString(2));
-            currentAttempt = reader.GetInt32(3);
-            leaseOwner = NullableString(reader, 4);
-            maxAttempts = reader.GetInt32(5);
-            retryFirstMs = reader.GetInt32(6);
-            retryFactor = reader.GetDouble(7);
-            position = reader.GetInt32(8);
-            stepName = reader.GetString(9);
-            leaseExpired = reader.GetBoolean(10);
-            hasNext = reader.GetBoolean(11);
-        }
-
-        // The fencing check: only the attempt that holds the lease may end it; the sweeper
-        // (owner null) only ends leases that have really expired.
-        var holdsLease = stepStatus == StepStatus.Running && currentAttempt == attempt &&
-            (owner is null ? leaseExpired : owner == leaseOwner);
-        if (!holdsLease)
-        {
-            await RollbackAsync(connection);
-            return new StepCompletion(new CompletionOutcome(false, stepStatus, runStatus, null), false, null);
-        }
-
-        // A step that planned the rest of the run (clone) appends it in this same transaction.
-        var plan = result is { Kind: StepResultKind.Succeeded, Plan.Steps.Count: > 0 } ? result.Plan : null;
-        var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext || plan is not null,
-            failed => backoff(failed, TimeSpan.FromMilliseconds(retryFirstMs), retryFactor));
-        PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
-
-        await using var batch = new NpgsqlBatch(connection);
-        if (plan is not null)
-        {
-            foreach (var command in AppendSteps(runId, plan, result.Outputs?.GetValueOrDefault("commit")))
-            {
-                batch.BatchCommands.Add(command);
-            }
-        }
-
-        var outputs = result.Outputs is null ? null : JsonSerializer.Serialize(new Dictionary<string, string>(result.Outputs), PipelineJsonContext.Default.DictionaryStringString);
-        if (decision.StepStatus == StepStatus.Queued)
-        {
-            var retry = new NpgsqlBatchCommand("""
-                UPDATE pipeline_steps SET status = 'queued', due_at = now() + $2, lease_expires_at = NULL, error = $3
-                WHERE id = $1
-                """);
-            retry.Parameters.AddWithValue(stepId);
-            retry.Parameters.AddWithValue(decision.RetryIn!.Value);
-            retry.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
-            batch.BatchCommands.Add(retry);
-            batch.BatchCommands.Add(Event(runId, "step.retrying", stepName, EventData.Of(("attempt", attempt), ("error", decision.Error), ("retryInMs", (long)decision.RetryIn.Value.TotalMilliseconds))));
-        }
-        else
-        {
-            var end = new NpgsqlBatchCommand("""
-                WITH ended AS (
-                    UPDATE pipeline_steps SET status = $2, finished_at = now(), lease_expires_at = NULL, exit_code = $3, error = $4, outputs = $5
-                    WHERE id = $1
-                    RETURNING run_id, name)
-                INSERT INTO pipeline_run_events (run_id, type, step, data) SELECT run_id, 'step.' || $2, name, $6 FROM ended
-                """);
-            end.Parameters.AddWithValue(stepId);
-            end.Parameters.AddWithValue(decision.StepStatus.ToWire());
-            end.Parameters.AddWithValue((object?)result.ExitCode ?? DBNull.Value);
-            end.Parameters.AddWithValue((object?)decision.Error ?? DBNull.Value);
-            end.Parameters.Add(new NpgsqlParameter { Value = (object?)outputs ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-            end.Parameters.Add(new NpgsqlParameter { Value = EventData.Of(("attempt", attempt), ("exitCode", result.ExitCode), ("error", decision.Error)), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            batch.BatchCommands.Add(end);
-        }
-
-        var stepQueued = false;
-        if (decision.RunEnds is { } runEnds)
-        {
-            PipelineStateMachine.EnsureMove(runStatus, runEnds);
-            batch.BatchCommands.Add(FinishRun(runId, runEnds, decision.Error is null ? null : $"step {stepName}: {decision.Error}"));
-            runStatus = runEnds;
-        }
-        else if (decision.StepStatus == StepStatus.Succeeded)
-        {
-            var queueNext = new NpgsqlBatchCommand("""
-                WITH queued AS (
-                    UPDATE pipeline_steps SET status = 'queued', due_at = now()
-                    WHERE run_id = $1 AND position = $2 AND status = 'pending'
-                    RETURNING name),
-                progressed AS (
-                    UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1)
-                INSERT INTO pipeline_run_events (run_id, type, step) SELECT $1, 'step.queued', name FROM queued
-                """);
-            queueNext.Parameters.AddWithValue(runId);
-            queueNext.Parameters.AddWithValue(position + 1);
-            batch.BatchCommands.Add(queueNext);
-            stepQueued = true;
-        }
-        else
-        {
-            batch.BatchCommands.Add(Progressed(runId));
-        }
-
-        if (claimNext is not null)
-        {
-            var claim = new NpgsqlBatchCommand(ClaimSql);
-            AddClaimParameters(claim.Parameters, claimNext);
-            batch.BatchCommands.Add(claim);
-        }
-
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        ClaimedStep? next = null;
-        try
-        {
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            do
-            {
-                if (reader.FieldCount > 0 && reader.GetName(0) == "claimed_step_id" && await reader.ReadAsync(cancellationToken))
-                {
-                    next = ReadClaimed(reader);
-                }
-            }
-            while (await reader.NextResultAsync(cancellationToken));
-        }
-        catch
-        {
-            await RollbackAsync(connection);
-            throw;
-        }
-
-        // The step this completion queued went to the same runner: nobody else needs waking.
-        if (next is not null && decision.RunEnds is null && next.RunId == runId && next.Position == position + 1)
-        {
-            stepQueued = false;
-        }
-
-        if (decision.RunEnds is not null)
-        {
-            // The freed slot starts a waiting run in a transaction of its own: the promotion lock
-            // is then never held across the completion's durable commit, which serialised every
-            // run end behind one fsync. Losing it in a crash loses nothing: the sweeper's
-            // promotion does the same a few seconds later, so it may commit asynchronously.
-            stepQueued = await PromoteAfterRunEndAsync(connection, cancellationToken) > 0;
-        }
-
-        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, runStatus, decision.RetryIn), stepQueued, next);
-    }
-
-    /// <summary>
-    /// Pins <paramref name="plan"/>'s steps at the end of the run's definition and inserts their
-    /// (pending) rows after the last step. A run started for a branch also gets the commit the
-    /// planning step checked out, so every later step (and a workspace restored elsewhere, and a
-    /// retry) builds that commit, not whatever the branch points at by then.
-    /// </summary>
-    private IEnumerable<NpgsqlBatchCommand> AppendSteps(Guid runId, PipelineDefinition plan, string? commit)
-    {
-        var pin = new NpgsqlBatchCommand("""
-            UPDATE pipeline_runs SET definition = jsonb_set(definition, '{steps}', (definition->'steps') || ($2::jsonb->'steps')),
-                commit_sha = coalesce(commit_sha, $3)
-            WHERE id = $1
-            """);
-        pin.Parameters.AddWithValue(runId);
-        pin.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(plan, PipelineJsonContext.Default.PipelineDefinition), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        var sha = commit is { Length: >= 7 and <= 64 } && commit.All(char.IsAsciiHexDigitLower) ? commit : null;
-        pin.Parameters.Add(new NpgsqlParameter { Value = (object?)sha ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        yield return pin;
-        foreach (var step in plan.Steps)
-        {
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO pipeline_steps (id, run_id, position, name, status, max_attempts, retry_first_ms, retry_factor, timeout_seconds, requires)
-                SELECT $1, $2, max(position) + 1, $3, 'pending', $4, $5, $6, $7, $8 FROM pipeline_steps WHERE run_id = $2
-                """);
-            insert.Parameters.AddWithValue(Guid.CreateVersion7());
-            insert.Parameters.AddWithValue(runId);
-            insert.Parameters.AddWithValue(step.Name);
-            insert.Parameters.AddWithValue(step.Retry?.MaxAttempts ?? options.DefaultMaxAttempts);
-            insert.Parameters.AddWithValue((int)((step.Retry?.FirstDelaySeconds * 1000) ?? options.DefaultFirstRetryDelay.TotalMilliseconds));
-            insert.Parameters.AddWithValue(step.Retry?.Factor ?? options.DefaultRetryFactor);
-            insert.Parameters.AddWithValue(step.TimeoutSeconds ?? (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds));
-            insert.Parameters.AddWithValue((step.Requires ?? []).ToArray());
-            yield return insert;
-        }
-
-        yield return Event(runId, "run.planned", null, EventData.Of(("steps", string.Join(",", plan.Steps.Select(s => s.Name)))));
     }
 
     private static async Task RollbackAsync(NpgsqlConnection connection)
@@ -496,13 +170,6 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         return command;
     }
 
-    private static NpgsqlBatchCommand Progressed(Guid runId)
-    {
-        var command = new NpgsqlBatchCommand("UPDATE pipeline_runs SET progressed_at = now() WHERE id = $1");
-        command.Parameters.AddWithValue(runId);
-        return command;
-    }
-
     private static NpgsqlBatchCommand Event(Guid runId, string type, string? step, string? data)
     {
         var command = new NpgsqlBatchCommand("INSERT INTO pipeline_run_events (run_id, type, step, data) VALUES ($1, $2, $3, $4)");
@@ -538,7 +205,9 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 WHERE run_id = $1 AND status IN ('pending', 'queued', 'running')
                 RETURNING name, position),
             run AS (
-                UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id)
+                UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id),
+            approvals AS (
+                UPDATE pipeline_approvals SET status = 'canceled', decided_at = now() WHERE run_id = $1 AND status = 'waiting')
             INSERT INTO pipeline_run_events (run_id, type, step)
             SELECT $1, type, step FROM (
                 SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step FROM steps
@@ -548,6 +217,11 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         {
             cancel.Parameters.AddWithValue(runId);
             await cancel.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Outbox(runId, "event", RunTasks.CancelEvent, null) } })
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var promoted = status == RunStatus.Running ? await PromoteAsync(connection, transaction, cancellationToken) : 0;
@@ -635,134 +309,13 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
                 UPDATE pipeline_runs r SET status = 'running', started_at = now(), progressed_at = now()
                 FROM eligible e WHERE r.id = e.id AND r.status = 'queued'
                 RETURNING r.id),
-            first_steps AS (
-                UPDATE pipeline_steps s SET status = 'queued', due_at = now()
-                FROM promoted p WHERE s.run_id = p.id AND s.position = 0
-                RETURNING s.run_id, s.name),
             events AS (
-                INSERT INTO pipeline_run_events (run_id, type, step)
-                SELECT run_id, type, step FROM (
-                    SELECT 0 AS ord, id AS run_id, 'run.started' AS type, NULL AS step FROM promoted
-                    UNION ALL SELECT 1, run_id, 'step.queued', name FROM first_steps) e
-                ORDER BY run_id, ord)
+                INSERT INTO pipeline_run_events (run_id, type) SELECT id, 'run.started' FROM promoted)
             SELECT count(*)::int AS promoted FROM promoted
             """);
         promote.Parameters.AddWithValue((long)options.MaxRunningRunsPerProject);
         promote.Parameters.AddWithValue((long)options.MaxRunningRuns);
         yield return promote;
-    }
-
-    public async Task<(IReadOnlyList<(Guid StepId, int Attempt)> ExpiredLeases, IReadOnlyList<(Guid StepId, int Attempt)> Overdue)> FindStuckStepsAsync(
-        TimeSpan grace, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("""
-            SELECT id, attempt, attempt_started_at + timeout_seconds * interval '1 second' + $1 < now() AS overdue
-            FROM pipeline_steps
-            WHERE status = 'running'
-              AND (lease_expires_at < now() OR attempt_started_at + timeout_seconds * interval '1 second' + $1 < now())
-            ORDER BY lease_expires_at
-            LIMIT $2
-            """);
-        command.Parameters.AddWithValue(grace);
-        command.Parameters.AddWithValue(limit);
-        var expired = new List<(Guid, int)>();
-        var overdue = new List<(Guid, int)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            (reader.GetBoolean(2) ? overdue : expired).Add((reader.GetGuid(0), reader.GetInt32(1)));
-        }
-
-        return (expired, overdue);
-    }
-
-    /// <summary>Ends an overdue step as timed out whoever holds it (its runner stopped enforcing the timeout).</summary>
-    public async Task<bool> TimeOutStepAsync(Guid stepId, int attempt, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runId = await ScalarAsync<Guid?>(connection, transaction,
-            "SELECT r.id FROM pipeline_runs r WHERE r.id = (SELECT run_id FROM pipeline_steps WHERE id = $1) FOR NO KEY UPDATE", cancellationToken, stepId);
-        if (runId is null)
-        {
-            return false;
-        }
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var step = new NpgsqlBatchCommand("""
-            WITH t AS (
-                UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the step ran past its timeout'
-                WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING run_id, name, attempt)
-            INSERT INTO pipeline_run_events (run_id, type, step, data)
-            SELECT run_id, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the step ran past its timeout') FROM t
-            """);
-        step.Parameters.AddWithValue(stepId);
-        step.Parameters.AddWithValue(attempt);
-        batch.BatchCommands.Add(step);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (batch.BatchCommands[0].RecordsAffected == 0)
-        {
-            return false;
-        }
-
-        await using (var finish = new NpgsqlBatch(connection, transaction))
-        {
-            finish.BatchCommands.Add(FinishRun(runId.Value, RunStatus.TimedOut, "a step ran past its timeout"));
-            await finish.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await PromoteAsync(connection, transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
-    }
-
-    public async Task<int> TimeOutStalledRunsAsync(TimeSpan progressTimeout, CancellationToken cancellationToken)
-    {
-        await using var find = database.DataSource.CreateCommand(
-            "SELECT id FROM pipeline_runs WHERE status = 'running' AND progressed_at < now() - $1 LIMIT 100");
-        find.Parameters.AddWithValue(progressTimeout);
-        var stalled = new List<Guid>();
-        await using (var reader = await find.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                stalled.Add(reader.GetGuid(0));
-            }
-        }
-
-        var count = 0;
-        foreach (var runId in stalled)
-        {
-            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var status = await ScalarAsync<string>(connection, transaction,
-                "SELECT status FROM pipeline_runs WHERE id = $1 AND status = 'running' AND progressed_at < now() - $2 FOR NO KEY UPDATE", cancellationToken, runId, progressTimeout);
-            if (status is null)
-            {
-                continue;
-            }
-
-            await using (var batch = new NpgsqlBatch(connection, transaction))
-            {
-                var running = new NpgsqlBatchCommand("""
-                    WITH t AS (
-                        UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL, error = 'the run made no progress'
-                        WHERE run_id = $1 AND status = 'running' RETURNING name, attempt)
-                    INSERT INTO pipeline_run_events (run_id, type, step, data)
-                    SELECT $1, 'step.timed_out', name, jsonb_build_object('attempt', attempt, 'error', 'the run made no progress') FROM t
-                    """);
-                running.Parameters.AddWithValue(runId);
-                batch.BatchCommands.Add(running);
-                batch.BatchCommands.Add(FinishRun(runId, RunStatus.TimedOut, $"no progress within {progressTimeout}"));
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await PromoteAsync(connection, transaction, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            count++;
-        }
-
-        return count;
     }
 
     public async Task<RunView?> GetRunAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
@@ -784,6 +337,7 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
         batch.BatchCommands.Add(run);
         batch.BatchCommands.Add(steps);
         batch.BatchCommands.Add(events);
+        batch.BatchCommands.Add(Approvals(runId));
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -815,8 +369,15 @@ public sealed class PostgresPipelineStore(Database database, PipelineOptions opt
             eventList.Add(new RunEvent(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), NullableString(reader, 3), NullableJson(reader, 4)));
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        var approvals = new List<RunApproval>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            approvals.Add(ReadApproval(reader));
+        }
+
         return new RunView(head.Id, head.Project, head.Number, head.Status, head.Trigger, head.Branch, head.Commit, head.Deploy, head.Environment, head.RetryOf,
-            head.Created, head.Started, head.Finished, head.Definition, stepViews, eventList);
+            head.Created, head.Started, head.Finished, head.Definition, stepViews, eventList, approvals);
     }
 
     public async Task<RunPage> ListRunsAsync(RunQuery query, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using DevMentor.Core.Builds.Artifacts;
 using DevMentor.Core.Builds.Images;
+using DevMentor.Core.Durable;
 using DevMentor.Core.Deployments;
 using DevMentor.Core.Pipelines.Execution;
 using DevMentor.Functions.Deployments;
@@ -27,6 +28,7 @@ public static class DeploymentComposition
         services.AddSingleton(sp => new LocalTarget(options, sp.GetRequiredService<LocalReleases>(), sp.GetServices<IArtifactStore>().FirstOrDefault(), new ImageReleases(sp.GetRequiredService<RegistryOptions>())));
         services.AddSingleton<WebhookTarget>();
         services.AddSingleton<AutoDeployer>();
+        services.AddDurableActivity<PlanApprovalsActivity>();
         services.AddSingleton<DeploymentWorker>();
         if (options.WorkerEnabled)
         {

@@ -31,12 +31,18 @@ public static class DurableComposition
         services.AddSingleton(settings);
         services.AddSingleton(sidecar);
         services.AddHostedService<DurableBackend>();
-        services.AddDurableTaskWorker(worker =>
+        // Durable:Worker:Enabled=false makes an instance that only starts instances and raises events (an API-only
+        // instance): with no worker connected, the sidecar never starts the hub's dispatchers, so it takes no partition.
+        if (configuration.GetValue("Durable:Worker:Enabled", true))
         {
-            worker.UseGrpc(sidecar.Channel);
-            // Read when the worker's options are built, after every feature has added its tasks.
-            worker.AddTasks(registry => new DurableTaskCatalog(services.DurableTasks()).Register(registry));
-        });
+            services.AddDurableTaskWorker(worker =>
+            {
+                worker.UseGrpc(sidecar.Channel);
+                // Read when the worker's options are built, after every feature has added its tasks.
+                worker.AddTasks(registry => new DurableTaskCatalog(services.DurableTasks()).Register(registry));
+            });
+        }
+
         services.AddDurableTaskClient(client =>
         {
             client.UseGrpc(sidecar.Channel);

@@ -3,7 +3,9 @@ using DevMentor.Core.Builds.Git;
 using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Builds.Runs;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Durable;
 using DevMentor.Core.Pipelines.Execution;
+using DevMentor.Core.Pipelines.Orchestration;
 using DevMentor.Core.Pipelines.Runners;
 using DevMentor.Core.Scheduling;
 
@@ -19,7 +21,17 @@ public static class PipelineComposition
         services.AddSingleton(settings.Engine);
         services.AddSingleton(settings.Runner);
         services.AddSingleton<StepAvailability>();
-        services.AddSingleton<IPipelineStore, PostgresPipelineStore>();
+        services.AddSingleton<PostgresPipelineStore>();
+        services.AddSingleton<IPipelineStore>(sp => sp.GetRequiredService<PostgresPipelineStore>());
+        services.AddSingleton<RunOutboxSignal>();
+        services.AddSingleton<RunOrchestrations>();
+        services.AddHostedService<RunOutboxDispatcher>();
+        services.AddDurableOrchestrator<PipelineRunOrchestrator>();
+        services.AddDurableActivity<QueueStepActivity>();
+        services.AddDurableActivity<CheckStepTimeoutActivity>();
+        services.AddDurableActivity<FinishRunActivity>();
+        services.AddDurableActivity<RequestApprovalActivity>();
+        services.AddDurableActivity<ExpireApprovalActivity>();
         services.AddSingleton<IStepLogStore, BlobStepLogStore>();
         services.AddSingleton<PipelineTelemetryStore>();
         services.AddSingleton<PipelineTelemetry>();
@@ -38,6 +50,7 @@ public static class PipelineComposition
         services.AddSingleton<IBuiltInStep, CloneStep>();
         services.AddSingleton<RunnerRegistry>();
         services.AddSingleton<BuildService>();
+        services.AddSingleton<ApprovalService>();
         services.AddSingleton<PipelineSweeper>();
         if (settings.EmbeddedRunnerEnabled)
         {

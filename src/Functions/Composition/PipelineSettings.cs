@@ -45,7 +45,6 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             DefaultRetryFactor = Number(configuration, "Pipelines:Retry:Factor", defaults.DefaultRetryFactor, 1, 10, problems),
             RetryJitter = Number(configuration, "Pipelines:Retry:Jitter", defaults.RetryJitter, 0, 1, problems),
             DefaultStepTimeout = Seconds(configuration, "Pipelines:StepTimeoutSeconds", defaults.DefaultStepTimeout, 1, 86_400, problems),
-            RunProgressTimeout = Seconds(configuration, "Pipelines:RunProgressTimeoutSeconds", defaults.RunProgressTimeout, 1, 7 * 86_400, problems),
             MaxRunningRunsPerProject = SettingValues.Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
             MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
@@ -60,6 +59,8 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             Workers = SettingValues.Int(configuration, "Pipelines:Runner:Workers", Environment.ProcessorCount, 0, 256, problems),
             Labels = labels,
             WorkDirectory = Path.GetFullPath(configuration["Pipelines:Runner:WorkDirectory"] is { Length: > 0 } work ? work : Path.Combine(service.DataDirectory, "work")),
+            // One service per data dir (its lock), so the machine and the data dir's path name this runner across restarts.
+            StableIdentity = $"{Environment.MachineName}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(service.DataDirectory))))[..10]}",
             Isolate = SettingValues.Bool(configuration, "Pipelines:Runner:Isolate", true, problems),
             StepUser = configuration["Pipelines:Runner:StepUser"] is { Length: > 0 } stepUser ? stepUser : null,
             SandboxReadOnlyPaths = Paths(configuration["Pipelines:Runner:ReadOnlyPaths"]),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using DevMentor.Core.Builds.Results;
 using DevMentor.Core.Pipelines;
+using DevMentor.Core.Pipelines.Orchestration;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
@@ -14,7 +15,7 @@ namespace DevMentor.Functions.Pipelines;
 /// project's runs. Developers may start, cancel and retry; viewers may read.
 /// </summary>
 [Tags("Builds")]
-public sealed class BuildFunctions(BuildService builds, TestResultStore tests)
+public sealed class BuildFunctions(BuildService builds, TestResultStore tests, RunOrchestrations orchestrations)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int MaxIdempotencyKeyLength = 200;
@@ -135,7 +136,8 @@ public sealed class BuildFunctions(BuildService builds, TestResultStore tests)
         var context = request.HttpContext;
         var outcome = await builds.GetAsync(Caller.From(context.User), id, runId, cancellationToken);
         return outcome.Succeeded
-            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run, await tests.SummaryAsync(runId, cancellationToken)), BuildsJsonContext.Default.BuildRun)
+            ? TypedResults.Json(BuildUris.Run(outcome.Value!.Run, await tests.SummaryAsync(runId, cancellationToken), await orchestrations.GetAsync(runId, cancellationToken)),
+                BuildsJsonContext.Default.BuildRun)
             : OutcomeResults.Problem(outcome);
     }
 

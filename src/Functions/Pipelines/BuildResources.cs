@@ -16,7 +16,18 @@ public sealed record BuildRun(
     Guid RunId, Guid ProjectId, int Number, string Status, string Trigger, string? Branch, string? Commit, bool Deploy, string? Environment, Guid? RetryOf,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string StatusUri, string CancelUri, string RetryUri, string LogsUri,
-    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events, string? Error = null, BuildTestSummary? Tests = null, string? TestsUri = null, string? ArtifactsUri = null);
+    IReadOnlyList<BuildStep> Steps, IReadOnlyList<BuildEvent> Events, string? Error = null, BuildTestSummary? Tests = null, string? TestsUri = null, string? ArtifactsUri = null,
+    BuildOrchestration? Orchestration = null, string? CurrentStage = null, IReadOnlyList<BuildApproval>? Approvals = null, BuildApproval? WaitingFor = null);
+
+/// <summary>A deployment approval of the run: who may decide, until when, and who decided.</summary>
+public sealed record BuildApproval(string Environment, IReadOnlyList<string> Approvers, string Status, DateTimeOffset RequestedAt, DateTimeOffset ExpiresAt,
+    string? DecidedBy, DateTimeOffset? DecidedAt, string? Comment, string ApproveUri, string RejectUri);
+
+/// <summary>The approve/reject body: <c>environment</c> when the run waits for more than one, an optional <c>comment</c>.</summary>
+public sealed record ApprovalBody(string? Environment, string? Comment);
+
+/// <summary>The run's Durable orchestration: its runtime status and what it waits on (a runner, a retry's backoff, an approval).</summary>
+public sealed record BuildOrchestration(string InstanceId, string RuntimeStatus, string? Stage, int? Attempt, string? Waiting);
 
 /// <summary>The run view's test summary: counts and coverage in percent.</summary>
 public sealed record BuildTestSummary(int Passed, int Failed, int Skipped, double? Coverage, double? BranchCoverage);
@@ -43,6 +54,7 @@ public sealed record BuildBody(string? Branch, string? Commit, bool? Deploy, str
 [JsonSerializable(typeof(BuildRun))]
 [JsonSerializable(typeof(BuildPage))]
 [JsonSerializable(typeof(BuildBody))]
+[JsonSerializable(typeof(ApprovalBody))]
 [JsonSerializable(typeof(BuildTests))]
 [JsonSerializable(typeof(BuildArtifacts))]
 public sealed partial class BuildsJsonContext : JsonSerializerContext;
@@ -57,18 +69,31 @@ public static class BuildUris
         return new BuildStarted(run.RunId, run.Number, run.Status.ToWire(), status, status + "/cancel", status + "/logs");
     }
 
-    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null)
+    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null, Core.Pipelines.Orchestration.RunRuntime? runtime = null)
     {
         var status = Status(run.ProjectId, run.RunId);
-        return new BuildRun(run.RunId, run.ProjectId, run.Number, run.Status.ToWire(), run.Trigger, run.Branch, run.Commit, run.Deploy, run.Environment, run.RetryOf,
+        var approvals = (run.Approvals ?? []).Select(a => new BuildApproval(a.Environment, a.Approvers, a.Status, a.RequestedAt, a.ExpiresAt, a.DecidedBy, a.DecidedAt, a.Comment,
+            status + "/approve", status + "/reject")).ToList();
+        var waiting = run.WaitingApproval is { } open ? approvals.First(a => a.Environment == open.Environment) : null;
+        // A run waiting for an approval is still running (it keeps its slot); the status says what it waits for.
+        return new BuildRun(run.RunId, run.ProjectId, run.Number, waiting is null ? run.Status.ToWire() : "waiting_for_approval", run.Trigger, run.Branch, run.Commit, run.Deploy, run.Environment, run.RetryOf,
             run.CreatedAt, run.StartedAt, run.FinishedAt, status, status + "/cancel", status + "/retry", status + "/logs",
             run.Steps.Select(s => new BuildStep(s.Name, s.Status.ToWire(), s.Attempt, s.MaxAttempts, s.StartedAt, s.FinishedAt, s.ExitCode, s.Error,
                 s.Status == StepStatus.Queued && s.Attempt > 0 ? s.DueAt : null, $"{status}/steps/{Uri.EscapeDataString(s.Name)}/logs", s.Outputs)).ToList(),
             run.Events.Select(e => new BuildEvent(e.At, e.Type, e.Step, e.Data)).ToList(),
             Error(run),
             tests is null ? null : new BuildTestSummary(tests.Passed, tests.Failed, tests.Skipped, tests.Coverage, tests.BranchCoverage),
-            status + "/tests", status + "/artifacts");
+            status + "/tests", status + "/artifacts",
+            runtime is null ? null : new BuildOrchestration(runtime.InstanceId, runtime.RuntimeStatus, runtime.Stage, runtime.Attempt, runtime.Waiting),
+            CurrentStage(run), approvals, waiting);
     }
+
+    /// <summary>The stage the run is at: the running step, else the first one not yet done; null once the run ended.</summary>
+    private static string? CurrentStage(RunView run) =>
+        run.Status.IsTerminal() ? null
+            : run.WaitingApproval is { } approval ? "deploy:" + approval.Environment
+            : (run.Steps.FirstOrDefault(s => s.Status == StepStatus.Running)
+               ?? run.Steps.FirstOrDefault(s => !s.Status.IsTerminal()))?.Name;
 
     /// <summary>Why a run failed or timed out: the reason its final event carries.</summary>
     private static string? Error(RunView run) =>

@@ -193,7 +193,7 @@ public sealed class RunnerFunctions(PipelineSettings settings, RunnerRegistry re
 
         var outcome = done.Outcome;
         return outcome.Accepted
-            ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, outcome.RetryIn is { } r ? (long)r.TotalMilliseconds : null,
+            ? TypedResults.Ok(new CompleteResponse(outcome.StepStatus.ToWire(), outcome.RunStatus.ToWire(), outcome.RunFinished, null,
                 done.Next is { } next ? RunnerJob.From(next) : null))
             : LeaseLost(stepId, completion.Attempt);
     }

@@ -44,6 +44,9 @@ public sealed class DevMentorConfigParserTests
               type: webhook
               url: https://deploy.example.com/hook
               secret: DEPLOY_HOOK_SECRET
+              approval: required
+              approvers: [owner, maintainer]
+              approval_timeout: 2h
         """;
 
     [Fact]
@@ -81,6 +84,18 @@ public sealed class DevMentorConfigParserTests
         Assert.Equal(DeployType.Webhook, production.Type);
         Assert.Equal(new Uri("https://deploy.example.com/hook"), production.Url);
         Assert.Equal("DEPLOY_HOOK_SECRET", production.SecretRef);
+        Assert.Equal(["owner", "maintainer"], production.Approval!.Approvers);
+        Assert.Equal(7200, production.Approval.TimeoutSeconds);
+        Assert.Null(staging.Approval);
+    }
+
+    [Fact]
+    public void Approval_required_alone_means_maintainers_within_a_day()
+    {
+        var config = DevMentorConfigParser.Parse("deploy:\n  environments:\n    - name: p\n      type: webhook\n      url: https://x.example/h\n      approval: required\n");
+
+        Assert.Equal(["maintainer"], config.Deploy[0].Approval!.Approvers);
+        Assert.Equal(86_400, config.Deploy[0].Approval!.TimeoutSeconds);
     }
 
     [Theory]
@@ -119,6 +134,9 @@ public sealed class DevMentorConfigParserTests
         { "detect: yes please\n", 1, 9, "detect: expected true or false" },
         { "version: 2\n", 1, 10, "version: must be from 1 to 1" },
         { "deploy:\n  environments:\n    - name: s\n      type: local\n      start: x\n      port: 70000\n", 6, 13, "port: must be from 1 to 65535" },
+        { "deploy:\n  environments:\n    - name: s\n      type: local\n      start: x\n      approval: maybe\n", 6, 17, "'maybe' is not an approval mode" },
+        { "deploy:\n  environments:\n    - name: s\n      type: local\n      start: x\n      approval: required\n      approvers: [developer]\n", 7, 18, "'developer' may not approve deployments" },
+        { "deploy:\n  environments:\n    - name: s\n      type: local\n      start: x\n      approvers: owner\n", 6, 18, "approvers: applies only with approval: required" },
         // bad durations
         { "steps:\n  - name: a\n    commands: [make]\n    timeout: 10 minutes\n", 4, 14, "'10 minutes' is not a duration" },
         { "steps:\n  - name: a\n    commands: [make]\n    timeout: 5d\n", 4, 14, "'5d' is not a duration" },

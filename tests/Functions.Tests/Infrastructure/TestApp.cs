@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DevMentor.Functions.Tests.Infrastructure;
 
@@ -25,8 +26,9 @@ public sealed class TestApp : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     /// <param name="contentRoot">Where local.settings.json is read from (the working directory by default).</param>
+    /// <param name="overrides">Runs after the app's composition: replace its services with stand-ins.</param>
     public static async Task<TestApp> StartAsync(string connectionString, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null,
-        string? contentRoot = null)
+        string? contentRoot = null, Action<IServiceCollection>? overrides = null)
     {
         var builder = StandaloneHost.CreateBuilder([], contentRoot);
         builder.WebHost.UseTestServer();
@@ -53,7 +55,7 @@ public sealed class TestApp : IAsyncDisposable
 
         builder.Configuration.AddInMemoryCollection(values);
         configure?.Invoke(builder);
-        var app = StandaloneHost.Build(builder);
+        var app = StandaloneHost.Build(builder, overrides);
         await app.StartAsync();
         return new TestApp(app);
     }

@@ -88,50 +88,82 @@ public sealed class PipelineDurabilityTests
         Assert.False(runnerA.HasExited || runnerB.HasExited);
     }
 
+    /// <summary>
+    /// The real executable, SIGKILLed at ten random moments of real runs (in a step, between steps, while the
+    /// orchestration is between events) and restarted each time. The in-process starter only writes runs: it runs no
+    /// Durable worker and no runner, so only the killed service sequences and executes them.
+    /// </summary>
     [Fact]
-    public async Task Service_killed_with_SIGKILL_mid_run_completes_the_run_after_restart_without_repeating_completed_steps()
+    public async Task Service_killed_with_SIGKILL_at_ten_random_moments_completes_every_run_without_repeating_a_completed_step()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("sigkill");
         var scratch = PipelineTestKit.NewScratchDirectory("sigkill");
         var shared = PipelineTestKit.NewSharedDirectory("sigkill-shared");
         var executions = Path.Combine(shared, "executions.txt");
-        var sleep = ProcessTable.UniqueSleep(600);
         var environment = ServiceEnvironment(connectionString, Path.Combine(scratch, "data"), workers: 2, shared);
-        await using var starter = await PipelineTestKit.StartAppAsync("sigkill", connectionString: connectionString);
+        await using var starter = await PipelineTestKit.StartAppAsync("sigkill", new Dictionary<string, string?> { ["Durable:Worker:Enabled"] = "false" }, connectionString);
 
-        string[] Record(string name) => ["sh", "-c", $"echo {name}$DEVMENTOR_ATTEMPT >> \"$1\"", "sh", executions];
-        var definition = new PipelineDefinition(
-        [
-            new StepDefinition("compile", [Record("compile")]),
-            // Hangs on its first attempt only, so the kill lands while it runs and the retry finishes.
-            new StepDefinition("test", [["sh", "-c", $"echo test$DEVMENTOR_ATTEMPT >> \"$1\"; if [ \"$DEVMENTOR_ATTEMPT\" = 1 ]; then sleep {sleep}; fi", "sh", executions]]),
-            new StepDefinition("package", [Record("package")]),
-        ]);
-
-        StartedRun run;
-        await using (var first = ServiceProcess.Start(scratch, environment))
+        string[] record = ["sh", "-c", "echo \"$DEVMENTOR_RUN_ID $DEVMENTOR_STEP $DEVMENTOR_ATTEMPT\" >> \"$1\"; sleep 0.4", "sh", executions];
+        // A kill in a step costs that step an attempt (its runner is lost): ten kills may land in one step.
+        var definition = new PipelineDefinition(new[] { "compile", "test", "package", "publish" }
+            .Select(n => new StepDefinition(n, [record], Retry: new RetryPolicy(MaxAttempts: 12))).ToList());
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var runs = new List<StartedRun>();
+        // Steps that had succeeded when a kill came, with their attempt then: none of them may run again.
+        var succeededBeforeKills = new Dictionary<Guid, int>();
+        for (var kill = 1; kill <= 10; kill++)
         {
-            await first.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-            run = await starter.Engine().StartAsync(Guid.NewGuid(), definition);
-            await ProcessTable.WaitForAsync(sleep, TimeSpan.FromSeconds(60));
-
-            first.Kill();
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            // No orphans: the step's processes died with the killed service.
-            await ProcessTable.WaitUntilGoneAsync(sleep, TimeSpan.FromSeconds(5));
+            await using var service = ServiceProcess.Start(scratch, environment);
+            await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+            runs.Add(await starter.Engine().StartAsync(Guid.NewGuid(), definition));
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(300, 3000)));
+            service.Kill();
+            await service.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            foreach (var (stepId, attempt) in await SucceededStepsAsync(connectionString))
+            {
+                succeededBeforeKills[stepId] = attempt;
+            }
         }
 
-        Assert.Equal(["compile1", "test1"], await File.ReadAllLinesAsync(executions));
-        Assert.Equal(RunStatus.Running, (await starter.Engine().GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!.Status);
+        await using (var last = ServiceProcess.Start(scratch, environment))
+        {
+            await last.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+            // A killed single instance resumes its runs within 60 s (Durable leases, the runner queue's leases, the outbox).
+            foreach (var run in runs)
+            {
+                var view = await starter.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(60));
+                Assert.True(view.Status == RunStatus.Succeeded, $"run {run.Number} ended {view.Status.ToWire()} (seed {seed}): {string.Join(", ", view.Steps.Select(s => $"{s.Name}={s.Status.ToWire()}/{s.Attempt} {s.Error}"))}");
+            }
+        }
 
-        await using var second = ServiceProcess.Start(scratch, environment);
-        await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-        var view = await starter.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(60));
+        var lines = await File.ReadAllLinesAsync(executions);
+        // Every attempt ran once (a line per attempt, none twice) and every step's last attempt succeeded.
+        Assert.Equal(lines.Length, lines.Distinct().Count());
+        var final = await SucceededStepsAsync(connectionString);
+        Assert.Equal(runs.Count * 4, final.Count);
+        Assert.InRange(lines.Length, final.Count, final.Values.Sum()); // a kill right after a claim leaves an attempt with no line
+        foreach (var (stepId, attempt) in succeededBeforeKills)
+        {
+            Assert.True(final[stepId] == attempt, $"step {stepId} had succeeded at attempt {attempt} before a kill and ran again (attempt {final[stepId]}; seed {seed})");
+        }
 
-        Assert.Equal(RunStatus.Succeeded, view.Status);
-        Assert.Equal(["compile1", "test1", "test2", "package1"], await File.ReadAllLinesAsync(executions));
-        Assert.Equal([1, 2, 1], view.Steps.Select(s => s.Attempt));
-        Assert.Contains(view.Events, e => e.Type == "step.retrying" && e.Step == "test");
+        Assert.NotEmpty(succeededBeforeKills);
+    }
+
+    private static async Task<Dictionary<Guid, int>> SucceededStepsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT id, attempt FROM pipeline_steps WHERE status = 'succeeded'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var steps = new Dictionary<Guid, int>();
+        while (await reader.ReadAsync())
+        {
+            steps[reader.GetGuid(0)] = reader.GetInt32(1);
+        }
+
+        return steps;
     }
 
     private static async Task<long> CountAsync(string connectionString, string sql)

@@ -3,8 +3,15 @@ using DevMentor.Functions.Tests.Infrastructure;
 
 namespace DevMentor.Functions.Tests.Pipelines;
 
+/// <summary>
+/// The engine's use cases with the run orchestration sequencing (the test plays the runner): what a start, a claim, an
+/// outcome, a lost runner, a cancel and a timeout do to the recorded run. The orchestration acts shortly after each
+/// recorded outcome, so the tests wait for the state they expect instead of reading it at once.
+/// </summary>
 public sealed class PipelineEngineTests
 {
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     private static readonly IReadOnlyList<string> Linux = ["linux"];
 
     [Fact]
@@ -20,7 +27,7 @@ public sealed class PipelineEngineTests
         var other = await engine.StartAsync(Guid.NewGuid(), definition);
 
         Assert.Equal((1, 2, 1), (first.Number, second.Number, other.Number));
-        var view = (await engine.GetRunAsync(project, first.RunId, CancellationToken.None))!;
+        var view = await engine.WaitForRunAsync(first, v => v.Steps[0].Status == StepStatus.Queued, Wait);
         Assert.Equal(RunStatus.Running, view.Status);
         Assert.Equal(definition.Steps.Select(s => s.Name), view.Definition.Steps.Select(s => s.Name));
         Assert.Equal([StepStatus.Queued, StepStatus.Pending], view.Steps.Select(s => s.Status));
@@ -63,23 +70,24 @@ public sealed class PipelineEngineTests
         Assert.Equal([RunStatus.Running, RunStatus.Running, RunStatus.Queued], runs.Select(r => r.Status));
         Assert.Equal(RunStatus.Running, elsewhere.Status);
 
-        // Only the running runs' steps can be claimed: the waiting run's step stays pending.
+        // Only the running runs' steps can be claimed: the waiting run's step is queued by its orchestration but not claimable.
         var claimed = new List<ClaimedStep>();
-        while (await engine.TryClaimAsync("w", Linux, CancellationToken.None) is { } step)
+        for (var i = 0; i < 3; i++)
         {
-            claimed.Add(step);
+            claimed.Add(await engine.ClaimAsync("w"));
         }
 
-        Assert.Equal(3, claimed.Count);
+        await engine.WaitForRunAsync(runs[2], v => v.Steps[0].Status == StepStatus.Queued, Wait);
+        Assert.Null(await engine.TryClaimAsync("w", Linux, CancellationToken.None));
         Assert.DoesNotContain(claimed, c => c.RunId == runs[2].RunId);
 
         var done = claimed.First(c => c.RunId == runs[0].RunId);
-        var outcome = await engine.CompleteAsync(done.StepId, done.Attempt, "w", StepResult.Success(), CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, outcome!.RunStatus);
+        Assert.True((await engine.CompleteAsync(done.StepId, done.Attempt, "w", StepResult.Success(), CancellationToken.None))!.Accepted);
+        await engine.WaitForRunAsync(runs[0], v => v.Status == RunStatus.Succeeded, Wait);
 
-        var third = (await engine.GetRunAsync(project, runs[2].RunId, CancellationToken.None))!;
-        Assert.Equal(RunStatus.Running, third.Status);
-        Assert.Equal(StepStatus.Queued, third.Steps[0].Status);
+        // The freed slot starts the waiting run, whose step can now be claimed.
+        Assert.Equal(runs[2].RunId, (await engine.ClaimAsync("w")).RunId);
+        Assert.Equal(RunStatus.Running, (await engine.GetRunAsync(project, runs[2].RunId, CancellationToken.None))!.Status);
     }
 
     [Fact]
@@ -106,8 +114,8 @@ public sealed class PipelineEngineTests
 
         foreach (var expected in new[] { "clone", "test", "build" })
         {
-            var step = await engine.TryClaimAsync("w1", Linux, CancellationToken.None);
-            Assert.Equal(expected, step!.StepName);
+            var step = await engine.ClaimAsync("w1");
+            Assert.Equal(expected, step.StepName);
             Assert.Equal(1, step.Attempt);
             Assert.Null(await engine.TryClaimAsync("w2", Linux, CancellationToken.None)); // one step at a time per run
             var outcome = await engine.CompleteAsync(step.StepId, step.Attempt, "w1",
@@ -115,7 +123,7 @@ public sealed class PipelineEngineTests
             Assert.True(outcome!.Accepted);
         }
 
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        var view = await engine.WaitForEndAsync(run, Wait);
         Assert.Equal(RunStatus.Succeeded, view.Status);
         Assert.NotNull(view.StartedAt);
         Assert.NotNull(view.FinishedAt);
@@ -130,33 +138,26 @@ public sealed class PipelineEngineTests
     {
         await using var app = await PipelineTestKit.StartAppAsync("engineclaimnext");
         var engine = app.Engine();
-        var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone", "test"));
+        var first = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone"));
+        var other = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
         var runnerA = new ClaimRequest("runner-a", Linux);
-
-        var clone = (await engine.TryClaimAsync(runnerA.Owner, runnerA.Labels, CancellationToken.None))!;
-        var done = await engine.CompleteAsync(clone.StepId, clone.Attempt, runnerA.Owner, StepResult.Success(), runnerA, CancellationToken.None);
-
-        // The run's next step went straight to the runner that has its workspace, leased to it.
-        Assert.True(done!.Outcome.Accepted);
-        var test = done.Next!;
-        Assert.Equal((run.RunId, "test", 1, 1), (test.RunId, test.StepName, test.Position, test.Attempt));
-        Assert.False(done.StepQueued); // nothing left for other runners to wake up for
-        Assert.Null(await engine.TryClaimAsync("runner-b", Linux, CancellationToken.None));
-        Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(test.StepId, test.Attempt, runnerA.Owner, CancellationToken.None)).Action);
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
-        Assert.Equal([StepStatus.Succeeded, StepStatus.Running], view.Steps.Select(s => s.Status));
-        Assert.Equal(["step.succeeded", "step.queued", "step.started"], view.Events.Skip(view.Events.Count - 3).Select(e => e.Type));
+        var clone = await engine.ClaimAsync(runnerA.Owner);
+        await engine.WaitForRunAsync(clone.RunId == first.RunId ? other : first, v => v.Steps[0].Status == StepStatus.Queued, Wait);
 
         // A completion that is refused (not this runner's lease) claims nothing.
-        var refused = await engine.CompleteAsync(test.StepId, test.Attempt, "runner-b", StepResult.Success(), new ClaimRequest("runner-b", Linux), CancellationToken.None);
+        var refused = await engine.CompleteAsync(clone.StepId, clone.Attempt, "runner-b", StepResult.Success(), new ClaimRequest("runner-b", Linux), CancellationToken.None);
         Assert.False(refused!.Outcome.Accepted);
         Assert.Null(refused.Next);
 
-        // The last step: the run ends; with another run waiting, the claim takes that run's step.
-        var other = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
-        var last = await engine.CompleteAsync(test.StepId, test.Attempt, runnerA.Owner, StepResult.Success(), runnerA, CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, last!.Outcome.RunStatus);
-        Assert.Equal((other.RunId, "build"), (last.Next!.RunId, last.Next.StepName));
+        // The accepted one takes the waiting step, leased to the same runner, in its commit.
+        var done = await engine.CompleteAsync(clone.StepId, clone.Attempt, runnerA.Owner, StepResult.Success(), runnerA, CancellationToken.None);
+        Assert.True(done!.Outcome.Accepted);
+        var next = done.Next!;
+        Assert.NotEqual(clone.RunId, next.RunId);
+        Assert.Equal(1, next.Attempt);
+        Assert.Null(await engine.TryClaimAsync("runner-b", Linux, CancellationToken.None));
+        Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(next.StepId, next.Attempt, runnerA.Owner, CancellationToken.None)).Action);
+        Assert.Equal(RunStatus.Succeeded, (await engine.WaitForEndAsync(clone.RunId == first.RunId ? first : other, Wait)).Status);
     }
 
     [Fact]
@@ -166,11 +167,13 @@ public sealed class PipelineEngineTests
         var engine = app.Engine();
         var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("test", "build"));
 
-        var step = await engine.TryClaimAsync("w", Linux, CancellationToken.None);
-        var outcome = await engine.CompleteAsync(step!.StepId, step.Attempt, "w", new StepResult(StepResultKind.Failed, 3), CancellationToken.None);
+        var step = await engine.ClaimAsync("w");
+        var outcome = await engine.CompleteAsync(step.StepId, step.Attempt, "w", new StepResult(StepResultKind.Failed, 3), CancellationToken.None);
 
-        Assert.Equal((StepStatus.Failed, RunStatus.Failed), (outcome!.StepStatus, outcome.RunStatus));
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        Assert.Equal(StepStatus.Failed, outcome!.StepStatus);
+        var view = await engine.WaitForEndAsync(run, Wait);
+        Assert.Equal(RunStatus.Failed, view.Status);
+        Assert.Equal("step test: exited with code 3", view.Events[^1].Data!.Value.GetProperty("reason").GetString());
         Assert.Equal([StepStatus.Failed, StepStatus.Skipped], view.Steps.Select(s => s.Status));
         Assert.Equal(3, view.Steps[0].ExitCode);
         Assert.Equal(1, view.Steps[0].Attempt);
@@ -183,17 +186,17 @@ public sealed class PipelineEngineTests
         var engine = app.Engine();
         var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
 
-        var stale = (await engine.TryClaimAsync("runner-a", Linux, CancellationToken.None))!;
+        var stale = await engine.ClaimAsync("runner-a");
         Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(stale.StepId, stale.Attempt, "runner-a", CancellationToken.None)).Action);
         await app.ExpireLeaseAsync(stale.StepId);
 
         var report = await engine.SweepAsync(CancellationToken.None);
-        Assert.Equal(1, report.Requeued);
+        Assert.Equal(1, report.LostRunners);
         var requeued = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
         Assert.Equal(StepStatus.Queued, requeued.Steps[0].Status);
         Assert.Contains(requeued.Events, e => e.Type == "step.retrying" && e.Data!.Value.GetProperty("error").GetString()!.Contains("lease expired", StringComparison.Ordinal));
 
-        var fresh = (await engine.TryClaimAsync("runner-b", Linux, CancellationToken.None))!;
+        var fresh = await engine.ClaimAsync("runner-b");
         Assert.Equal(2, fresh.Attempt);
 
         // Runner A comes back: its heartbeat, log and completion carry the old attempt and are refused.
@@ -206,8 +209,8 @@ public sealed class PipelineEngineTests
         // Same attempt number but another owner is refused too.
         Assert.False((await engine.CompleteAsync(fresh.StepId, fresh.Attempt, "runner-a", StepResult.Success(), CancellationToken.None))!.Accepted);
 
-        var accepted = await engine.CompleteAsync(fresh.StepId, fresh.Attempt, "runner-b", StepResult.Success(), CancellationToken.None);
-        Assert.Equal(RunStatus.Succeeded, accepted!.RunStatus);
+        Assert.True((await engine.CompleteAsync(fresh.StepId, fresh.Attempt, "runner-b", StepResult.Success(), CancellationToken.None))!.Accepted);
+        Assert.Equal(RunStatus.Succeeded, (await engine.WaitForEndAsync(run, Wait)).Status);
         Assert.Null(await engine.ReadLogAsync(run.ProjectId, run.RunId, "nope", CancellationToken.None));
         Assert.DoesNotContain("late output", await engine.ReadLogAsync(run.ProjectId, run.RunId, "build", CancellationToken.None), StringComparison.Ordinal);
     }
@@ -218,16 +221,16 @@ public sealed class PipelineEngineTests
         await using var app = await PipelineTestKit.StartAppAsync("engineleasevalid");
         var engine = app.Engine();
         await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
-        var step = (await engine.TryClaimAsync("w", Linux, CancellationToken.None))!;
+        var step = await engine.ClaimAsync("w");
 
         var report = await engine.SweepAsync(CancellationToken.None);
 
-        Assert.Equal(0, report.Requeued);
+        Assert.Equal(0, report.LostRunners);
         Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None)).Action);
     }
 
     [Fact]
-    public async Task Infrastructure_failures_follow_the_backoff_schedule_then_fail_the_run()
+    public async Task Infrastructure_failures_are_retried_after_durable_backoff_timers_then_fail_the_run()
     {
         await using var app = await PipelineTestKit.StartAppAsync("enginebackoff", new Dictionary<string, string?>
         {
@@ -238,42 +241,38 @@ public sealed class PipelineEngineTests
         var engine = app.Engine();
         var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone", "test"));
 
-        var delays = new List<TimeSpan>();
+        var gaps = new List<TimeSpan>();
+        var failedAt = DateTime.UtcNow;
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            ClaimedStep? step;
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            while ((step = await engine.TryClaimAsync("w", Linux, CancellationToken.None)) is null)
+            var step = await engine.ClaimAsync("w");
+            if (attempt > 1)
             {
-                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the retried step never became claimable");
-                await Task.Delay(20);
+                gaps.Add(DateTime.UtcNow - failedAt);
             }
 
             Assert.Equal(attempt, step.Attempt);
             var outcome = await engine.CompleteAsync(step.StepId, step.Attempt, "w",
                 new StepResult(StepResultKind.InfrastructureError, Error: "network unreachable"), CancellationToken.None);
-            if (outcome!.RetryIn is { } retryIn)
+            failedAt = DateTime.UtcNow;
+            Assert.Equal(attempt < 3 ? StepStatus.Queued : StepStatus.Failed, outcome!.StepStatus);
+            if (attempt < 3)
             {
-                delays.Add(retryIn);
-                // Not claimable before its due time.
+                // Queued for its retry but not due: nobody can claim it before the orchestration's timer fires.
                 Assert.Null(await engine.TryClaimAsync("w", Linux, CancellationToken.None));
-            }
-            else
-            {
-                Assert.Equal((StepStatus.Failed, RunStatus.Failed), (outcome.StepStatus, outcome.RunStatus));
             }
         }
 
-        // 0.4 s then 0.8 s, each within ±20 % jitter; the third failure used the last attempt.
-        Assert.Equal(2, delays.Count);
-        Assert.InRange(delays[0].TotalMilliseconds, 320, 480);
-        Assert.InRange(delays[1].TotalMilliseconds, 640, 960);
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        // 0.4 s then 0.8 s, each within ±20 % jitter: a retry never comes before its delay.
+        Assert.True(gaps[0] >= TimeSpan.FromMilliseconds(320), $"first retry after {gaps[0].TotalMilliseconds} ms");
+        Assert.True(gaps[1] >= TimeSpan.FromMilliseconds(640), $"second retry after {gaps[1].TotalMilliseconds} ms");
+        var view = await engine.WaitForEndAsync(run, Wait);
+        Assert.Equal(RunStatus.Failed, view.Status);
         Assert.Equal((3, 3), (view.Steps[0].Attempt, view.Steps[0].MaxAttempts));
         Assert.Equal("gave up after 3 attempts: network unreachable", view.Steps[0].Error);
         Assert.Equal(StepStatus.Skipped, view.Steps[1].Status);
-        var retryEvents = view.Events.Where(e => e.Type == "step.retrying").Select(e => e.Data!.Value.GetProperty("retryInMs").GetInt64()).ToList();
-        Assert.Equal(delays.Select(d => (long)d.TotalMilliseconds), retryEvents);
+        Assert.Equal(2, view.Events.Count(e => e.Type == "step.retrying"));
+        Assert.Equal([1, 2, 3], view.Events.Where(e => e.Type == "step.queued").Select(e => e.Data!.Value.GetProperty("attempt").GetInt32()));
     }
 
     [Fact]
@@ -284,10 +283,11 @@ public sealed class PipelineEngineTests
         var definition = new PipelineDefinition([new StepDefinition("flaky", [], Retry: new RetryPolicy(MaxAttempts: 1))]);
         var run = await engine.StartAsync(Guid.NewGuid(), definition);
 
-        var step = (await engine.TryClaimAsync("w", Linux, CancellationToken.None))!;
+        var step = await engine.ClaimAsync("w");
         var outcome = await engine.CompleteAsync(step.StepId, step.Attempt, "w", new StepResult(StepResultKind.InfrastructureError, Error: "boom"), CancellationToken.None);
 
-        Assert.Equal(RunStatus.Failed, outcome!.RunStatus);
+        Assert.Equal(StepStatus.Failed, outcome!.StepStatus);
+        Assert.Equal(RunStatus.Failed, (await engine.WaitForEndAsync(run, Wait)).Status);
         Assert.Equal(1, (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!.Steps[0].MaxAttempts);
     }
 
@@ -297,7 +297,8 @@ public sealed class PipelineEngineTests
         await using var app = await PipelineTestKit.StartAppAsync("enginelabels");
         var engine = app.Engine();
         var definition = new PipelineDefinition([new StepDefinition("image", [], Requires: ["linux", "buildah"])]);
-        await engine.StartAsync(Guid.NewGuid(), definition);
+        var run = await engine.StartAsync(Guid.NewGuid(), definition);
+        await engine.WaitForRunAsync(run, v => v.Steps[0].Status == StepStatus.Queued, Wait);
 
         Assert.Null(await engine.TryClaimAsync("plain", ["linux"], CancellationToken.None));
         Assert.NotNull(await engine.TryClaimAsync("builder", ["linux", "buildah", "x64"], CancellationToken.None));
@@ -309,7 +310,7 @@ public sealed class PipelineEngineTests
         await using var app = await PipelineTestKit.StartAppAsync("enginecancel");
         var engine = app.Engine();
         var run = await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("test", "build"));
-        var step = (await engine.TryClaimAsync("w", Linux, CancellationToken.None))!;
+        var step = await engine.ClaimAsync("w");
 
         Assert.Equal(CancelResult.Canceled, await engine.CancelAsync(run.ProjectId, run.RunId, CancellationToken.None));
 
@@ -367,50 +368,33 @@ public sealed class PipelineEngineTests
     }
 
     [Fact]
-    public async Task Sweeper_times_out_runs_without_progress_and_steps_past_their_timeout()
+    public async Task A_steps_timeout_is_a_durable_timer_counted_from_its_claim_and_its_runner_is_told_to_stop()
     {
-        await using var app = await PipelineTestKit.StartAppAsync("enginestall", new Dictionary<string, string?>
-        {
-            ["Pipelines:RunProgressTimeoutSeconds"] = "1",
-            ["Pipelines:LeaseSeconds"] = "600",
-            ["Pipelines:HeartbeatSeconds"] = "1",
-        });
+        await using var app = await PipelineTestKit.StartAppAsync("enginesteptimeout");
         var engine = app.Engine();
-        var stalled = await engine.StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("never", [], Requires: ["nobody-has-this"])]));
+        var run = await engine.StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("slow", [], TimeoutSeconds: 1), new StepDefinition("after", [])]));
+        await engine.WaitForRunAsync(run, v => v.Steps[0].Status == StepStatus.Queued, Wait);
+
+        // Waiting for a runner is not running: claimed after longer than the timeout, the step still gets its second.
         await Task.Delay(1500);
+        var step = await engine.ClaimAsync("w");
+        var claimed = DateTime.UtcNow;
+        Assert.Equal(HeartbeatAction.Continue, (await engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None)).Action);
 
-        var report = await engine.SweepAsync(CancellationToken.None);
-
-        Assert.Equal(1, report.RunsTimedOut);
-        var view = (await engine.GetRunAsync(stalled.ProjectId, stalled.RunId, CancellationToken.None))!;
-        Assert.Equal(RunStatus.TimedOut, view.Status);
-        Assert.Equal(StepStatus.Skipped, view.Steps[0].Status);
-    }
-
-    [Fact]
-    public async Task Sweeper_times_out_a_running_step_whose_runner_ignores_its_timeout()
-    {
-        await using var app = await PipelineTestKit.StartAppAsync("enginesteptimeout", new Dictionary<string, string?>
+        // The runner keeps its lease alive but never stops the step: the timer ends it, and the heartbeat says cancel.
+        HeartbeatAction action;
+        while ((action = (await engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None)).Action) == HeartbeatAction.Continue)
         {
-            ["Pipelines:LeaseSeconds"] = "0.6",
-            ["Pipelines:HeartbeatSeconds"] = "0.2",
-        });
-        var engine = app.Engine();
-        var run = await engine.StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("slow", [], TimeoutSeconds: 1)]));
-        var step = (await engine.TryClaimAsync("w", Linux, CancellationToken.None))!;
-        // The runner keeps its lease alive but never stops the step.
-        var until = DateTime.UtcNow.AddSeconds(2);
-        while (DateTime.UtcNow < until)
-        {
-            await engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None);
-            await Task.Delay(150);
+            Assert.True(DateTime.UtcNow - claimed < Wait, "the step was never timed out");
+            await Task.Delay(100);
         }
 
-        var report = await engine.SweepAsync(CancellationToken.None);
-
-        Assert.Equal(1, report.StepsTimedOut);
-        Assert.Equal(HeartbeatAction.Cancel, (await engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None)).Action);
-        Assert.Equal(RunStatus.TimedOut, (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!.Status);
+        Assert.Equal(HeartbeatAction.Cancel, action);
+        Assert.True(DateTime.UtcNow - claimed >= TimeSpan.FromSeconds(0.9), $"timed out {(DateTime.UtcNow - claimed).TotalMilliseconds} ms after its claim");
+        var view = await engine.WaitForEndAsync(run, Wait);
+        Assert.Equal(RunStatus.TimedOut, view.Status);
+        Assert.Equal([StepStatus.TimedOut, StepStatus.Skipped], view.Steps.Select(s => s.Status));
+        Assert.False((await engine.CompleteAsync(step.StepId, step.Attempt, "w", StepResult.Success(), CancellationToken.None))!.Accepted);
     }
 
     [Fact]

@@ -60,6 +60,13 @@ internal static class PipelineTestKit
         }
     }
 
+    /// <summary>Claims a step, waiting for one (the run's orchestration queues each step shortly after the previous one's outcome).</summary>
+    public static async Task<ClaimedStep> ClaimAsync(this PipelineEngine engine, string owner, IReadOnlyList<string>? labels = null, double seconds = 20)
+    {
+        var step = await engine.ClaimAsync(owner, labels ?? ["linux"], TimeSpan.FromSeconds(seconds), CancellationToken.None);
+        return step ?? throw new TimeoutException($"no step became claimable for {owner} within {seconds} s");
+    }
+
     public static Task<RunView> WaitForEndAsync(this PipelineEngine engine, StartedRun run, TimeSpan timeout) =>
         engine.WaitForRunAsync(run, v => v.Status.IsTerminal(), timeout);
 

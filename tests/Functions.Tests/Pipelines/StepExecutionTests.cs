@@ -157,7 +157,7 @@ public sealed class StepExecutionTests
         await RunOneAsync(app, "runner-a", PipelineTestKit.NewScratchDirectory("work-a2"), shared);
         await RunOneAsync(app, "runner-b", PipelineTestKit.NewScratchDirectory("work-b"), shared);
 
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        var view = await engine.WaitForEndAsync(run, TimeSpan.FromSeconds(20));
         Assert.Equal(RunStatus.Succeeded, view.Status);
         Assert.All(view.Steps, s => Assert.Equal(1, s.Attempt));
         // clone ran for its own step, then twice more as restores (a2 and b lacked the workspace);
@@ -184,7 +184,7 @@ public sealed class StepExecutionTests
         await RunOneAsync(app, "runner-a", work, shared);
         await RunOneAsync(app, "runner-a", work, shared);
 
-        var view = (await engine.GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
+        var view = await engine.WaitForEndAsync(run, TimeSpan.FromSeconds(20));
         Assert.Equal(RunStatus.Succeeded, view.Status);
         Assert.Single(await File.ReadAllLinesAsync(counter));
         Assert.DoesNotContain("restoring", await engine.ReadLogAsync(run.ProjectId, run.RunId, "test", CancellationToken.None), StringComparison.Ordinal);
@@ -196,7 +196,7 @@ public sealed class StepExecutionTests
         var source = new EngineJobSource(app.Engine(), owner, ["linux"], app.Services.GetRequiredService<BuildResults>());
         var options = new RunnerOptions { WorkDirectory = workDirectory, HeartbeatInterval = TimeSpan.FromMilliseconds(200), SandboxWritablePaths = [shared] };
         var executor = new StepExecutor(options, ProcessLauncher.Shared, NullLogger.Instance);
-        var step = await source.ClaimAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        var step = await source.ClaimAsync(TimeSpan.FromSeconds(20), CancellationToken.None);
         Assert.NotNull(step);
         await executor.RunAsync(step, source, claimNext: false, CancellationToken.None);
     }

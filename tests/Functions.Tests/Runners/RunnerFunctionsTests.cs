@@ -42,7 +42,7 @@ public sealed class RunnerFunctionsTests
         var token = await RegisterAsync(app, "linux", "docker");
         var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
 
-        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", token));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", token));
         Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
         using var job = JsonDocument.Parse(await claim.Content.ReadAsStringAsync());
         var stepId = job.RootElement.GetProperty("stepId").GetGuid();
@@ -60,8 +60,9 @@ public sealed class RunnerFunctionsTests
         using var complete = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0 }));
         Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
         using var result = JsonDocument.Parse(await complete.Content.ReadAsStringAsync());
-        Assert.Equal("succeeded", result.RootElement.GetProperty("runStatus").GetString());
-        Assert.True(result.RootElement.GetProperty("runFinished").GetBoolean());
+        // The outcome is recorded; the run's orchestration ends the run just after.
+        Assert.Equal("succeeded", result.RootElement.GetProperty("stepStatus").GetString());
+        Assert.Equal(RunStatus.Succeeded, (await app.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(20))).Status);
 
         Assert.Equal("==> attempt 1\ncompiling\n", await app.Engine().ReadLogAsync(run.ProjectId, run.RunId, "build", CancellationToken.None));
         var view = (await app.Engine().GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!;
@@ -79,7 +80,7 @@ public sealed class RunnerFunctionsTests
         });
         var token = await RegisterAsync(app, "linux", "docker");
         var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
-        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", token));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", token));
         var stepId = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement.GetProperty("stepId").GetGuid();
 
         // A runner that ignores its own limit: 40 chunks of 1000 bytes; the cap falls inside the 3-byte character of the fifth.
@@ -103,7 +104,7 @@ public sealed class RunnerFunctionsTests
         // The cap is per attempt: a retry's log starts from nothing.
         using var fail = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/complete", token, new { attempt = 1, outcome = "error", error = "lost" }));
         Assert.Equal(HttpStatusCode.OK, fail.StatusCode);
-        using var again = await app.Client.SendAsync(Post("/runners/jobs/next?wait=10", token));
+        using var again = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", token));
         Assert.Equal(2, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("attempt").GetInt32());
         using var second = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/log", token, new { attempt = 2, text = "retrying\n" }));
         Assert.Equal(HttpStatusCode.NoContent, second.StatusCode);
@@ -115,15 +116,19 @@ public sealed class RunnerFunctionsTests
     {
         await using var app = await StartAsync("runnerclaimnext");
         var token = await RegisterAsync(app, "linux", "docker");
-        var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone", "build"));
+        var first = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("clone"));
+        var second = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
+        await app.Engine().WaitForRunAsync(first, v => v.Steps[0].Status == StepStatus.Queued, TimeSpan.FromSeconds(20));
+        await app.Engine().WaitForRunAsync(second, v => v.Steps[0].Status == StepStatus.Queued, TimeSpan.FromSeconds(20));
 
-        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", token));
-        var clone = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement;
-        using var complete = await app.Client.SendAsync(Post($"/runners/jobs/{clone.GetProperty("stepId").GetGuid()}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0, claimNext = true }));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", token));
+        var taken = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement;
+        using var complete = await app.Client.SendAsync(Post($"/runners/jobs/{taken.GetProperty("stepId").GetGuid()}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0, claimNext = true }));
 
         Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
         var next = JsonDocument.Parse(await complete.Content.ReadAsStringAsync()).RootElement.GetProperty("next");
-        Assert.Equal(("build", 1), (next.GetProperty("stepName").GetString(), next.GetProperty("attempt").GetInt32()));
+        Assert.NotEqual(taken.GetProperty("stepName").GetString(), next.GetProperty("stepName").GetString());
+        Assert.Equal(1, next.GetProperty("attempt").GetInt32());
         using var heartbeat = await app.Client.SendAsync(Post($"/runners/jobs/{next.GetProperty("stepId").GetGuid()}/heartbeat", token, new { attempt = 1 }));
         Assert.Equal(HttpStatusCode.OK, heartbeat.StatusCode);
         using var nothingLeft = await app.Client.SendAsync(Post("/runners/jobs/next?wait=0", token));
@@ -132,9 +137,9 @@ public sealed class RunnerFunctionsTests
         // Without claimNext the answer carries no step (an older runner never gets one it does not expect).
         using var last = await app.Client.SendAsync(Post($"/runners/jobs/{next.GetProperty("stepId").GetGuid()}/complete", token, new { attempt = 1, outcome = "succeeded", exitCode = 0 }));
         var body = JsonDocument.Parse(await last.Content.ReadAsStringAsync()).RootElement;
-        Assert.True(body.GetProperty("runFinished").GetBoolean());
         Assert.True(!body.TryGetProperty("next", out var none) || none.ValueKind == JsonValueKind.Null);
-        Assert.Equal(RunStatus.Succeeded, (await app.Engine().GetRunAsync(run.ProjectId, run.RunId, CancellationToken.None))!.Status);
+        Assert.Equal(RunStatus.Succeeded, (await app.Engine().WaitForEndAsync(first, TimeSpan.FromSeconds(20))).Status);
+        Assert.Equal(RunStatus.Succeeded, (await app.Engine().WaitForEndAsync(second, TimeSpan.FromSeconds(20))).Status);
     }
 
     [Fact]
@@ -144,7 +149,7 @@ public sealed class RunnerFunctionsTests
         var stale = await RegisterAsync(app, "linux", "docker");
         var fresh = await RegisterAsync(app, "linux", "docker");
         var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
-        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next", stale));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", stale));
         var stepId = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement.GetProperty("stepId").GetGuid();
 
         // Another runner's token cannot act on this lease.
@@ -153,8 +158,7 @@ public sealed class RunnerFunctionsTests
 
         await app.ExpireLeaseAsync(stepId);
         await app.Engine().SweepAsync(CancellationToken.None);
-        await Task.Delay(400); // the retry's backoff (0.2 s ± jitter)
-        using var reclaim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=5", fresh));
+        using var reclaim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", fresh));
         Assert.Equal(2, JsonDocument.Parse(await reclaim.Content.ReadAsStringAsync()).RootElement.GetProperty("attempt").GetInt32());
 
         using var heartbeat = await app.Client.SendAsync(Post($"/runners/jobs/{stepId}/heartbeat", stale, new { attempt = 1 }));
@@ -171,7 +175,7 @@ public sealed class RunnerFunctionsTests
         await using var app = await StartAsync("runnercancel");
         var token = await RegisterAsync(app, "linux", "docker");
         var run = await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("build"));
-        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next", token));
+        using var claim = await app.Client.SendAsync(Post("/runners/jobs/next?wait=20", token));
         var stepId = JsonDocument.Parse(await claim.Content.ReadAsStringAsync()).RootElement.GetProperty("stepId").GetGuid();
 
         await app.Engine().CancelAsync(run.ProjectId, run.RunId, CancellationToken.None);
@@ -201,7 +205,8 @@ public sealed class RunnerFunctionsTests
     {
         await using var app = await StartAsync("runnerlabels");
         var token = await RegisterAsync(app, "linux", "docker");
-        await app.Engine().StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("gpu", [], Requires: ["cuda"])]));
+        var run = await app.Engine().StartAsync(Guid.NewGuid(), new PipelineDefinition([new StepDefinition("gpu", [], Requires: ["cuda"])]));
+        await app.Engine().WaitForRunAsync(run, v => v.Steps[0].Status == StepStatus.Queued, TimeSpan.FromSeconds(20));
 
         using var response = await app.Client.SendAsync(Post("/runners/jobs/next?wait=0", token));
 

@@ -44,9 +44,12 @@ public sealed class RunnerQueueTests
         }
 
         var docker = new PipelineDefinition([new StepDefinition("build", [], Requires: ["docker", "linux"])]);
-        await app.Engine().StartAsync(Guid.NewGuid(), docker);
-        await app.Engine().StartAsync(Guid.NewGuid(), docker);
-        await app.Engine().StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("any"));
+        foreach (var definition in new[] { docker, docker, PipelineTestKit.NoOps("any") })
+        {
+            var run = await app.Engine().StartAsync(Guid.NewGuid(), definition);
+            await app.Engine().WaitForRunAsync(run, v => v.Steps[0].Status == StepStatus.Queued, TimeSpan.FromSeconds(20));
+        }
+
         await Task.Delay(300);
 
         using var response = await app.Client.SendAsync(Get(RegistrationToken));

@@ -23,8 +23,13 @@ public sealed class MalformedPayloadFixture : IAsyncLifetime
                 ("GitHub:WebhookSecret", GitHubFixtures.Secret),
                 ("GitLab:WebhookToken", GitLabToken),
                 ("Pipelines:Runner:Enabled", "false"),
-                ("Pipelines:CloneRepositories", "false")),
-            builder => builder.Logging.AddProvider(Logs).AddFilter<CapturedLogs>(_ => true));
+                ("Pipelines:CloneRepositories", "false")));
+        // After the start: the composition's Logs.Configure replaces providers added to the builder, which would leave
+        // the "nothing logged as an error" checks below looking at an empty list. The sentinel proves the capture works.
+        var loggers = App.Services.GetRequiredService<ILoggerFactory>();
+        loggers.AddProvider(Logs);
+        loggers.CreateLogger("Sentinel").LogError("capture-sentinel");
+        Assert.Contains(Logs.Entries, e => e.Message == "capture-sentinel");
         foreach (var (name, repository) in new[]
         {
             ("hello-github", """{"provider":"github","fullName":"Codertocat/Hello-World","defaultBranch":"master"}"""),

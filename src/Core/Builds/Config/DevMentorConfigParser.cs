@@ -538,8 +538,12 @@ public static partial class DevMentorConfigParser
             Uri? url = null;
             StepCondition? when = null;
             IReadOnlyDictionary<string, string>? env = null;
+            bool approval = false;
+            IReadOnlyList<string>? approvers = null;
+            int? approvalTimeout = null;
             var present = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            foreach (var (key, value) in Entries(map, "a deploy environment", "name", "type", "start", "health", "port", "health_timeout", "url", "secret", "when", "env"))
+            foreach (var (key, value) in Entries(map, "a deploy environment", "name", "type", "start", "health", "port", "health_timeout", "url", "secret", "when", "env",
+                "approval", "approvers", "approval_timeout"))
             {
                 present[key] = value;
                 switch (key)
@@ -607,7 +611,27 @@ public static partial class DevMentorConfigParser
                     case "env":
                         env = Env(value);
                         break;
+                    case "approval":
+                        var mode = String(value, "approval");
+                        approval = mode == "required";
+                        if (mode is not null and not ("required" or "none"))
+                        {
+                            Problem(value, $"approval: '{mode}' is not an approval mode (required, none).");
+                        }
+
+                        break;
+                    case "approvers":
+                        approvers = Approvers(value);
+                        break;
+                    case "approval_timeout":
+                        approvalTimeout = Timeout(value, "approval_timeout");
+                        break;
                 }
+            }
+
+            foreach (var key in new[] { "approvers", "approval_timeout" }.Where(k => present.ContainsKey(k) && !approval))
+            {
+                Problem(present[key], $"{key}: applies only with approval: required.");
             }
 
             if (!present.ContainsKey("name"))
@@ -641,7 +665,28 @@ public static partial class DevMentorConfigParser
                 Problem(node, $"deploy environment '{name}': a webhook environment needs a url.");
             }
 
-            return new DeployEnvironment(name, type == "local" ? DeployType.Local : DeployType.Webhook, start, health ?? "/", port, healthTimeout, url, secret, when, env);
+            return new DeployEnvironment(name, type == "local" ? DeployType.Local : DeployType.Webhook, start, health ?? "/", port, healthTimeout, url, secret, when, env,
+                approval ? new DeployApproval(approvers ?? DeployApproval.DefaultApprovers, approvalTimeout ?? DeployApproval.DefaultTimeoutSeconds) : null);
+        }
+
+        /// <summary>Roles that may approve: maintainer or owner (viewers and developers may not deploy, so may not approve a deployment).</summary>
+        private List<string>? Approvers(YamlNode node)
+        {
+            var roles = node is YamlSequenceNode list ? list.Children.Select(c => String(c, "approvers (list item)")).ToList() : [String(node, "approvers")];
+            if (roles.Count == 0 || roles.Any(r => r is null))
+            {
+                Problem(node, "approvers: a role or a list of roles (maintainer, owner).");
+                return null;
+            }
+
+            var wrong = roles.Where(r => r is not ("maintainer" or "owner")).ToList();
+            if (wrong.Count > 0)
+            {
+                Problem(node, $"approvers: {string.Join(", ", wrong.Select(w => $"'{w}'"))} may not approve deployments (maintainer, owner).");
+                return null;
+            }
+
+            return roles.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         }
 
         private IReadOnlyList<string>? StartCommand(YamlNode node)

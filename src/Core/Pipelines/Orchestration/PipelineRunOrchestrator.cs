@@ -10,11 +10,6 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// exponential backoff with jitter and queues the next attempt, until its attempts are used up. A step's timeout is
 /// a durable timer; cancel is an external event that ends the waiting step and the run.
 /// Deterministic: no I/O, the context's clock, jitter from the context's replay-safe GUIDs.
-/// <para>
-/// STAGED (issue 13, ADR 0021): this orchestration and its contracts are tested on the real backend
-/// (PipelineRunOrchestratorTests) but not yet registered in the composition: runs are still sequenced by
-/// <see cref="PipelineEngine"/> until the activities, the outcome outbox and the engine's removal land together.
-/// </para>
 /// </summary>
 [DurableTask(RunTasks.Orchestrator)]
 public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutcome>
@@ -32,9 +27,9 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             for (var attempt = 1; ; attempt++)
             {
                 context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "runner"));
-                await context.CallActivityAsync(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
-                var result = await WaitForStepAsync(context, input, position, attempt, timeout, canceled);
-                if (result is null)
+                var recorded = await context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
+                var result = recorded is { } known ? known.ToResult() : await WaitForStepAsync(context, input, position, attempt, timeout, canceled);
+                if (result is null or { Kind: StepResultKind.Canceled })
                 {
                     return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
                 }
@@ -44,11 +39,8 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 if (decision.RetryIn is { } retryIn)
                 {
                     context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "retry"));
-                    using var stopTimer = new CancellationTokenSource();
-                    var timer = context.CreateTimer(context.CurrentUtcDateTime + retryIn, stopTimer.Token);
-                    if (await Task.WhenAny(timer, canceled) == canceled)
+                    if (!await DelayAsync(context, context.CurrentUtcDateTime + retryIn, canceled))
                     {
-                        CancelTimer(stopTimer);
                         return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
                     }
 
@@ -57,7 +49,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
                 if (decision.RunEnds is { } ends && ends != RunStatus.Succeeded)
                 {
-                    return await FinishAsync(context, input, ends, position, decision.Error);
+                    return await FinishAsync(context, input, ends, position, $"step {step.Name}: {decision.Error}");
                 }
 
                 if (result.Plan is { } plan)
@@ -69,33 +61,127 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             }
         }
 
+        // Every step succeeded: environments this run deploys to that need an approval wait for it, visibly.
+        var gates = await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId);
+        foreach (var gate in gates)
+        {
+            var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
+            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
+            context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, steps.Count, 0, "approval"));
+            var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
+            if (decision is null)
+            {
+                return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
+            }
+
+            if (!decision.Approved)
+            {
+                var reason = decision.Expired
+                    ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
+                    : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : "");
+                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, reason);
+            }
+        }
+
         return await FinishAsync(context, input, RunStatus.Succeeded, steps.Count - 1, null);
     }
 
-    /// <returns>The step's result; a timeout becomes <see cref="StepResultKind.TimedOut"/>; null when the run was canceled.</returns>
+    /// <returns>The decision (an expiry is a refusal); null when the run was canceled.</returns>
+    private static async Task<ApprovalDecision?> WaitForApprovalAsync(TaskOrchestrationContext context, Guid runId, string environment, DateTime expiresAt, Task<string> canceled)
+    {
+        var decided = context.WaitForExternalEvent<ApprovalDecision>(ApprovalDecision.NameFor(environment));
+        var checkAt = expiresAt;
+        while (true)
+        {
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(checkAt, stopTimer.Token);
+            var first = await Task.WhenAny(decided, timer, canceled);
+            if (first != timer)
+            {
+                CancelTimer(stopTimer);
+            }
+
+            if (first == decided)
+            {
+                return decided.Result;
+            }
+
+            if (first == canceled)
+            {
+                return null;
+            }
+
+            // The store decides (someone may have decided just before the timer fired); not yet due: look again.
+            if (await context.CallActivityAsync<ApprovalDecision?>(RunTasks.ExpireApproval, new ApprovalExpiry(runId, environment)) is { } ended)
+            {
+                return ended;
+            }
+
+            var soonest = context.CurrentUtcDateTime + TimeSpan.FromSeconds(1);
+            checkAt = expiresAt > soonest ? expiresAt : soonest;
+        }
+    }
+
+    /// <summary>
+    /// Waits for the attempt's outcome, its timeout (a durable timer; the store decides, since the timeout counts from
+    /// the runner's claim, not from the queue) or the run's cancel.
+    /// </summary>
+    /// <returns>The step's result; null when the run was canceled.</returns>
     private static async Task<StepResult?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled)
     {
-        using var stopTimer = new CancellationTokenSource();
         var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
-        var timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, stopTimer.Token);
-        var first = await Task.WhenAny(outcome, timer, canceled);
-        if (first != timer)
+        var checkAt = context.CurrentUtcDateTime + timeout;
+        while (true)
         {
-            CancelTimer(stopTimer);
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(checkAt, stopTimer.Token);
+            var first = await Task.WhenAny(outcome, timer, canceled);
+            if (first != timer)
+            {
+                CancelTimer(stopTimer);
+            }
+
+            if (first == outcome)
+            {
+                return outcome.Result.ToResult();
+            }
+
+            if (first == canceled)
+            {
+                return null;
+            }
+
+            var check = await context.CallActivityAsync<StepTimeoutCheck>(RunTasks.CheckStepTimeout, new StepTimeoutRequest(input.RunId, position, attempt));
+            if (check.Ended is { } ended)
+            {
+                return ended.ToResult();
+            }
+
+            // Never sooner than a second from now: two clocks (the database's, the orchestration's) must not make it spin.
+            var soonest = context.CurrentUtcDateTime + TimeSpan.FromSeconds(1);
+            checkAt = check.CheckAgainAt is { } at && at > soonest ? at : soonest;
+        }
+    }
+
+    /// <summary>
+    /// A durable delay until <paramref name="until"/>, never shorter: the storage backend's queue delays have whole
+    /// seconds, so a sub-second timer can fire early; the orchestration's own (replay-safe) clock decides.
+    /// </summary>
+    /// <returns>False when the run was canceled meanwhile.</returns>
+    private static async Task<bool> DelayAsync(TaskOrchestrationContext context, DateTime until, Task<string> canceled)
+    {
+        while (context.CurrentUtcDateTime < until)
+        {
+            using var stopTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(until, stopTimer.Token);
+            if (await Task.WhenAny(timer, canceled) == canceled)
+            {
+                CancelTimer(stopTimer);
+                return false;
+            }
         }
 
-        if (first == outcome)
-        {
-            return outcome.Result.ToResult();
-        }
-
-        if (first == canceled)
-        {
-            return null;
-        }
-
-        await context.CallActivityAsync(RunTasks.TimeOutStep, new StepTimeoutRequest(input.RunId, position, attempt));
-        return new StepResult(StepResultKind.TimedOut, Error: $"the step ran past its timeout of {timeout.TotalSeconds:0} s");
+        return true;
     }
 
     /// <summary>

@@ -19,21 +19,45 @@ public sealed record RunRetrySettings(int MaxAttempts, double FirstDelaySeconds,
 /// <summary>Activity input: put attempt <paramref name="Attempt"/> of the step at <paramref name="Position"/> on the runner queue (idempotent).</summary>
 public sealed record QueueStepRequest(Guid RunId, int Position, string StepName, int Attempt);
 
-/// <summary>Activity input: the step's attempt ran past its timeout; the store ends it so its runner is told to kill it.</summary>
+/// <summary>Activity input: the timer of the step's attempt fired; the store ends the attempt if it really ran past its timeout.</summary>
 public sealed record StepTimeoutRequest(Guid RunId, int Position, int Attempt);
 
 /// <summary>Activity input: the run's final status, written with its remaining steps skipped or canceled.</summary>
 public sealed record FinishRunRequest(Guid RunId, RunStatus Status, string? Reason);
 
 /// <summary>
-/// The external event a step's recorded outcome raises (through the outbox), named <see cref="NameFor"/>: one name
-/// per attempt, so an outcome delivered twice, or late for an attempt already given up, changes nothing.
+/// A step attempt's recorded outcome: raised as the external event <see cref="NameFor"/> through the outbox, and
+/// kept on the step so an activity asking again reads the same. One event name per attempt, so an outcome delivered
+/// twice, or late for an attempt already given up, changes nothing.
 /// </summary>
-public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Error, PipelineDefinition? Plan)
+public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Error, PipelineDefinition? Plan, int Attempt)
 {
     public static string NameFor(int position, int attempt) => $"step-{position}-{attempt}";
 
     public StepResult ToResult() => new(Kind, ExitCode, Error, Plan: Plan);
+}
+
+/// <summary>The timeout check's answer: the attempt's outcome (it timed out now, or had already ended), or when to look again.</summary>
+public sealed record StepTimeoutCheck(StepOutcome? Ended, DateTime? CheckAgainAt);
+
+/// <summary>An environment the run deploys to that needs an approval first (<c>approval: required</c> in its .devmentor.yml).</summary>
+public sealed record ApprovalGate(string Environment, IReadOnlyList<string> Approvers, int TimeoutSeconds);
+
+/// <summary>Activity input: record that the run waits for an approval of <paramref name="Environment"/> until <paramref name="ExpiresAt"/>.</summary>
+public sealed record ApprovalRequest(Guid RunId, string Environment, IReadOnlyList<string> Approvers, DateTime ExpiresAt);
+
+/// <summary>Activity input: the approval's timer fired; the store expires it unless someone decided first.</summary>
+public sealed record ApprovalExpiry(Guid RunId, string Environment);
+
+/// <summary>
+/// How an approval ended, raised as the event <see cref="NameFor"/> through the outbox when a user decides.
+/// <paramref name="By"/> is who decided (null when it expired).
+/// </summary>
+public sealed record ApprovalDecision(bool Approved, string? By, string? Comment, bool Expired = false)
+{
+    public const string EventPrefix = "approval-";
+
+    public static string NameFor(string environment) => EventPrefix + environment;
 }
 
 /// <summary>What the orchestration reports while it runs (its custom status): the stage and attempt it waits on.</summary>
@@ -47,7 +71,11 @@ public static class RunTasks
 {
     public const string Orchestrator = "PipelineRun";
     public const string QueueStep = "PipelineQueueStep";
-    public const string TimeOutStep = "PipelineTimeOutStep";
+    public const string CheckStepTimeout = "PipelineCheckStepTimeout";
     public const string FinishRun = "PipelineFinishRun";
+    /// <summary>Registered by the deployments feature: which environments of the run need an approval.</summary>
+    public const string PlanApprovals = "PipelinePlanApprovals";
+    public const string RequestApproval = "PipelineRequestApproval";
+    public const string ExpireApproval = "PipelineExpireApproval";
     public const string CancelEvent = "cancel";
 }

@@ -73,8 +73,7 @@ public sealed class RunnerApiClient(HttpClient http, string token) : IJobSource
 
         await EnsureSuccessAsync(response, cancellationToken);
         var body = (await response.Content.ReadFromJsonAsync(PipelineJsonContext.Default.CompleteResponse, cancellationToken))!;
-        return (new CompletionOutcome(true, PipelineStatusNames.ParseStep(body.StepStatus), PipelineStatusNames.ParseRun(body.RunStatus),
-            body.RetryInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null), body.Next?.ToClaimedStep());
+        return (new CompletionOutcome(true, PipelineStatusNames.ParseStep(body.StepStatus), PipelineStatusNames.ParseRun(body.RunStatus)), body.Next?.ToClaimedStep());
     }
 
     public async Task<bool> ReportTestsAsync(ClaimedStep step, TestSummary summary, CancellationToken cancellationToken)

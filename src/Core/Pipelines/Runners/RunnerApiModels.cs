@@ -41,6 +41,7 @@ public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode,
 public sealed record TestsRequest(int Attempt, DevMentor.Core.Builds.Reports.TestSummary Summary);
 
 /// <param name="Next">With claimNext: the runner's next step, leased to it like one from /runners/jobs/next; null when none was waiting.</param>
+/// <param name="RetryInMs">Kept for older runners; always null: the run's orchestration schedules retries (with jitter) after the answer.</param>
 public sealed record CompleteResponse(string StepStatus, string RunStatus, bool RunFinished, long? RetryInMs, RunnerJob? Next = null);
 
 public static class RunnerOutcomes

@@ -45,9 +45,11 @@ public static partial class StandaloneHost
         return builder;
     }
 
-    public static WebApplication Build(WebApplicationBuilder builder)
+    /// <param name="overrides">Applied after the composition (tests put stand-ins in place of the app's own services).</param>
+    public static WebApplication Build(WebApplicationBuilder builder, Action<IServiceCollection>? overrides = null)
     {
         var settings = builder.Services.AddDevMentor(builder.Configuration, builder.Environment.ContentRootPath, underFunctionsHost: false);
+        overrides?.Invoke(builder.Services);
         Logs.Configure(builder.Logging);
         ConfigureServer(builder, settings);
 

@@ -29,23 +29,33 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     }
 
     [DurableTask(RunTasks.QueueStep)]
-    public sealed class QueueRecorder(Recorder recorder) : TaskActivity<QueueStepRequest, bool>
+    public sealed class QueueRecorder(Recorder recorder) : TaskActivity<QueueStepRequest, StepOutcome?>
     {
-        public override Task<bool> RunAsync(TaskActivityContext context, QueueStepRequest input)
+        public override Task<StepOutcome?> RunAsync(TaskActivityContext context, QueueStepRequest input)
         {
             recorder.Calls.Enqueue(input);
-            return Task.FromResult(true);
+            return Task.FromResult<StepOutcome?>(null);
         }
     }
 
-    [DurableTask(RunTasks.TimeOutStep)]
-    public sealed class TimeoutRecorder(Recorder recorder) : TaskActivity<StepTimeoutRequest, bool>
+    /// <summary>The first check says "not yet, look again in a second" (the attempt was claimed late); the second times it out.</summary>
+    [DurableTask(RunTasks.CheckStepTimeout)]
+    public sealed class TimeoutRecorder(Recorder recorder) : TaskActivity<StepTimeoutRequest, StepTimeoutCheck>
     {
-        public override Task<bool> RunAsync(TaskActivityContext context, StepTimeoutRequest input)
+        public override Task<StepTimeoutCheck> RunAsync(TaskActivityContext context, StepTimeoutRequest input)
         {
             recorder.Calls.Enqueue(input);
-            return Task.FromResult(true);
+            return Task.FromResult(recorder.Calls.OfType<StepTimeoutRequest>().Count() == 1
+                ? new StepTimeoutCheck(null, DateTime.UtcNow.AddSeconds(1))
+                : new StepTimeoutCheck(new StepOutcome(StepResultKind.TimedOut, null, "the step ran past its timeout of 1 s", null, input.Attempt), null));
         }
+    }
+
+    /// <summary>No environment of these runs needs an approval (ApprovalTests cover approvals end to end).</summary>
+    [DurableTask(RunTasks.PlanApprovals)]
+    public sealed class NoApprovals : TaskActivity<Guid, List<ApprovalGate>>
+    {
+        public override Task<List<ApprovalGate>> RunAsync(TaskActivityContext context, Guid input) => Task.FromResult(new List<ApprovalGate>());
     }
 
     [DurableTask(RunTasks.FinishRun)]
@@ -60,13 +70,19 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("runorchestration"), configure: builder =>
+        _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("runorchestration"), overrides: services =>
         {
-            builder.Services.AddSingleton(_recorder);
-            builder.Services.AddDurableOrchestrator<PipelineRunOrchestrator>();
-            builder.Services.AddDurableActivity<QueueRecorder>();
-            builder.Services.AddDurableActivity<TimeoutRecorder>();
-            builder.Services.AddDurableActivity<FinishRecorder>();
+            services.AddSingleton(_recorder);
+            // The service's own activities give way to the recorders (the orchestrator is the real one).
+            foreach (var real in services.Where(d => d.ImplementationInstance is DurableTaskDefinition { Kind: DurableTaskKind.Activity } t && t.Name.StartsWith("Pipeline", StringComparison.Ordinal)).ToList())
+            {
+                services.Remove(real);
+            }
+
+            services.AddDurableActivity<QueueRecorder>();
+            services.AddDurableActivity<TimeoutRecorder>();
+            services.AddDurableActivity<FinishRecorder>();
+            services.AddDurableActivity<NoApprovals>();
         });
         Client = await _app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
     }
@@ -107,7 +123,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     {
         await QueuedAsync(position, attempt);
         await Task.Delay(700);
-        await Client.RaiseEventAsync(id, StepOutcome.NameFor(position, attempt), new StepOutcome(kind, kind == StepResultKind.Failed ? 1 : 0, null, plan));
+        await Client.RaiseEventAsync(id, StepOutcome.NameFor(position, attempt), new StepOutcome(kind, kind == StepResultKind.Failed ? 1 : 0, null, plan, attempt));
     }
 
     private async Task<RunOutcome> FinishedAsync(string id)
@@ -181,7 +197,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Succeeded, (await FinishedAsync(id)).Status);
         // An outcome delivered twice (the outbox's at-least-once) changes nothing: the event of attempt 1 was used.
-        await Client.RaiseEventAsync(id, StepOutcome.NameFor(0, 1), new StepOutcome(StepResultKind.Failed, 1, null, null));
+        await Client.RaiseEventAsync(id, StepOutcome.NameFor(0, 1), new StepOutcome(StepResultKind.Failed, 1, null, null, 1));
         Assert.Equal(3, _calls.OfType<QueueStepRequest>().Count());
     }
 
@@ -195,7 +211,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         var outcome = await FinishedAsync(id);
 
         Assert.Equal(RunStatus.TimedOut, outcome.Status);
-        Assert.Equal(new StepTimeoutRequest(input.RunId, 0, 1), Assert.Single(_calls.OfType<StepTimeoutRequest>()));
+        Assert.Equal([new StepTimeoutRequest(input.RunId, 0, 1), new StepTimeoutRequest(input.RunId, 0, 1)], _calls.OfType<StepTimeoutRequest>());
         Assert.Single(_calls.OfType<QueueStepRequest>());
     }
 
