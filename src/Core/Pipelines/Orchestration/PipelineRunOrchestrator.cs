@@ -66,8 +66,9 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
         foreach (var gate in gates)
         {
             var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
-            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
+            // The status first: it is saved with this episode, before the request the API shows as waiting is written.
             context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, steps.Count, 0, "approval"));
+            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
             var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
             if (decision is null)
             {
