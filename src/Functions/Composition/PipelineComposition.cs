@@ -25,7 +25,11 @@ public static class PipelineComposition
         services.AddSingleton<IPipelineStore>(sp => sp.GetRequiredService<PostgresPipelineStore>());
         services.AddSingleton<RunOutboxSignal>();
         services.AddSingleton<RunOrchestrations>();
-        services.AddHostedService<RunOutboxDispatcher>();
+        if (settings.OutboxDispatch)
+        {
+            services.AddHostedService<RunOutboxDispatcher>();
+        }
+
         services.AddDurableOrchestrator<PipelineRunOrchestrator>();
         services.AddDurableActivity<QueueStepActivity>();
         services.AddDurableActivity<CheckStepTimeoutActivity>();

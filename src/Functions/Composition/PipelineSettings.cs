@@ -9,7 +9,8 @@ namespace DevMentor.Functions.Composition;
 /// every problem collected, each naming its key.
 /// </summary>
 /// <param name="CloneRepositories">Runs of projects with a repository start with the clone step that plans them (false: every run uses the default definition).</param>
-public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runner, bool EmbeddedRunnerEnabled, string? RegistrationToken, bool CloneRepositories = true)
+/// <param name="OutboxDispatch">Pipelines:Outbox:Dispatch: whether this instance drains the run outbox into Durable (another instance may).</param>
+public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runner, bool EmbeddedRunnerEnabled, string? RegistrationToken, bool CloneRepositories = true, bool OutboxDispatch = true)
 {
     public static PipelineSettings Load(IConfiguration configuration, ServiceSettings service)
     {
@@ -75,6 +76,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
         var embedded = SettingValues.Bool(configuration, "Pipelines:Runner:Enabled", !service.UnderFunctionsHost, problems) && runner.Workers > 0;
         var cloneRepositories = SettingValues.Bool(configuration, "Pipelines:CloneRepositories", true, problems);
         var registration = configuration["Runners:RegistrationToken"] is { Length: > 0 } token ? token : null;
+        var dispatch = SettingValues.Bool(configuration, "Pipelines:Outbox:Dispatch", true, problems);
         if (registration is { Length: < 16 })
         {
             problems.Add("Runners:RegistrationToken: use at least 16 characters.");
@@ -85,7 +87,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             throw new InvalidConfigurationException(problems);
         }
 
-        return new PipelineSettings(engine, runner, embedded, registration, cloneRepositories);
+        return new PipelineSettings(engine, runner, embedded, registration, cloneRepositories, dispatch);
     }
 
     /// <summary>A comma-separated list of absolute paths.</summary>

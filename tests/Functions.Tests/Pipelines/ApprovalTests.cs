@@ -116,6 +116,12 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal(Maintainer, events[1].Data!.Value.GetProperty("by").GetString());
         using var again = await SendAsync(HttpMethod.Post, approve, Owner);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        // The project's activity feed says who approved which deployment.
+        using var feed = await SendAsync(HttpMethod.Get, $"/projects/{project}/activity?limit=100", Viewer);
+        var approvedEntry = Assert.Single((await JsonAsync(feed)).GetProperty("items").EnumerateArray(), e => e.GetProperty("kind").GetString() == "approved");
+        Assert.Equal(Maintainer, approvedEntry.GetProperty("actor").GetString());
+        Assert.Equal(("prod", run.Number), (approvedEntry.GetProperty("detail").GetProperty("environment").GetString(), approvedEntry.GetProperty("detail").GetProperty("run").GetInt32()));
     }
 
     [Fact]
