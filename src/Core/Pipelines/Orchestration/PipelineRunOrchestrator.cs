@@ -27,8 +27,10 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             for (var attempt = 1; ; attempt++)
             {
                 context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "runner"));
-                var recorded = await context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
-                var result = recorded is { } known ? known.ToResult() : await WaitForStepAsync(context, input, position, attempt, timeout, canceled);
+                // Queued and awaited in the same episode: a fast step's outcome can then arrive with the activity's
+                // completion (one episode per step instead of two).
+                var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
+                var result = await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
                 if (result is null or { Kind: StepResultKind.Canceled })
                 {
                     return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
@@ -125,18 +127,33 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
     /// <summary>
     /// Waits for the attempt's outcome, its timeout (a durable timer; the store decides, since the timeout counts from
-    /// the runner's claim, not from the queue) or the run's cancel.
+    /// the runner's claim, not from the queue) or the run's cancel. <paramref name="queued"/> is the queueing activity:
+    /// it answers the attempt's outcome itself when the attempt already has one (a replay after a crash), and its
+    /// failure fails the run as before.
     /// </summary>
     /// <returns>The step's result; null when the run was canceled.</returns>
-    private static async Task<StepResult?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled)
+    private static async Task<StepResult?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued)
     {
         var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
         var checkAt = context.CurrentUtcDateTime + timeout;
+        Task<StepOutcome?>? queueing = queued;
         while (true)
         {
             using var stopTimer = new CancellationTokenSource();
             var timer = context.CreateTimer(checkAt, stopTimer.Token);
-            var first = await Task.WhenAny(outcome, timer, canceled);
+            var first = await (queueing is null ? Task.WhenAny(outcome, timer, canceled) : Task.WhenAny(outcome, timer, canceled, queueing));
+            if (first == queueing)
+            {
+                queueing = null;
+                if (await queued is { } recorded)
+                {
+                    CancelTimer(stopTimer);
+                    return recorded.ToResult();
+                }
+
+                first = await Task.WhenAny(outcome, timer, canceled);
+            }
+
             if (first != timer)
             {
                 CancelTimer(stopTimer);
