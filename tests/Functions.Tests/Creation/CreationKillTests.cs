@@ -42,52 +42,59 @@ public sealed class CreationKillTests
                 ("Durable:LeaseSeconds", "5"))
             .ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
 
-        Guid id;
-        await using (var first = ServiceProcess.Start(scratch, environment))
+        try
         {
-            await first.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-            var body = JsonSerializer.Serialize(new { name = "killed-" + Guid.NewGuid().ToString("N")[..6], template = "go-http", repository = new { provider = "hosted" } });
-            using (var accepted = await first.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner, body)))
+            Guid id;
+            await using (var first = ServiceProcess.Start(scratch, environment))
             {
-                var text = await accepted.Content.ReadAsStringAsync();
-                Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, text);
-                id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+                await first.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+                var body = JsonSerializer.Serialize(new { name = "killed-" + Guid.NewGuid().ToString("N")[..6], template = "go-http", repository = new { provider = "hosted" } });
+                using (var accepted = await first.Client.SendAsync(TestAuth.Request(HttpMethod.Post, "/projects", Owner, body)))
+                {
+                    var text = await accepted.Content.ReadAsStringAsync();
+                    Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, text);
+                    id = JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
+                }
+
+                var deadline = DateTime.UtcNow.AddSeconds(90);
+                while (!File.Exists(marker) || File.ReadAllText(marker).Trim().Length == 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"the dependencies step never ran go:\n{first.Output}");
+                    await Task.Delay(100);
+                }
+
+                var running = await GetJsonAsync(first, $"/projects/{id}/creation");
+                Assert.Equal("running", CreationTests.Step(running, "dependencies").GetProperty("state").GetString());
+                first.Kill();
+                await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
             }
 
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (!File.Exists(marker) || File.ReadAllText(marker).Trim().Length == 0)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"the dependencies step never ran go:\n{first.Output}");
-                await Task.Delay(100);
-            }
+            await using var second = ServiceProcess.Start(scratch, environment);
+            await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+            var creation = await WaitForAsync(second, $"/projects/{id}/creation", c => c.GetProperty("status").GetString() != "running", TimeSpan.FromMinutes(3));
+            Assert.True(creation.GetProperty("status").GetString() == "succeeded", creation.GetRawText());
+            Assert.Equal([1, 1, 2, 1, 1], creation.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("attempts").GetInt32()));
+            var run = await WaitForAsync(second, $"/projects/{id}/builds/{creation.GetProperty("firstBuildId").GetGuid()}",
+                r => r.GetProperty("status").GetString() is "succeeded" or "failed" or "canceled" or "timed_out", TimeSpan.FromMinutes(3));
+            Assert.True(run.GetProperty("status").GetString() == "succeeded", run.GetRawText());
 
-            var running = await GetJsonAsync(first, $"/projects/{id}/creation");
-            Assert.Equal("running", CreationTests.Step(running, "dependencies").GetProperty("state").GetString());
-            first.Kill();
-            await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            // Exactly one of everything: project, repository, initial commit, first build.
+            Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT count(*) FROM projects"));
+            Assert.Single(Directory.GetDirectories(hosted));
+            Assert.Equal("1", GitCommand.Ok(Directory.GetDirectories(hosted)[0], "rev-list", "--count", "main"));
+            var builds = await GetJsonAsync(second, $"/projects/{id}/builds");
+            Assert.Single(builds.GetProperty("items").EnumerateArray());
         }
-
-        KillHungGo(marker);
-        await using var second = ServiceProcess.Start(scratch, environment);
-        await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        var creation = await WaitForAsync(second, $"/projects/{id}/creation", c => c.GetProperty("status").GetString() != "running", TimeSpan.FromMinutes(3));
-        Assert.True(creation.GetProperty("status").GetString() == "succeeded", creation.GetRawText());
-        Assert.Equal([1, 1, 2, 1, 1], creation.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("attempts").GetInt32()));
-        var run = await WaitForAsync(second, $"/projects/{id}/builds/{creation.GetProperty("firstBuildId").GetGuid()}",
-            r => r.GetProperty("status").GetString() is "succeeded" or "failed" or "canceled" or "timed_out", TimeSpan.FromMinutes(3));
-        Assert.True(run.GetProperty("status").GetString() == "succeeded", run.GetRawText());
-
-        // Exactly one of everything: project, repository, initial commit, first build.
-        Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT count(*) FROM projects"));
-        Assert.Single(Directory.GetDirectories(hosted));
-        Assert.Equal("1", GitCommand.Ok(Directory.GetDirectories(hosted)[0], "rev-list", "--count", "main"));
-        var builds = await GetJsonAsync(second, $"/projects/{id}/builds");
-        Assert.Single(builds.GetProperty("items").EnumerateArray());
+        finally
+        {
+            // The hung stand-in outlives the killed service (an orphan): ended here whatever happened.
+            KillHungGo(marker);
+        }
     }
 
     private static void KillHungGo(string marker)
     {
-        if (int.TryParse(File.ReadAllText(marker).Trim(), out var pid))
+        if (File.Exists(marker) && int.TryParse(File.ReadAllText(marker).Trim(), out var pid))
         {
             try
             {
