@@ -17,6 +17,8 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     public override async Task<RunOutcome> RunAsync(TaskOrchestrationContext context, RunInput input)
     {
         var steps = input.Definition.Steps.ToList();
+        // Whether a step (clone) declared deploy environments: only then is there a deploy stage to plan.
+        var deploys = false;
         // One wait for the whole run: an event raised while no step waits is kept for it.
         var canceled = context.WaitForExternalEvent<string>(RunTasks.CancelEvent);
         for (var position = 0; position < steps.Count; position++)
@@ -28,11 +30,14 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             {
                 context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "runner"));
                 var recorded = await context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
-                var result = recorded is { } known ? known.ToResult() : await WaitForStepAsync(context, input, position, attempt, timeout, canceled);
-                if (result is null or { Kind: StepResultKind.Canceled })
+                var outcome = recorded ?? await WaitForStepAsync(context, input, position, attempt, timeout, canceled);
+                if (outcome is null or { Kind: StepResultKind.Canceled })
                 {
                     return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
                 }
+
+                var result = outcome.ToResult();
+                deploys |= outcome is { Kind: StepResultKind.Succeeded, Deploys: true };
 
                 var hasNext = position + 1 < steps.Count || result.Plan is { Steps.Count: > 0 };
                 var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext, failed => Backoff(context, input.Retry, step.Retry, failed));
@@ -61,30 +66,76 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             }
         }
 
-        // Every step succeeded: environments this run deploys to that need an approval wait for it, visibly.
-        var gates = await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId);
-        foreach (var gate in gates)
+        // Every step succeeded: the deploy stage, an environment at a time, each after its approval when it needs one.
+        // Instances started before the stage existed keep their old path: approvals only (ADR 0039).
+        var deployments = !input.DeployStage
+            ? (await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId)).Select(g => new PlannedDeployment(g.Environment, g)).ToList()
+            : deploys ? await context.CallActivityAsync<List<PlannedDeployment>>(RunTasks.PlanDeployments, input.RunId) : [];
+        foreach (var planned in deployments)
         {
-            var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
-            // The status first: it is saved with this episode, before the request the API shows as waiting is written.
-            context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, steps.Count, 0, "approval"));
-            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
-            var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
-            if (decision is null)
+            if (planned.Approval is { } gate && await ApproveAsync(context, input, gate, steps.Count, canceled) is { } refused)
+            {
+                return await FinishAsync(context, input, refused.Status, steps.Count - 1, refused.Reason);
+            }
+
+            if (!input.DeployStage)
+            {
+                continue;
+            }
+
+            // The status first, as for an approval: GET …/builds/{runId} shows the stage while the deployment runs.
+            context.SetCustomStatus(new RunProgress("deploy:" + planned.Environment, steps.Count, 1, "deployment"));
+            var request = new DeploymentRequest(input.RunId, planned.Environment);
+            var deployed = await context.CallActivityAsync<DeploymentOutcome?>(RunTasks.StartDeployment, request)
+                ?? await WaitForDeploymentAsync(context, planned.Environment, canceled);
+            if (deployed is null)
             {
                 return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
             }
 
-            if (!decision.Approved)
+            if (!deployed.Succeeded)
             {
-                var reason = decision.Expired
-                    ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
-                    : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : "");
-                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, reason);
+                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, $"deploy:{planned.Environment}: {deployed.Error ?? "the deployment failed"}");
             }
         }
 
         return await FinishAsync(context, input, RunStatus.Succeeded, steps.Count - 1, null);
+    }
+
+    /// <summary>Waits, visibly, for the approval of an environment.</summary>
+    /// <returns>Null when approved; else how the run ends (failed when refused or expired, canceled).</returns>
+    private static async Task<(RunStatus Status, string? Reason)?> ApproveAsync(TaskOrchestrationContext context, RunInput input, ApprovalGate gate, int stage, Task<string> canceled)
+    {
+        var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
+        // The status first: it is saved with this episode, before the request the API shows as waiting is written.
+        context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, stage, 0, "approval"));
+        await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
+        var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
+        if (decision is null)
+        {
+            return (RunStatus.Canceled, "canceled");
+        }
+
+        if (decision.Approved)
+        {
+            return null;
+        }
+
+        return (RunStatus.Failed, decision.Expired
+            ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
+            : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : ""));
+    }
+
+    /// <summary>
+    /// Waits for the deployment's end, raised through the outbox in the transaction that records it; no timer: the
+    /// deployment's own health timeout (or webhook attempts) bounds it, and a deployment a crash interrupted is
+    /// started again by the deployment worker. A cancel ends the wait (the deployment itself runs to its end).
+    /// </summary>
+    /// <returns>The outcome; null when the run was canceled.</returns>
+    private static async Task<DeploymentOutcome?> WaitForDeploymentAsync(TaskOrchestrationContext context, string environment, Task<string> canceled)
+    {
+        var deployed = context.WaitForExternalEvent<DeploymentOutcome>(DeploymentOutcome.NameFor(environment));
+        return await Task.WhenAny(deployed, canceled) == deployed ? deployed.Result : null;
     }
 
     /// <returns>The decision (an expiry is a refusal); null when the run was canceled.</returns>
@@ -127,8 +178,8 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     /// Waits for the attempt's outcome, its timeout (a durable timer; the store decides, since the timeout counts from
     /// the runner's claim, not from the queue) or the run's cancel.
     /// </summary>
-    /// <returns>The step's result; null when the run was canceled.</returns>
-    private static async Task<StepResult?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled)
+    /// <returns>The step's outcome; null when the run was canceled.</returns>
+    private static async Task<StepOutcome?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled)
     {
         var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
         var checkAt = context.CurrentUtcDateTime + timeout;
@@ -144,7 +195,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
             if (first == outcome)
             {
-                return outcome.Result.ToResult();
+                return outcome.Result;
             }
 
             if (first == canceled)
@@ -155,7 +206,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             var check = await context.CallActivityAsync<StepTimeoutCheck>(RunTasks.CheckStepTimeout, new StepTimeoutRequest(input.RunId, position, attempt));
             if (check.Ended is { } ended)
             {
-                return ended.ToResult();
+                return ended;
             }
 
             // Never sooner than a second from now: two clocks (the database's, the orchestration's) must not make it spin.
