@@ -166,6 +166,9 @@ public sealed class PipelineDurabilityTests
         var data = Path.Combine(scratch, "data");
         var releases = Path.Combine(data, "releases");
         var environment = ServiceEnvironment(connectionString, data, workers: 1, PipelineTestKit.NewSharedDirectory("sigkilldeploy-shared"));
+        // One blob container for both lives of the service: the restarted one restores the artifacts the first one kept.
+        environment["AzureWebJobsStorage"] = (await TestAzurite.SharedAsync()).ConnectionString;
+        environment["Blob__Container"] = TestAzurite.NewContainer("svc");
         environment["Deployments__PollMilliseconds"] = "100";
         environment["Deployments__HealthPollMilliseconds"] = "50";
         // Only the killed service works the run: the starter sequences nothing, runs no step and deploys nothing.
@@ -202,7 +205,7 @@ public sealed class PipelineDurabilityTests
             await restarted.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
             var view = await starter.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(90));
 
-            Assert.True(view.Status == RunStatus.Succeeded, $"the run ended {view.Status.ToWire()}: {string.Join(", ", view.Events.Select(e => e.Type))}\n{restarted.Output[^Math.Min(4000, restarted.Output.Length)..]}");
+            Assert.True(view.Status == RunStatus.Succeeded, $"the run ended {view.Status.ToWire()}: {string.Join(", ", view.Events.Select(e => $"{e.Type} {e.Data}"))}");
             Assert.All(view.Steps, s => Assert.Equal((StepStatus.Succeeded, 1), (s.Status, s.Attempt)));
             Assert.Equal(1, await CountAsync(connectionString, $"SELECT count(*) FROM deployments WHERE run_id = '{run.RunId}'"));
             Assert.Equal(1, await CountAsync(connectionString, $"SELECT count(*) FROM deployments WHERE run_id = '{run.RunId}' AND status = 'current' AND trigger = 'auto'"));
