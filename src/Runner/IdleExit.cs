@@ -1,5 +1,5 @@
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Reports;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Execution;
 

@@ -9,7 +9,7 @@ namespace DevMentor.Core.Pipelines;
 /// Step logs in the blob store: one append blob per step attempt
 /// (<c>runs/{run}/steps/{step}/attempt-{n}.log</c>), written chunk by chunk while the step runs and
 /// readable up to its last chunk at any time (see <see cref="IBlobStore.AppendAsync"/> for why
-/// append blobs). PostgreSQL keeps only who may write (the lease) and the step's status.
+/// append blobs). PostgreSQL keeps only who may write (the lease, checked by <see cref="PostgresPipelineStore"/>) and the step's status.
 /// </summary>
 /// <remarks>
 /// <para>The attempt is part of the key, so a runner that lost its lease can at worst add to the
@@ -21,7 +21,7 @@ namespace DevMentor.Core.Pipelines;
 /// crosses the cap is cut at a character boundary and followed by the truncation notice, and later
 /// chunks are accepted and dropped (the runner goes on; only the log stops growing).</para>
 /// </remarks>
-public sealed class BlobStepLogStore(Database database, IBlobStore blobs, PipelineOptions options) : IStepLogStore
+public sealed class BlobStepLogStore(Database database, PostgresPipelineStore store, IBlobStore blobs, PipelineOptions options) : IStepLogStore
 {
     public static string TruncationNotice(long maxBytes) => string.Create(CultureInfo.InvariantCulture, $"[devmentor] log truncated at {maxBytes} bytes\n");
 
@@ -34,26 +34,9 @@ public sealed class BlobStepLogStore(Database database, IBlobStore blobs, Pipeli
     public async Task<bool> AppendAsync(Guid stepId, int attempt, string owner, string text, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
-        await using var command = database.DataSource.CreateCommand("""
-            UPDATE pipeline_steps
-            SET log_bytes = CASE WHEN log_attempt = $2 THEN log_bytes ELSE 0 END + $4, log_attempt = $2
-            WHERE id = $1 AND attempt = $2 AND lease_owner = $3
-            RETURNING run_id, log_bytes - $4
-            """);
-        command.Parameters.AddWithValue(stepId);
-        command.Parameters.AddWithValue(attempt);
-        command.Parameters.AddWithValue(owner);
-        command.Parameters.AddWithValue((long)bytes.Length);
-        Guid runId;
-        long before;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        if (await store.CountLogBytesAsync(stepId, attempt, owner, bytes.Length, cancellationToken) is not (var runId, var before))
         {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return false;
-            }
-
-            (runId, before) = (reader.GetGuid(0), reader.GetInt64(1));
+            return false;
         }
 
         var max = options.MaxLogBytes;

@@ -21,5 +21,5 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(CompleteResponse))]
 [JsonSerializable(typeof(TestsRequest))]
 [JsonSerializable(typeof(RunnerQueueResponse))]
-[JsonSerializable(typeof(DevMentor.Core.Builds.Artifacts.ArtifactInfo))]
+[JsonSerializable(typeof(DevMentor.Core.Pipelines.Artifacts.ArtifactInfo))]
 public sealed partial class PipelineJsonContext : JsonSerializerContext;

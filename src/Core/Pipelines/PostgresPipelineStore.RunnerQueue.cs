@@ -88,17 +88,15 @@ public sealed partial class PostgresPipelineStore
 
     public async Task<HeartbeatResult> HeartbeatAsync(Guid stepId, int attempt, string owner, CancellationToken cancellationToken)
     {
-        await using var command = database.DataSource.CreateCommand("""
+        await using var command = database.DataSource.CreateCommand($"""
             WITH extended AS (
                 UPDATE pipeline_steps SET lease_expires_at = now() + $4
-                WHERE id = $1 AND attempt = $2 AND lease_owner = $3 AND status = 'running'
+                WHERE {HeldWhileRunning}
                 RETURNING lease_expires_at)
             SELECT s.status, s.attempt = $2 AND s.lease_owner = $3, (SELECT lease_expires_at FROM extended)
             FROM pipeline_steps s WHERE s.id = $1
             """);
-        command.Parameters.AddWithValue(stepId);
-        command.Parameters.AddWithValue(attempt);
-        command.Parameters.AddWithValue(owner);
+        AddLeaseParameters(command.Parameters, stepId, attempt, owner);
         command.Parameters.AddWithValue(options.LeaseDuration);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using DevMentor.Core.Collaborators;
 using DevMentor.Core.Security;
 
 namespace DevMentor.Core.Projects;
 
 /// <summary>
-/// Source-generated JSON for the Projects, Collaborators and Security features: the HTTP answers
+/// Source-generated JSON for the Projects and Security features: the HTTP answers
 /// and what is stored as JSON (jsonb columns, cache entries, idempotent responses).
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
@@ -15,8 +14,6 @@ namespace DevMentor.Core.Projects;
 [JsonSerializable(typeof(ProjectPage))]
 [JsonSerializable(typeof(ProjectRepository))]
 [JsonSerializable(typeof(ProjectSettings))]
-[JsonSerializable(typeof(Collaborator))]
-[JsonSerializable(typeof(CollaboratorPage))]
 [JsonSerializable(typeof(ApiKey))]
 [JsonSerializable(typeof(ApiKeyPage))]
 [JsonSerializable(typeof(CreatedApiKey))]

@@ -1,5 +1,5 @@
 using System.Globalization;
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 using DevMentor.Core.Scheduling;
 using DevMentor.Core.Storage;
 using Microsoft.Extensions.Logging;

@@ -18,7 +18,7 @@ public sealed class CollaboratorFunctions(CollaboratorService collaborators)
         var context = request.HttpContext;
         var outcome = await collaborators.ListAsync(Caller.From(context.User), id, cancellationToken);
         return outcome.Succeeded
-            ? ConditionalGet.JsonWithHashETag(context, JsonSerializer.SerializeToUtf8Bytes(outcome.Value!, ProjectsJsonContext.Default.CollaboratorPage))
+            ? ConditionalGet.JsonWithHashETag(context, JsonSerializer.SerializeToUtf8Bytes(outcome.Value!, CollaboratorsJsonContext.Default.CollaboratorPage))
             : OutcomeResults.Problem(outcome);
     }
 

@@ -41,7 +41,7 @@ public sealed class InvitationFunctions(InvitationService invitations)
             request.HttpContext.Response.Headers.Location = $"/invitations/{invitation.Id}";
         }
 
-        return TypedResults.Json(invitation, InvitationsJsonContext.Default.Invitation, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        return TypedResults.Json(invitation, CollaboratorsJsonContext.Default.Invitation, statusCode: created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     [Function("ListProjectInvitations")]
@@ -50,7 +50,7 @@ public sealed class InvitationFunctions(InvitationService invitations)
     {
         var outcome = await invitations.ListForProjectAsync(Caller.From(request.HttpContext.User), id, cancellationToken);
         return outcome.Succeeded
-            ? ConditionalGet.JsonWithHashETag(request.HttpContext, JsonSerializer.SerializeToUtf8Bytes(outcome.Value!, InvitationsJsonContext.Default.InvitationPage))
+            ? ConditionalGet.JsonWithHashETag(request.HttpContext, JsonSerializer.SerializeToUtf8Bytes(outcome.Value!, CollaboratorsJsonContext.Default.InvitationPage))
             : OutcomeResults.Problem(outcome);
     }
 
@@ -73,7 +73,7 @@ public sealed class InvitationFunctions(InvitationService invitations)
     public async Task<IResult> MineAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "invitations")] HttpRequest request, CancellationToken cancellationToken) =>
         ConditionalGet.JsonWithHashETag(request.HttpContext, JsonSerializer.SerializeToUtf8Bytes(
-            await invitations.MineAsync(Caller.From(request.HttpContext.User), cancellationToken), InvitationsJsonContext.Default.InvitationPage));
+            await invitations.MineAsync(Caller.From(request.HttpContext.User), cancellationToken), CollaboratorsJsonContext.Default.InvitationPage));
 
     [Function("AcceptInvitation")]
     public Task<IResult> AcceptAsync(
@@ -93,7 +93,7 @@ public sealed class InvitationFunctions(InvitationService invitations)
         }
 
         var outcome = await invitations.RespondAsync(Caller.From(request.HttpContext.User), parsed, accept, cancellationToken);
-        return outcome.Succeeded ? TypedResults.Json(outcome.Value!, InvitationsJsonContext.Default.Invitation) : OutcomeResults.Problem(outcome);
+        return outcome.Succeeded ? TypedResults.Json(outcome.Value!, CollaboratorsJsonContext.Default.Invitation) : OutcomeResults.Problem(outcome);
     }
 
     private static IResult NoInvitation() => OutcomeResults.Problem(Outcome<bool>.Fail(OutcomeKind.NotFound, "No invitation with that id for you."));

@@ -57,6 +57,7 @@ public static class AppServices
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, PipelineJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(3, BuildsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(4, DevMentor.Core.Tasks.TasksJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(5, DevMentor.Core.Collaborators.CollaboratorsJsonContext.Default);
         });
 
         // The database opens first and closes last: hosted services start in this order and stop in reverse.

@@ -1,4 +1,5 @@
 using DevMentor.Core.Creation;
+using DevMentor.Core.Creation.Hosts;
 using DevMentor.Core.Durable;
 using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Integrations.GitLab;

@@ -1,4 +1,4 @@
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 using DevMentor.Core.Builds.Images;
 using DevMentor.Core.Durable;
 using DevMentor.Core.Deployments;

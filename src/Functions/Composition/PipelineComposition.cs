@@ -1,6 +1,6 @@
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 using DevMentor.Core.Builds.Git;
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Results;
 using DevMentor.Core.Builds.Runs;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Durable;

@@ -17,11 +17,10 @@ public static class TaskComposition
         return services;
     }
 
-    /// <summary>Invitations and the activity feed (its rows come from triggers, migration 0017).</summary>
+    /// <summary>Collaborators, invitations and the activity feed (its rows come from triggers, migration 0017).</summary>
     public static IServiceCollection AddCollaboration(this IServiceCollection services)
     {
-        services.AddSingleton<DevMentor.Core.Collaborators.InvitationStore>();
-        services.AddSingleton<DevMentor.Core.Collaborators.InvitationService>();
+        DevMentor.Core.Collaborators.CollaboratorServices.AddCollaborators(services);
         services.AddSingleton<DevMentor.Core.Activity.ActivityFeed>();
         return services;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Orchestration;
 using DevMentor.Core.Projects;

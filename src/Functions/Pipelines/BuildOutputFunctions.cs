@@ -1,6 +1,6 @@
 using System.Globalization;
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Results;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 using DevMentor.Functions.Http;
@@ -39,7 +39,7 @@ public sealed class BuildOutputFunctions(BuildOutputService outputs)
             }
         }
 
-        Core.Builds.Reports.TestOutcome? outcome = null;
+        Core.Pipelines.Reports.TestOutcome? outcome = null;
         if (query["outcome"].ToString() is { Length: > 0 } rawOutcome)
         {
             if (TestResultStore.TryParseOutcome(rawOutcome, out var parsed))

@@ -69,7 +69,7 @@ public static class BuildUris
         return new BuildStarted(run.RunId, run.Number, run.Status.ToWire(), status, status + "/cancel", status + "/logs");
     }
 
-    public static BuildRun Run(RunView run, Core.Builds.Results.RunTestSummary? tests = null, Core.Pipelines.Orchestration.RunRuntime? runtime = null)
+    public static BuildRun Run(RunView run, Core.Pipelines.Results.RunTestSummary? tests = null, Core.Pipelines.Orchestration.RunRuntime? runtime = null)
     {
         var status = Status(run.ProjectId, run.RunId);
         var approvals = (run.Approvals ?? []).Select(a => new BuildApproval(a.Environment, a.Approvers, a.Status, a.RequestedAt, a.ExpiresAt, a.DecidedBy, a.DecidedAt, a.Comment,

@@ -1,6 +1,6 @@
 using System.Globalization;
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Runners;
 using DevMentor.Functions.Composition;

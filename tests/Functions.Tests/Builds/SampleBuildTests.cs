@@ -2,7 +2,7 @@ using DevMentor.Core.Builds;
 using DevMentor.Core.Builds.Config;
 using DevMentor.Core.Builds.Detection;
 using DevMentor.Core.Builds.Git;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Reports;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DevMentor.Functions.Tests.Builds;

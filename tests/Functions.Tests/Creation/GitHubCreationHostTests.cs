@@ -1,4 +1,5 @@
 using DevMentor.Core.Creation;
+using DevMentor.Core.Creation.Hosts;
 using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Templates;
 using DevMentor.Functions.Tests.Infrastructure;

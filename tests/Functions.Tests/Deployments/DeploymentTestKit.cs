@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 using DevMentor.Core.Pipelines;
 using DevMentor.Functions.Tests.Infrastructure;
 using DevMentor.Functions.Tests.Pipelines;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 
 namespace DevMentor.Functions.Tests.Deployments;
 

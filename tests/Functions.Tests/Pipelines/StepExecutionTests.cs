@@ -1,4 +1,4 @@
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Results;
 using DevMentor.Core.Pipelines;
 using DevMentor.Core.Pipelines.Execution;
 using DevMentor.Functions.Tests.Infrastructure;

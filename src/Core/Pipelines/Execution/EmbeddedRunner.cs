@@ -10,7 +10,7 @@ namespace DevMentor.Core.Pipelines.Execution;
 /// failures so they are retried at once elsewhere instead of waiting for their lease to expire.
 /// </summary>
 public sealed partial class EmbeddedRunner(
-    PipelineEngine engine, RunnerOptions options, ILoggerFactory loggers, Builds.Results.BuildResults results, IEnumerable<IBuiltInStep> builtIns) : BackgroundService
+    PipelineEngine engine, RunnerOptions options, ILoggerFactory loggers, Results.BuildResults results, IEnumerable<IBuiltInStep> builtIns) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<EmbeddedRunner>();
 

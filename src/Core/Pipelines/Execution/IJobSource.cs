@@ -1,6 +1,6 @@
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Reports;
-using DevMentor.Core.Builds.Results;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Reports;
+using DevMentor.Core.Pipelines.Results;
 
 namespace DevMentor.Core.Pipelines.Execution;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Reports;
 using Microsoft.Extensions.Logging;
 
 namespace DevMentor.Core.Pipelines.Execution;

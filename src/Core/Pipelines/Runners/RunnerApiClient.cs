@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Reports;
 using DevMentor.Core.Pipelines.Execution;
 
 namespace DevMentor.Core.Pipelines.Runners;

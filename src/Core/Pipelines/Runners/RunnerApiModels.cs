@@ -38,7 +38,7 @@ public sealed record LogRequest(int Attempt, string Text);
 /// <param name="ClaimNext">Also claim this runner's next step, in the completion's transaction (see <see cref="CompleteResponse.Next"/>).</param>
 public sealed record CompleteRequest(int Attempt, string Outcome, int? ExitCode, string? Error, Dictionary<string, string>? Outputs, PipelineDefinition? Plan = null, bool ClaimNext = false);
 
-public sealed record TestsRequest(int Attempt, DevMentor.Core.Builds.Reports.TestSummary Summary);
+public sealed record TestsRequest(int Attempt, DevMentor.Core.Pipelines.Reports.TestSummary Summary);
 
 /// <param name="Next">With claimNext: the runner's next step, leased to it like one from /runners/jobs/next; null when none was waiting.</param>
 /// <param name="RetryInMs">Kept for older runners; always null: the run's orchestration schedules retries (with jitter) after the answer.</param>

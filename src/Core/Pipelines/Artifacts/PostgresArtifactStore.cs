@@ -1,7 +1,7 @@
 using DevMentor.Core.Data;
 using DevMentor.Core.Storage;
 
-namespace DevMentor.Core.Builds.Artifacts;
+namespace DevMentor.Core.Pipelines.Artifacts;
 
 /// <summary>Artifact metadata in PostgreSQL (build_artifacts), bytes content-addressed in the blob store.</summary>
 public sealed class PostgresArtifactStore(Database database, IBlobStore blobs) : IArtifactStore

@@ -1,4 +1,4 @@
-namespace DevMentor.Core.Builds.Artifacts;
+namespace DevMentor.Core.Pipelines.Artifacts;
 
 /// <summary>
 /// What an artifact may be called: a workspace-relative, '/'-separated path that cannot point

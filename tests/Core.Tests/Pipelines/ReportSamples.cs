@@ -1,4 +1,4 @@
-namespace DevMentor.Core.Tests.Builds;
+namespace DevMentor.Core.Tests.Pipelines;
 
 /// <summary>
 /// Report files exactly as the tools wrote them on this machine: `dotnet test --logger trx

@@ -1,10 +1,10 @@
-using DevMentor.Core.Builds.Artifacts;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Artifacts;
+using DevMentor.Core.Pipelines.Reports;
 using DevMentor.Core.Data;
 using DevMentor.Core.Projects;
 using DevMentor.Core.Security;
 
-namespace DevMentor.Core.Builds.Results;
+namespace DevMentor.Core.Pipelines.Results;
 
 public sealed record RunTests(RunTestSummary? Summary, TestResultPage Page);
 

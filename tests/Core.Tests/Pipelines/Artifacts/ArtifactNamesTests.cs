@@ -1,6 +1,6 @@
-using DevMentor.Core.Builds.Artifacts;
+using DevMentor.Core.Pipelines.Artifacts;
 
-namespace DevMentor.Core.Tests.Builds.Artifacts;
+namespace DevMentor.Core.Tests.Pipelines.Artifacts;
 
 public sealed class ArtifactNamesTests
 {

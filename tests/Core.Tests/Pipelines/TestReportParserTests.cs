@@ -1,7 +1,8 @@
 using System.Text;
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Reports;
+using DevMentor.Core.Tests.Builds;
 
-namespace DevMentor.Core.Tests.Builds;
+namespace DevMentor.Core.Tests.Pipelines;
 
 public sealed class TestReportParserTests
 {

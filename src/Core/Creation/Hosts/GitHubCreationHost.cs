@@ -1,8 +1,8 @@
-using DevMentor.Core.Creation;
+using DevMentor.Core.Integrations.GitHub;
 using DevMentor.Core.Templates;
 using Octokit;
 
-namespace DevMentor.Core.Integrations.GitHub;
+namespace DevMentor.Core.Creation.Hosts;
 
 /// <summary>
 /// The creation flow on GitHub, through Octokit (<see cref="GitHubApi"/>: the service's client,

@@ -1,10 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using DevMentor.Core.Creation;
+using DevMentor.Core.Integrations.GitLab;
 using DevMentor.Core.Templates;
 
-namespace DevMentor.Core.Integrations.GitLab;
+namespace DevMentor.Core.Creation.Hosts;
 
 /// <summary>
 /// The creation flow on GitLab, through its REST API v4 over a plain HttpClient (the named

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.FileSystemGlobbing;
 
-namespace DevMentor.Core.Builds.Reports;
+namespace DevMentor.Core.Pipelines.Reports;
 
 /// <summary>Everything the test step left behind, plus the files that could not be read (with why).</summary>
 public sealed record CollectedReports(

@@ -1,4 +1,4 @@
-namespace DevMentor.Core.Builds.Artifacts;
+namespace DevMentor.Core.Pipelines.Artifacts;
 
 /// <summary>One file a run kept: its content lives in the blob store under its SHA-256.</summary>
 /// <param name="Name">The path relative to the workspace, '/'-separated (e.g. <c>packages/app-1.0.0.tgz</c>).</param>

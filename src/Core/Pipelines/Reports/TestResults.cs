@@ -1,4 +1,4 @@
-namespace DevMentor.Core.Builds.Reports;
+namespace DevMentor.Core.Pipelines.Reports;
 
 public enum TestOutcome
 {

@@ -1,9 +1,9 @@
-using DevMentor.Core.Builds.Reports;
+using DevMentor.Core.Pipelines.Reports;
 using DevMentor.Core.Data;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace DevMentor.Core.Builds.Results;
+namespace DevMentor.Core.Pipelines.Results;
 
 /// <summary>A run's summary over every step that wrote reports: what the run view shows.</summary>
 public sealed record RunTestSummary(int Passed, int Failed, int Skipped, double? Coverage, double? BranchCoverage);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 
-namespace DevMentor.Core.Builds.Reports;
+namespace DevMentor.Core.Pipelines.Reports;
 
 /// <summary>What one report file turned out to be.</summary>
 public sealed record ParsedReport(TestReport? Tests, CoverageReport? Coverage);
