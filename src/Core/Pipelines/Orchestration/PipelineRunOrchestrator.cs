@@ -8,7 +8,9 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// step's end are <see cref="StepCompletionRules"/>, the same as before: success moves on (clone's plan appends the
 /// planned steps), a failing command or a timeout ends the run, an infrastructure failure waits a durable timer of
 /// exponential backoff with jitter and queues the next attempt, until its attempts are used up. A step's timeout is
-/// a durable timer; cancel is an external event that ends the waiting step and the run.
+/// a durable timer; cancel is an external event that ends the waiting step and the run. After the last step comes the
+/// deploy stage (ADR 0039): each environment the run deploys to, after its approval when it needs one, deployed by an
+/// activity of the deployments feature whose end is awaited as an external event; a failed deployment fails the run.
 /// Deterministic: no I/O, the context's clock, jitter from the context's replay-safe GUIDs.
 /// </summary>
 [DurableTask(RunTasks.Orchestrator)]
