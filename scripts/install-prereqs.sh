@@ -109,6 +109,10 @@ fi
 if ! command -v go >/dev/null 2>&1; then
   apt_install golang-go
 fi
+# python-fastapi's first build makes a venv with Debian's python3 (its pip then finds no PyPI here).
+if ! /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  apt_install python3-venv
+fi
 # --- Dashboard (issue 16): the browser test drives Debian's headless Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium

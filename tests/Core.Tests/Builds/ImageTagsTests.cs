@@ -1,4 +1,5 @@
 using DevMentor.Core.Builds.Images;
+using Microsoft.Extensions.Configuration;
 
 namespace DevMentor.Core.Tests.Builds;
 
@@ -35,4 +36,29 @@ public sealed class ImageTagsTests
 
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public void Registries_conf_is_an_existing_file_or_a_named_problem()
+    {
+        var conf = Path.GetTempFileName();
+        try
+        {
+            var (given, none) = RegistryConfiguration.Read(Settings(("Registry:RegistriesConf", conf)), "/tmp/store");
+            Assert.Equal((conf, 0), (given.RegistriesConf, none.Count));
+            Assert.Null(RegistryConfiguration.Read(Settings(), "/tmp/store").Options.RegistriesConf);
+
+            var (missing, problems) = RegistryConfiguration.Read(Settings(("Registry:RegistriesConf", conf + ".missing")), "/tmp/store");
+            Assert.Null(missing.RegistriesConf);
+            Assert.StartsWith("Registry:RegistriesConf:", Assert.Single(problems), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(conf);
+        }
+    }
+
+    private static IConfiguration Settings(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build();
 }

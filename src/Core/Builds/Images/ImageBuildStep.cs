@@ -56,7 +56,9 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
         {
             var storage = new[] { "--root", storageRoot, "--runroot", storageRoot + "-run", "--storage-driver", "vfs" };
             var idFile = Path.Combine(scratch, "image-id");
-            var build = storage.Concat(["bud", "--isolation", "chroot", "--iidfile", idFile, "-f", file]);
+            // Where FROM images come from: the operator's registries.conf when set (read-only in the sandbox below).
+            var mirrors = options.RegistriesConf is { } conf ? new[] { "--registries-conf", conf } : [];
+            var build = storage.Concat(mirrors).Concat(["bud", "--isolation", "chroot", "--iidfile", idFile, "-f", file]);
             foreach (var reference in references)
             {
                 build = build.Concat(["-t", reference]);
@@ -66,7 +68,7 @@ public sealed partial class ImageBuildStep(RegistryOptions options, ILogger<Imag
             // The build runs the repository's code: in the step sandbox's view (workspace read-only,
             // this build's store), never with the data dir or the registry credentials in reach.
             var exit = context.Sandbox is { } sandbox
-                ? await RunSandboxedAsync(sandbox, buildah, build.Append(buildContext).ToList(), [workspace], [storageRoot, storageRoot + "-run", scratch], context, workspace, cancellationToken)
+                ? await RunSandboxedAsync(sandbox, buildah, build.Append(buildContext).ToList(), [workspace, .. mirrors.Skip(1)], [storageRoot, storageRoot + "-run", scratch], context, workspace, cancellationToken)
                 : await RunAsync(buildah, build.Append(buildContext), context, workspace, cancellationToken);
             if (exit != 0)
             {

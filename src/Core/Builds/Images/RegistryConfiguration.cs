@@ -37,7 +37,18 @@ public static class RegistryConfiguration
 
         var storage = configuration["Registry:StorageRoot"] is { Length: > 0 } root ? root : defaultStorageRoot;
         var buildah = configuration["Registry:Buildah"] is { Length: > 0 } b ? b : "buildah";
-        return (new RegistryOptions(url, username, password, Path.GetFullPath(storage), buildah), problems);
+        string? registriesConf = null;
+        if (configuration["Registry:RegistriesConf"] is { Length: > 0 } conf)
+        {
+            registriesConf = Path.GetFullPath(conf);
+            if (!File.Exists(registriesConf))
+            {
+                problems.Add($"Registry:RegistriesConf: no file at {registriesConf} (a containers-registries.conf file naming where base images are pulled from).");
+                registriesConf = null;
+            }
+        }
+
+        return (new RegistryOptions(url, username, password, Path.GetFullPath(storage), buildah, registriesConf), problems);
     }
 
     private static bool IsLoopback(Uri url) =>

@@ -6,7 +6,11 @@ namespace DevMentor.Core.Builds.Images;
 /// plain http only for a loopback registry (checked when the settings are read). Null: no registry.
 /// </param>
 /// <param name="StorageRoot">buildah's image store (vfs); the run root is kept beside it.</param>
-public sealed record RegistryOptions(Uri? Url, string? Username, string? Password, string StorageRoot, string Buildah = "buildah")
+/// <param name="RegistriesConf">
+/// A containers-registries.conf(5) file buildah reads where base images come from (mirrors, e.g. an internal one
+/// when the machine cannot reach Docker Hub or mcr.microsoft.com); null: the system's own.
+/// </param>
+public sealed record RegistryOptions(Uri? Url, string? Username, string? Password, string StorageRoot, string Buildah = "buildah", string? RegistriesConf = null)
 {
     /// <summary>host[:port], as image references spell it.</summary>
     public string? Host => Url?.IsDefaultPort == false ? $"{Url.Host}:{Url.Port}" : Url?.Host;
@@ -25,5 +29,5 @@ public sealed record RegistryOptions(Uri? Url, string? Username, string? Passwor
         return prefix.Length == 0 ? $"{host}/{projectId:D}" : $"{host}/{prefix}/{projectId:D}";
     }
 
-    public override string ToString() => $"RegistryOptions {{ Url = {Url}, Username = {Username}, StorageRoot = {StorageRoot} }}";
+    public override string ToString() => $"RegistryOptions {{ Url = {Url}, Username = {Username}, StorageRoot = {StorageRoot}, RegistriesConf = {RegistriesConf} }}";
 }
