@@ -14,7 +14,7 @@ namespace DevMentor.Core.Search;
 /// an outsider names by id answers exactly like one that does not exist: no hits.
 /// Pages are keyset-paginated on (score desc, key): the cursor is the last hit's pair.
 /// </summary>
-public sealed class SearchService(Database database)
+public sealed class SearchService(Database database, PathTrigrams pathTrigrams)
 {
     public const int MaxQueryLength = 200;
     public const int MaxLimit = 100;
@@ -57,7 +57,7 @@ public sealed class SearchService(Database database)
                 SELECT 'file', p.id, f.path, NULL::uuid, f.path, score, p.id::text || ':' || f.path AS key, NULL::text, NULL::text
                 FROM code_search_files f JOIN projects p ON p.id = f.project_id,
                      LATERAL (SELECT similarity(f.path, $1)::float8 AS score) s
-                WHERE f.path ILIKE $5 AND {Visible}
+                WHERE f.path ILIKE $9 AND f.path || '' ILIKE $5 AND {Visible}
                 """,
             _ => $"""
                 SELECT 'code', p.id, f.path, NULL::uuid, f.path, 0::float8 AS score, p.id::text || ':' || f.path AS key, NULL::text, f.content
@@ -78,6 +78,13 @@ public sealed class SearchService(Database database)
         command.Parameters.AddWithValue(NpgsqlDbType.Double, (object?)afterScore ?? DBNull.Value);
         command.Parameters.AddWithValue(afterKey ?? "");
         command.Parameters.AddWithValue(query.Limit + 1);
+        if (query.Type == SearchTypes.File)
+        {
+            // $9 is what the trigram index looks up (the text without the trigrams most paths hold); `|| ''` keeps the
+            // whole text ($5) out of the index condition: it is checked on the few rows the index returns.
+            command.Parameters.AddWithValue("%" + EscapeLike(PathTrigrams.IndexText(query.Text, await pathTrigrams.CommonAsync(cancellationToken))) + "%");
+        }
+
         var hits = new List<(SearchHit Hit, string Key)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {

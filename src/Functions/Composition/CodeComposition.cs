@@ -48,6 +48,7 @@ public static class CodeComposition
         services.AddDurableActivity<CodeSyncFinishActivity>();
         services.AddSingleton<ISyncScheduler, DurableSyncScheduler>();
         services.AddSingleton<CodeSyncSweep>();
+        services.AddSingleton<PathTrigrams>();
         services.AddSingleton<SearchService>();
         return services;
     }

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using DevMentor.Core.Search;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace DevMentor.Functions.Tests.Code;
 
@@ -76,6 +79,53 @@ public sealed class SearchTests : IAsyncLifetime
 
         var outsider = await SearchAsync(CodeSyncTestKit.Outsider, "type=project&q=s&limit=100");
         Assert.Equal([ids[0]], outsider.GetProperty("items").EnumerateArray().Select(h => h.GetProperty("projectId").GetGuid()));
+    }
+
+    [Fact]
+    public async Task A_path_search_left_to_its_uncommon_trigrams_still_finds_exactly_the_paths_holding_the_whole_text()
+    {
+        var project = await _kit.CreateProjectAsync("private");
+        // 200 paths hold "par", "art" and "rt4"; "t42", "425" and "251" are in 4 of 204, under the 5% that makes a trigram common.
+        var files = Enumerable.Range(4000, 200).ToDictionary(n => $"src/generated/part{n}.cs", n => (string?)$"// {n}\n");
+        files["src/generated/Part4251.cs"] = "// the one\n";
+        files["docs/part42510/notes.md"] = "notes\n";
+        files["src/t4251.cs"] = "// holds what the index is asked for, not the whole text\n";
+        files["src/part-4251.cs"] = "// the text split by a dash\n";
+        _kit.Commit(files);
+        await _kit.SyncAsync(project);
+
+        // What autovacuum's analyze would do: the statistics migration 0036 keeps on show_trgm(path).
+        await using (var connection = new NpgsqlConnection(_kit.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var analyze = new NpgsqlCommand("ANALYZE code_search_files", connection);
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        IReadOnlySet<string> common = await _kit.App.Services.GetRequiredService<PathTrigrams>().ReadAsync(CancellationToken.None);
+        Assert.Contains("par", common);
+        Assert.Contains("rt4", common);
+        Assert.DoesNotContain("425", common);
+        Assert.Equal("T4251", PathTrigrams.IndexText("PART4251", common));
+
+        var seen = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await SearchAsync(CodeSyncTestKit.Viewer, "type=file&q=PART4251&limit=1" + (cursor is null ? "" : "&cursor=" + cursor));
+            seen.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+        Assert.Equal(["docs/part42510/notes.md", "src/generated/Part4251.cs"], seen.Select(h => h.GetProperty("path").GetString()!).Order(StringComparer.Ordinal).ToArray());
+        foreach (var hit in seen)
+        {
+            var snippet = hit.GetProperty("highlights")[0];
+            var match = snippet.GetProperty("matches")[0];
+            Assert.Equal("part4251", snippet.GetProperty("text").GetString()!.Substring(match[0].GetInt32(), match[1].GetInt32()), ignoreCase: true);
+        }
+
+        Assert.Equal(0, (await SearchAsync(CodeSyncTestKit.Outsider, "type=file&q=PART4251")).GetProperty("items").GetArrayLength());
     }
 
     [Theory]
