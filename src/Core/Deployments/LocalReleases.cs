@@ -97,6 +97,39 @@ public sealed partial class LocalReleases(DeploymentOptions options, ILogger<Loc
         }
     }
 
+    /// <summary>
+    /// Stops what still runs in a release folder a crashed instance was deploying (its process id was never recorded):
+    /// the deployment starts again there, and its first process must not outlive it, holding a port.
+    /// </summary>
+    /// <returns>How many processes were stopped.</returns>
+    public int StopLeftIn(string directory)
+    {
+        var stopped = 0;
+        if (!Directory.Exists("/proc"))
+        {
+            return stopped;
+        }
+
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), out var pid) && pid != Environment.ProcessId && RunsIn(pid, directory))
+            {
+                try
+                {
+                    using var left = Process.GetProcessById(pid);
+                    Kill(left);
+                    stopped++;
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+
+        return stopped;
+    }
+
     public void Dispose()
     {
         foreach (var id in _processes.Keys)

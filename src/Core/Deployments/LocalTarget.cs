@@ -34,6 +34,8 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
         var directory = Path.Combine(options.ReleasesRoot, deployment.ProjectId.ToString("D"), environment.Name, deployment.Id.ToString("D"));
         if (Directory.Exists(directory))
         {
+            // An attempt a crash interrupted: its release may still run there.
+            releases.StopLeftIn(directory);
             Directory.Delete(directory, recursive: true);
         }
 

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace DevMentor.Core.Deployments;
 
-/// <summary>deployments and deployment_run_checks (migration 0006).</summary>
+/// <summary>deployments and deployment_run_checks (migrations 0006, 0033).</summary>
 public sealed class PostgresDeploymentStore(Database database)
 {
     private const string Columns = """
@@ -28,6 +28,52 @@ public sealed class PostgresDeploymentStore(Database database)
         insert.Parameters.AddWithValue((object?)deployment.RollbackOf ?? DBNull.Value);
         insert.Parameters.AddWithValue((object?)deployment.RequestedBy ?? DBNull.Value);
         return (await ReadAllAsync(insert, cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// The deploy stage's deployment of a run to an environment: inserted once (a unique index on run and environment
+    /// of 'auto' deployments, migration 0033), found as it is by a second call.
+    /// </summary>
+    public async Task<Deployment> InsertStageAsync(NewDeployment deployment, CancellationToken cancellationToken)
+    {
+        await using var insert = database.DataSource.CreateCommand($"""
+            WITH inserted AS (
+                INSERT INTO deployments (id, project_id, environment, target, run_id, run_number, status, trigger)
+                VALUES ($1, $2, $3, $4, $5, $6, 'pending', 'auto')
+                ON CONFLICT (run_id, environment) WHERE trigger = 'auto' DO NOTHING
+                RETURNING {Columns})
+            SELECT {Columns} FROM inserted
+            UNION ALL
+            SELECT {Columns} FROM deployments WHERE run_id = $5 AND environment = $3 AND trigger = 'auto' AND NOT EXISTS (SELECT 1 FROM inserted)
+            """);
+        insert.Parameters.AddWithValue(Guid.CreateVersion7());
+        insert.Parameters.AddWithValue(deployment.ProjectId);
+        insert.Parameters.AddWithValue(deployment.Environment);
+        insert.Parameters.AddWithValue(deployment.Target);
+        insert.Parameters.AddWithValue(deployment.RunId);
+        insert.Parameters.AddWithValue(deployment.RunNumber);
+        if ((await ReadAllAsync(insert, cancellationToken)).FirstOrDefault() is { } found)
+        {
+            return found;
+        }
+
+        // A concurrent call inserted it after this statement's snapshot was taken: it is committed now.
+        await using var read = database.DataSource.CreateCommand($"SELECT {Columns} FROM deployments WHERE run_id = $1 AND environment = $2 AND trigger = 'auto'");
+        read.Parameters.AddWithValue(deployment.RunId);
+        read.Parameters.AddWithValue(deployment.Environment);
+        return (await ReadAllAsync(read, cancellationToken))[0];
+    }
+
+    /// <summary>Marks a run as deployed by its own deploy stage, so <see cref="ClaimFinishedRunsAsync"/> never hands it to the automatic deployer.</summary>
+    public async Task ClaimRunForStageAsync(Guid runId, string outcome, CancellationToken cancellationToken)
+    {
+        await using var claim = database.DataSource.CreateCommand("""
+            INSERT INTO deployment_run_checks (run_id, outcome) VALUES ($1, $2)
+            ON CONFLICT (run_id) DO UPDATE SET outcome = excluded.outcome
+            """);
+        claim.Parameters.AddWithValue(runId);
+        claim.Parameters.AddWithValue(outcome.Length > 500 ? outcome[..500] : outcome);
+        await claim.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<Deployment?> GetAsync(Guid projectId, Guid id, CancellationToken cancellationToken)

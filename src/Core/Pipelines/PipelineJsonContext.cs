@@ -9,6 +9,7 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(PipelineDefinition))]
 [JsonSerializable(typeof(Orchestration.StepOutcome))]
 [JsonSerializable(typeof(Orchestration.ApprovalDecision))]
+[JsonSerializable(typeof(Orchestration.DeploymentOutcome))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
 [JsonSerializable(typeof(RegisterRunnerResponse))]

@@ -217,7 +217,7 @@ public sealed partial class PostgresPipelineStore
         }
 
         var definition = JsonSerializer.Deserialize(reader.GetString(1), PipelineJsonContext.Default.PipelineDefinition)!;
-        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds));
+        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds), DeployStage: true);
     }
 
     /// <summary>

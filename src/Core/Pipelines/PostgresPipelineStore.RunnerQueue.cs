@@ -184,7 +184,8 @@ public sealed partial class PostgresPipelineStore
         var plan = result is { Kind: StepResultKind.Succeeded, Plan.Steps.Count: > 0 } ? result.Plan : null;
         var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext || plan is not null, _ => TimeSpan.Zero);
         PipelineStateMachine.EnsureMove(stepStatus, decision.StepStatus);
-        var outcome = JsonSerializer.Serialize(new StepOutcome(result.Kind, result.ExitCode, result.Error, plan, attempt), PipelineJsonContext.Default.StepOutcome);
+        var deploys = result.Kind == StepResultKind.Succeeded && result.Outputs?.ContainsKey(RunTasks.DeployEnvironmentsOutput) == true;
+        var outcome = JsonSerializer.Serialize(new StepOutcome(result.Kind, result.ExitCode, result.Error, plan, attempt, deploys), PipelineJsonContext.Default.StepOutcome);
 
         await using var batch = new NpgsqlBatch(connection);
         if (plan is not null)

@@ -29,6 +29,8 @@ public static class DeploymentComposition
         services.AddSingleton<WebhookTarget>();
         services.AddSingleton<AutoDeployer>();
         services.AddDurableActivity<PlanApprovalsActivity>();
+        services.AddDurableActivity<PlanDeploymentsActivity>();
+        services.AddDurableActivity<StartDeploymentActivity>();
         services.AddSingleton<DeploymentWorker>();
         if (options.WorkerEnabled)
         {

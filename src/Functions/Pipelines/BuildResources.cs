@@ -85,15 +85,19 @@ public static class BuildUris
             tests is null ? null : new BuildTestSummary(tests.Passed, tests.Failed, tests.Skipped, tests.Coverage, tests.BranchCoverage),
             status + "/tests", status + "/artifacts",
             runtime is null ? null : new BuildOrchestration(runtime.InstanceId, runtime.RuntimeStatus, runtime.Stage, runtime.Attempt, runtime.Waiting),
-            CurrentStage(run), approvals, waiting);
+            CurrentStage(run, runtime), approvals, waiting);
     }
 
-    /// <summary>The stage the run is at: the running step, else the first one not yet done; null once the run ended.</summary>
-    private static string? CurrentStage(RunView run) =>
+    /// <summary>
+    /// The stage the run is at: the running step, else the first one not yet done, else (every step done) the deploy
+    /// stage the orchestration reports; null once the run ended.
+    /// </summary>
+    private static string? CurrentStage(RunView run, Core.Pipelines.Orchestration.RunRuntime? runtime) =>
         run.Status.IsTerminal() ? null
             : run.WaitingApproval is { } approval ? "deploy:" + approval.Environment
             : (run.Steps.FirstOrDefault(s => s.Status == StepStatus.Running)
-               ?? run.Steps.FirstOrDefault(s => !s.Status.IsTerminal()))?.Name;
+               ?? run.Steps.FirstOrDefault(s => !s.Status.IsTerminal()))?.Name
+              ?? (runtime?.Stage is { } stage && stage.StartsWith("deploy:", StringComparison.Ordinal) ? stage : null);
 
     /// <summary>Why a run failed or timed out: the reason its final event carries.</summary>
     private static string? Error(RunView run) =>

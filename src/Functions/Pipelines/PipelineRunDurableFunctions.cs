@@ -33,6 +33,14 @@ public sealed class PipelineRunDurableFunctions
     public Task<List<ApprovalGate>> PlanApprovals([ActivityTrigger] Guid input, FunctionContext function) =>
         DurableWrappers.Activity<PlanApprovalsActivity, Guid, List<ApprovalGate>>(function, input);
 
+    [Function(RunTasks.PlanDeployments)]
+    public Task<List<PlannedDeployment>> PlanDeployments([ActivityTrigger] Guid input, FunctionContext function) =>
+        DurableWrappers.Activity<PlanDeploymentsActivity, Guid, List<PlannedDeployment>>(function, input);
+
+    [Function(RunTasks.StartDeployment)]
+    public Task<DeploymentOutcome?> StartDeployment([ActivityTrigger] DeploymentRequest input, FunctionContext function) =>
+        DurableWrappers.Activity<StartDeploymentActivity, DeploymentRequest, DeploymentOutcome?>(function, input);
+
     [Function(RunTasks.FinishRun)]
     public Task<bool> FinishRun([ActivityTrigger] FinishRunRequest input, FunctionContext function) =>
         DurableWrappers.Activity<FinishRunActivity, FinishRunRequest, bool>(function, input);

@@ -74,8 +74,8 @@ public sealed class BuildToReleaseTests : IAsyncLifetime, IDisposable
         Assert.Equal(("current", "auto"), (first.GetProperty("status").GetString(), first.GetProperty("trigger").GetString()));
         Assert.Equal("version-1", await GetTextAsync(Url(first)));
 
-        // v2 answers 500 on /health: the release fails and version 1 keeps serving.
-        var v2 = await BuildAsync(project, repository, "version-2", healthy: false);
+        // v2 answers 500 on /health: the release fails, and with it the run (its deploy stage), while version 1 keeps serving.
+        var v2 = await BuildAsync(project, repository, "version-2", healthy: false, expected: "failed");
         var broken = await DeploymentOfAsync(project, v2.RunId);
         Assert.Equal("failed", broken.GetProperty("status").GetString());
         Assert.Contains("500", broken.GetProperty("health").GetString(), StringComparison.Ordinal);
@@ -120,13 +120,19 @@ public sealed class BuildToReleaseTests : IAsyncLifetime, IDisposable
 
     private sealed record Build(Guid RunId, string StatusUri);
 
-    private async Task<Build> BuildAsync(Guid project, string repository, string version, bool healthy)
+    /// <summary>A run of the committed version, which deploys to staging as its last stage: it succeeds only once the release passed its health check.</summary>
+    private async Task<Build> BuildAsync(Guid project, string repository, string version, bool healthy, string expected = "succeeded")
     {
         File.WriteAllText(Path.Combine(repository, "server.js"), DeploymentTestKit.Server(version, healthy));
         GitCli.CommitAll(repository, version);
         var status = await StartBuildAsync(project, """{"deploy": true, "environment": "staging"}""");
         var run = await WaitForRunAsync(status);
-        Assert.True(run.GetProperty("status").GetString() == "succeeded", run.ToString());
+        Assert.True(run.GetProperty("status").GetString() == expected, run.ToString());
+        if (expected == "failed")
+        {
+            Assert.StartsWith("deploy:staging: the release failed its health check", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
         return new Build(run.GetProperty("runId").GetGuid(), status);
     }
 

@@ -82,6 +82,15 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     /// <param name="image">Recorded as the output of a step named image, as the image built-in records its push.</param>
     public async Task<RunView> RunAsync(Guid projectId, object environments, bool succeed = true, bool deploy = false, string? environment = null, string? image = null)
     {
+        var started = await StartRunAsync(projectId, environments, succeed, deploy, environment, image);
+        var run = await App.Engine().WaitForEndAsync(started, TimeSpan.FromSeconds(60));
+        Assert.Equal(succeed ? RunStatus.Succeeded : RunStatus.Failed, run.Status);
+        return run;
+    }
+
+    /// <summary>Starts the run <see cref="RunAsync"/> waits for (its artifacts can be put before its deploy stage needs them).</summary>
+    public async Task<StartedRun> StartRunAsync(Guid projectId, object environments, bool succeed = true, bool deploy = false, string? environment = null, string? image = null)
+    {
         var json = JsonSerializer.Serialize(environments, new JsonSerializerOptions(JsonSerializerDefaults.Web));
         var steps = new List<StepDefinition>
         {
@@ -94,17 +103,16 @@ public sealed class DeploymentTestKit : IAsyncDisposable
         }
 
         var definition = new PipelineDefinition(steps);
-        var engine = App.Engine();
-        var started = await engine.StartAsync(new StartRunRequest(projectId, "manual", "main", "0123456789abcdef0123456789abcdef01234567", definition, deploy, environment), CancellationToken.None);
-        var run = await engine.WaitForEndAsync(started, TimeSpan.FromSeconds(60));
-        Assert.Equal(succeed ? RunStatus.Succeeded : RunStatus.Failed, run.Status);
-        return run;
+        return await App.Engine().StartAsync(new StartRunRequest(projectId, "manual", "main", "0123456789abcdef0123456789abcdef01234567", definition, deploy, environment), CancellationToken.None);
     }
 
     /// <summary>A node HTTP server answering its version on / and 200 (or 500 when broken) on /health; /env lists its environment's names.</summary>
-    public static string Server(string version, bool healthy = true) => $$"""
+    /// <param name="warmUpMilliseconds">How long /health answers 503 after the start (a release still warming up).</param>
+    public static string Server(string version, bool healthy = true, int warmUpMilliseconds = 0) => $$"""
         const http = require('http');
+        const started = Date.now();
         http.createServer((req, res) => {
+          if (req.url === '/health' && Date.now() - started < {{warmUpMilliseconds}}) { res.writeHead(503); res.end('warming up'); return; }
           if (req.url === '/health') { res.writeHead({{(healthy ? 200 : 500)}}); res.end('{{(healthy ? "ok" : "broken")}}'); return; }
           if (req.url === '/env') { res.writeHead(200); res.end(JSON.stringify(Object.keys(process.env).sort())); return; }
           res.writeHead(200); res.end('{{version}}');

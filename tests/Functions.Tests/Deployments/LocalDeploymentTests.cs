@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using DevMentor.Core.Pipelines;
+using DevMentor.Functions.Tests.Pipelines;
 
 namespace DevMentor.Functions.Tests.Deployments;
 
@@ -136,5 +138,58 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
             var item = (await DeploymentTestKit.JsonAsync(list)).GetProperty("items")[0];
             Assert.Equal("current", item.GetProperty("status").GetString());
         }
+    }
+
+    /// <summary>
+    /// The deploy stage (issue 13): a run asked to deploy ends only once its deployment did. A healthy release makes
+    /// the run succeed with it current, the stage visible in GET …/builds/{runId} while the release warms up; a release
+    /// failing its health gate fails the run with the reason. Both runs at once (two environments), and the automatic
+    /// deployer deploys neither a second time.
+    /// </summary>
+    [Fact]
+    public async Task A_run_deploys_as_its_last_stage_behind_the_health_gate_and_a_failing_gate_fails_the_run_with_the_reason()
+    {
+        var project = await _kit.CreateProjectAsync();
+        var good = await _kit.StartRunAsync(project, new[] { DeploymentTestKit.LocalEnvironment("staging") }, deploy: true, environment: "staging");
+        _kit.Artifacts.Put(project, good.RunId, "app/server.js", DeploymentTestKit.Server("stage-good", warmUpMilliseconds: 1500));
+        var bad = await _kit.StartRunAsync(project, new[] { DeploymentTestKit.LocalEnvironment("qa") }, deploy: true, environment: "qa");
+        _kit.Artifacts.Put(project, bad.RunId, "app/server.js", DeploymentTestKit.Server("stage-bad", healthy: false));
+
+        // While the release warms up, the run is running at its deploy stage.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement deploying;
+        while (true)
+        {
+            using var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/builds/{good.RunId}", DeploymentTestKit.Viewer);
+            deploying = await DeploymentTestKit.JsonAsync(response);
+            if (deploying.GetProperty("currentStage").GetString() == "deploy:staging" || deploying.GetProperty("status").GetString() != "running" || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(("running", "deploy:staging"), (deploying.GetProperty("status").GetString(), deploying.GetProperty("currentStage").GetString()));
+        Assert.Equal("deployment", deploying.GetProperty("orchestration").GetProperty("waiting").GetString());
+        Assert.All(deploying.GetProperty("steps").EnumerateArray(), s => Assert.Equal("succeeded", s.GetProperty("status").GetString()));
+
+        var succeeded = await _kit.App.Engine().WaitForEndAsync(good, TimeSpan.FromSeconds(60));
+        Assert.Equal(RunStatus.Succeeded, succeeded.Status);
+        Assert.Equal(["deployment.queued", "deployment.started", "deployment.succeeded"],
+            succeeded.Events.Where(e => e.Type.StartsWith("deployment.", StringComparison.Ordinal)).Select(e => e.Type));
+        var failed = await _kit.App.Engine().WaitForEndAsync(bad, TimeSpan.FromSeconds(60));
+        Assert.Equal(RunStatus.Failed, failed.Status);
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/builds/{bad.RunId}", DeploymentTestKit.Viewer))
+        {
+            Assert.StartsWith("deploy:qa: the release failed its health check", (await DeploymentTestKit.JsonAsync(response)).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        using var list = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer);
+        var items = (await DeploymentTestKit.JsonAsync(list)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([("qa", bad.RunId, "failed"), ("staging", good.RunId, "current")],
+            items.Select(i => (i.GetProperty("environment").GetString(), i.GetProperty("runId").GetGuid(), i.GetProperty("status").GetString())).OrderBy(i => i.Item1));
+        Assert.All(items, i => Assert.Equal("auto", i.GetProperty("trigger").GetString()));
+        Assert.Equal("stage-good", await GetAsync(Url(items.Single(i => i.GetProperty("environment").GetString() == "staging"))));
     }
 }

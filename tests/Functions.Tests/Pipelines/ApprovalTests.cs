@@ -21,12 +21,21 @@ public sealed class ApprovalTests : IAsyncLifetime
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     private TestApp _app = null!;
+    private HookReceiver _deployHook = null!;
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        // Where prod's webhook deployment goes once approved: the deploy stage that follows the approval.
+        _deployHook = await HookReceiver.StartAsync();
         _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("approvals"), NotificationTests.With(NotificationTests.Settings(),
-            ("Pipelines:Runner:Enabled", "false"), ("Pipelines:PollIntervalSeconds", "0.1"), ("Deployments:Worker:Enabled", "false")));
+            ("Pipelines:Runner:Enabled", "false"), ("Pipelines:PollIntervalSeconds", "0.1"), ("Deployments:PollMilliseconds", "100")));
+    }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _deployHook.DisposeAsync();
+    }
 
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? user, string? json = null) =>
         _app.Client.SendAsync(TestAuth.Request(method, url, user, json));
@@ -53,7 +62,7 @@ public sealed class ApprovalTests : IAsyncLifetime
     {
         var engine = _app.Engine();
         var run = await engine.StartAsync(new StartRunRequest(project, "manual", "main", "abc1234", PipelineTestKit.NoOps("clone", "build"), Deploy: true, Environment: "prod"), CancellationToken.None);
-        var environments = JsonSerializer.Serialize(new[] { new { name = "prod", type = "webhook", url = "http://127.0.0.1:9/deploy", approval } });
+        var environments = JsonSerializer.Serialize(new[] { new { name = "prod", type = "webhook", url = _deployHook.Url + "/deploy", approval } });
         var clone = await engine.ClaimAsync("runner");
         await engine.CompleteAsync(clone.StepId, clone.Attempt, "runner", StepResult.Success(new Dictionary<string, string> { ["deploy.environments"] = environments }), CancellationToken.None);
         var build = await engine.ClaimAsync("runner");
@@ -111,9 +120,13 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal(RunStatus.Succeeded, view.Status);
         var decided = Assert.Single(view.Approvals!);
         Assert.Equal(("approved", Maintainer, "ship it"), (decided.Status, decided.DecidedBy, decided.Comment));
-        var events = view.Events.Where(e => e.Type.StartsWith("approval.", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["approval.requested", "approval.approved"], events.Select(e => e.Type));
+        // Approved, then deployed as the run's deploy stage: the webhook took the notice before the run succeeded.
+        var events = view.Events.Where(e => e.Type.StartsWith("approval.", StringComparison.Ordinal) || e.Type.StartsWith("deployment.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["approval.requested", "approval.approved", "deployment.queued", "deployment.started", "deployment.succeeded"], events.Select(e => e.Type));
         Assert.Equal(Maintainer, events[1].Data!.Value.GetProperty("by").GetString());
+        Assert.Equal("deploy:prod", events[4].Step);
+        var deployed = JsonDocument.Parse((await _deployHook.NextAsync()).Body).RootElement;
+        Assert.Equal(("prod", run.RunId.ToString(), "auto"), (deployed.GetProperty("environment").GetString(), deployed.GetProperty("runId").GetString(), deployed.GetProperty("trigger").GetString()));
         using var again = await SendAsync(HttpMethod.Post, approve, Owner);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -139,6 +152,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Equal(RunStatus.Failed, view.Status);
         Assert.Equal($"the deployment to prod was rejected by {Owner}: not on a Friday", (await BuildAsync(run, Viewer)).GetProperty("error").GetString());
         Assert.Equal("rejected", Assert.Single(view.Approvals!).Status);
+        Assert.DoesNotContain(view.Events, e => e.Type.StartsWith("deployment.", StringComparison.Ordinal));
     }
 
     [Fact]

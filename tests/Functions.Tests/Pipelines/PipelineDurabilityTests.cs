@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DevMentor.Core.Pipelines;
 using DevMentor.Functions.Tests.Infrastructure;
 using Npgsql;
@@ -149,6 +150,101 @@ public sealed class PipelineDurabilityTests
         }
 
         Assert.NotEmpty(succeededBeforeKills);
+    }
+
+    /// <summary>
+    /// The deploy stage survives a SIGKILL: the real executable is killed while its deployment worker waits for the
+    /// release's health gate (the release warms up for 3 s); after the restart the interrupted deployment is worked
+    /// again (the first attempt's release process, which outlived the kill, is stopped), its end reaches the waiting
+    /// orchestration through the outbox, and the run succeeds with one deployment, one release process, no step run twice.
+    /// </summary>
+    [Fact]
+    public async Task Service_killed_with_SIGKILL_during_the_deploy_stage_completes_the_run_with_the_deployment_made_once()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("sigkilldeploy");
+        var scratch = PipelineTestKit.NewScratchDirectory("sigkilldeploy");
+        var data = Path.Combine(scratch, "data");
+        var releases = Path.Combine(data, "releases");
+        var environment = ServiceEnvironment(connectionString, data, workers: 1, PipelineTestKit.NewSharedDirectory("sigkilldeploy-shared"));
+        // One blob container for both lives of the service: the restarted one restores the artifacts the first one kept.
+        environment["AzureWebJobsStorage"] = (await TestAzurite.SharedAsync()).ConnectionString;
+        environment["Blob__Container"] = TestAzurite.NewContainer("svc");
+        environment["Deployments__PollMilliseconds"] = "100";
+        environment["Deployments__HealthPollMilliseconds"] = "50";
+        // Only the killed service works the run: the starter sequences nothing, runs no step and deploys nothing.
+        await using var starter = await PipelineTestKit.StartAppAsync("sigkilldeploy", new Dictionary<string, string?>
+        {
+            ["Durable:Worker:Enabled"] = "false",
+            ["Deployments:Worker:Enabled"] = "false",
+        }, connectionString);
+
+        var environments = JsonSerializer.Serialize(new[]
+        {
+            new { name = "staging", type = "local", start = new[] { "node", "app/server.js" }, healthPath = "/health", healthTimeoutSeconds = 60 },
+        });
+        var definition = new PipelineDefinition(
+        [
+            new StepDefinition("clone", [["sh", "-c", "printf 'deploy.environments=%s\\n' \"$ENVS\" >> \"$DEVMENTOR_OUTPUT\""]], Env: new Dictionary<string, string> { ["ENVS"] = environments }),
+            new StepDefinition("build", [["sh", "-c", "mkdir -p app && printf '%s' \"$SERVER\" > app/server.js"]],
+                Env: new Dictionary<string, string> { ["SERVER"] = Deployments.DeploymentTestKit.Server("survived-the-kill", warmUpMilliseconds: 3000) }, Artifacts: ["app/server.js"]),
+        ]);
+        StartedRun run;
+        await using (var killed = ServiceProcess.Start(scratch, environment))
+        {
+            await killed.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+            run = await starter.Engine().StartAsync(new StartRunRequest(Guid.NewGuid(), "manual", "main", "0123456789abcdef0123456789abcdef01234567", definition, Deploy: true, Environment: "staging"), CancellationToken.None);
+            await WaitForAsync(async () => await CountAsync(connectionString, $"SELECT count(*) FROM deployments WHERE run_id = '{run.RunId}' AND status = 'deploying'") == 1,
+                TimeSpan.FromSeconds(90), () => $"the run never reached its deploy stage\n{killed.Output[^Math.Min(4000, killed.Output.Length)..]}");
+            killed.Kill();
+            await killed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        try
+        {
+            await using var restarted = ServiceProcess.Start(scratch, environment);
+            await restarted.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
+            var view = await starter.Engine().WaitForEndAsync(run, TimeSpan.FromSeconds(90));
+
+            Assert.True(view.Status == RunStatus.Succeeded, $"the run ended {view.Status.ToWire()}: {string.Join(", ", view.Events.Select(e => $"{e.Type} {e.Data}"))}");
+            Assert.All(view.Steps, s => Assert.Equal((StepStatus.Succeeded, 1), (s.Status, s.Attempt)));
+            Assert.Equal(1, await CountAsync(connectionString, $"SELECT count(*) FROM deployments WHERE run_id = '{run.RunId}'"));
+            Assert.Equal(1, await CountAsync(connectionString, $"SELECT count(*) FROM deployments WHERE run_id = '{run.RunId}' AND status = 'current' AND trigger = 'auto'"));
+            Assert.Equal(["deployment.queued", "deployment.started", "deployment.requeued", "deployment.started", "deployment.succeeded"],
+                view.Events.Where(e => e.Type.StartsWith("deployment.", StringComparison.Ordinal)).Select(e => e.Type));
+            // The killed attempt's release was stopped: one process serves the release.
+            Assert.Single(ReleaseProcesses(releases));
+        }
+        finally
+        {
+            foreach (var pid in ReleaseProcesses(releases))
+            {
+                using var left = System.Diagnostics.Process.GetProcessById(pid);
+                left.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Processes whose working directory is under <paramref name="root"/> (/proc/*/cwd).</summary>
+    private static List<int> ReleaseProcesses(string root)
+    {
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(directory), out var pid) && new FileInfo(Path.Combine(directory, "cwd")).LinkTarget is { } cwd &&
+                    cwd.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !File.ReadAllText(Path.Combine(directory, "stat")).Contains(") Z ", StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Exited while we looked, or not ours.
+            }
+        }
+
+        return found;
     }
 
     private static async Task<Dictionary<Guid, int>> SucceededStepsAsync(string connectionString)

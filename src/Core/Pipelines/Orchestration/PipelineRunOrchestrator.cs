@@ -8,7 +8,9 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// step's end are <see cref="StepCompletionRules"/>, the same as before: success moves on (clone's plan appends the
 /// planned steps), a failing command or a timeout ends the run, an infrastructure failure waits a durable timer of
 /// exponential backoff with jitter and queues the next attempt, until its attempts are used up. A step's timeout is
-/// a durable timer; cancel is an external event that ends the waiting step and the run.
+/// a durable timer; cancel is an external event that ends the waiting step and the run. After the last step comes the
+/// deploy stage (ADR 0039): each environment the run deploys to, after its approval when it needs one, deployed by an
+/// activity of the deployments feature whose end is awaited as an external event; a failed deployment fails the run.
 /// Deterministic: no I/O, the context's clock, jitter from the context's replay-safe GUIDs.
 /// </summary>
 [DurableTask(RunTasks.Orchestrator)]
@@ -17,6 +19,8 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     public override async Task<RunOutcome> RunAsync(TaskOrchestrationContext context, RunInput input)
     {
         var steps = input.Definition.Steps.ToList();
+        // Whether a step (clone) declared deploy environments: only then is there a deploy stage to plan.
+        var deploys = false;
         // One wait for the whole run: an event raised while no step waits is kept for it.
         var canceled = context.WaitForExternalEvent<string>(RunTasks.CancelEvent);
         for (var position = 0; position < steps.Count; position++)
@@ -30,11 +34,20 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 // Queued and awaited in the same episode: a fast step's outcome can then arrive with the activity's
                 // completion (one episode per step instead of two).
                 var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
-                var result = await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
-                if (result is null or { Kind: StepResultKind.Canceled })
+                if (!input.DeployStage)
+                {
+                    // Instances started before ADR 0039 wrote their histories with the queueing awaited first.
+                    await queued;
+                }
+
+                var outcome = await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
+                if (outcome is null or { Kind: StepResultKind.Canceled })
                 {
                     return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
                 }
+
+                var result = outcome.ToResult();
+                deploys |= outcome is { Kind: StepResultKind.Succeeded, Deploys: true };
 
                 var hasNext = position + 1 < steps.Count || result.Plan is { Steps.Count: > 0 };
                 var decision = StepCompletionRules.Decide(result, attempt, maxAttempts, hasNext, failed => Backoff(context, input.Retry, step.Retry, failed));
@@ -63,30 +76,76 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             }
         }
 
-        // Every step succeeded: environments this run deploys to that need an approval wait for it, visibly.
-        var gates = await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId);
-        foreach (var gate in gates)
+        // Every step succeeded: the deploy stage, an environment at a time, each after its approval when it needs one.
+        // Instances started before the stage existed keep their old path: approvals only (ADR 0039).
+        var deployments = !input.DeployStage
+            ? (await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId)).Select(g => new PlannedDeployment(g.Environment, g)).ToList()
+            : deploys ? await context.CallActivityAsync<List<PlannedDeployment>>(RunTasks.PlanDeployments, input.RunId) : [];
+        foreach (var planned in deployments)
         {
-            var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
-            // The status first: it is saved with this episode, before the request the API shows as waiting is written.
-            context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, steps.Count, 0, "approval"));
-            await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
-            var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
-            if (decision is null)
+            if (planned.Approval is { } gate && await ApproveAsync(context, input, gate, steps.Count, canceled) is { } refused)
+            {
+                return await FinishAsync(context, input, refused.Status, steps.Count - 1, refused.Reason);
+            }
+
+            if (!input.DeployStage)
+            {
+                continue;
+            }
+
+            // The status first, as for an approval: GET …/builds/{runId} shows the stage while the deployment runs.
+            context.SetCustomStatus(new RunProgress("deploy:" + planned.Environment, steps.Count, 1, "deployment"));
+            var request = new DeploymentRequest(input.RunId, planned.Environment);
+            var deployed = await context.CallActivityAsync<DeploymentOutcome?>(RunTasks.StartDeployment, request)
+                ?? await WaitForDeploymentAsync(context, planned.Environment, canceled);
+            if (deployed is null)
             {
                 return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
             }
 
-            if (!decision.Approved)
+            if (!deployed.Succeeded)
             {
-                var reason = decision.Expired
-                    ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
-                    : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : "");
-                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, reason);
+                return await FinishAsync(context, input, RunStatus.Failed, steps.Count - 1, $"deploy:{planned.Environment}: {deployed.Error ?? "the deployment failed"}");
             }
         }
 
         return await FinishAsync(context, input, RunStatus.Succeeded, steps.Count - 1, null);
+    }
+
+    /// <summary>Waits, visibly, for the approval of an environment.</summary>
+    /// <returns>Null when approved; else how the run ends (failed when refused or expired, canceled).</returns>
+    private static async Task<(RunStatus Status, string? Reason)?> ApproveAsync(TaskOrchestrationContext context, RunInput input, ApprovalGate gate, int stage, Task<string> canceled)
+    {
+        var expiresAt = context.CurrentUtcDateTime.AddSeconds(gate.TimeoutSeconds);
+        // The status first: it is saved with this episode, before the request the API shows as waiting is written.
+        context.SetCustomStatus(new RunProgress("deploy:" + gate.Environment, stage, 0, "approval"));
+        await context.CallActivityAsync(RunTasks.RequestApproval, new ApprovalRequest(input.RunId, gate.Environment, gate.Approvers, expiresAt));
+        var decision = await WaitForApprovalAsync(context, input.RunId, gate.Environment, expiresAt, canceled);
+        if (decision is null)
+        {
+            return (RunStatus.Canceled, "canceled");
+        }
+
+        if (decision.Approved)
+        {
+            return null;
+        }
+
+        return (RunStatus.Failed, decision.Expired
+            ? $"the approval to deploy to {gate.Environment} was not given within {TimeSpan.FromSeconds(gate.TimeoutSeconds)}"
+            : $"the deployment to {gate.Environment} was rejected by {decision.By}" + (decision.Comment is { Length: > 0 } why ? $": {why}" : ""));
+    }
+
+    /// <summary>
+    /// Waits for the deployment's end, raised through the outbox in the transaction that records it; no timer: the
+    /// deployment's own health timeout (or webhook attempts) bounds it, and a deployment a crash interrupted is
+    /// started again by the deployment worker. A cancel ends the wait (the deployment itself runs to its end).
+    /// </summary>
+    /// <returns>The outcome; null when the run was canceled.</returns>
+    private static async Task<DeploymentOutcome?> WaitForDeploymentAsync(TaskOrchestrationContext context, string environment, Task<string> canceled)
+    {
+        var deployed = context.WaitForExternalEvent<DeploymentOutcome>(DeploymentOutcome.NameFor(environment));
+        return await Task.WhenAny(deployed, canceled) == deployed ? deployed.Result : null;
     }
 
     /// <returns>The decision (an expiry is a refusal); null when the run was canceled.</returns>
@@ -128,15 +187,20 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     /// <summary>
     /// Waits for the attempt's outcome, its timeout (a durable timer; the store decides, since the timeout counts from
     /// the runner's claim, not from the queue) or the run's cancel. <paramref name="queued"/> is the queueing activity:
-    /// it answers the attempt's outcome itself when the attempt already has one (a replay after a crash), and its
-    /// failure fails the run as before.
+    /// it answers the outcome itself when the attempt already has one (a replay after a crash; no event comes then),
+    /// and its failure fails the run.
     /// </summary>
-    /// <returns>The step's result; null when the run was canceled.</returns>
-    private static async Task<StepResult?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued)
+    /// <returns>The step's outcome; null when the run was canceled.</returns>
+    private static async Task<StepOutcome?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued)
     {
+        if (queued.IsCompletedSuccessfully && queued.Result is { } known)
+        {
+            return known;
+        }
+
         var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
         var checkAt = context.CurrentUtcDateTime + timeout;
-        Task<StepOutcome?>? queueing = queued;
+        var queueing = queued.IsCompleted ? null : queued;
         while (true)
         {
             using var stopTimer = new CancellationTokenSource();
@@ -148,7 +212,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 if (await queued is { } recorded)
                 {
                     CancelTimer(stopTimer);
-                    return recorded.ToResult();
+                    return recorded;
                 }
 
                 first = await Task.WhenAny(outcome, timer, canceled);
@@ -161,7 +225,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
             if (first == outcome)
             {
-                return outcome.Result.ToResult();
+                return outcome.Result;
             }
 
             if (first == canceled)
@@ -172,7 +236,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             var check = await context.CallActivityAsync<StepTimeoutCheck>(RunTasks.CheckStepTimeout, new StepTimeoutRequest(input.RunId, position, attempt));
             if (check.Ended is { } ended)
             {
-                return ended.ToResult();
+                return ended;
             }
 
             // Never sooner than a second from now: two clocks (the database's, the orchestration's) must not make it spin.

@@ -4,7 +4,12 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// A run's orchestration input, pinned when the run starts: the definition and the retry and timeout settings
 /// (Pipelines:Retry:*, Pipelines:StepTimeoutSeconds) as they were then, so a replay never sees other values.
 /// </summary>
-public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds)
+/// <param name="DeployStage">
+/// The run deploys as its last stage (ADR 0039). False in the input of instances started before the stage existed
+/// (the field is missing there): they keep the path their history was written by (approvals only; the deployments
+/// feature deploys them once they succeeded), so their replay stays deterministic.
+/// </param>
+public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds, bool DeployStage = false)
 {
     /// <summary>The instance id of a run's orchestration: derived from the run id, so a start is idempotent.</summary>
     public static string InstanceIdFor(Guid runId) => $"run-{runId:N}";
@@ -30,7 +35,11 @@ public sealed record FinishRunRequest(Guid RunId, RunStatus Status, string? Reas
 /// kept on the step so an activity asking again reads the same. One event name per attempt, so an outcome delivered
 /// twice, or late for an attempt already given up, changes nothing.
 /// </summary>
-public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Error, PipelineDefinition? Plan, int Attempt)
+/// <param name="Deploys">
+/// The step succeeded declaring deploy environments (its <see cref="RunTasks.DeployEnvironmentsOutput"/> output, which
+/// the clone step writes): only then does the run have a deploy stage to plan, so other runs pay no activity for it.
+/// </param>
+public sealed record StepOutcome(StepResultKind Kind, int? ExitCode, string? Error, PipelineDefinition? Plan, int Attempt, bool Deploys = false)
 {
     public static string NameFor(int position, int attempt) => $"step-{position}-{attempt}";
 
@@ -60,6 +69,27 @@ public sealed record ApprovalDecision(bool Approved, string? By, string? Comment
     public static string NameFor(string environment) => EventPrefix + environment;
 }
 
+/// <summary>
+/// An environment the run deploys to in its deploy stage, in order (ADR 0039); <paramref name="Approval"/> when the
+/// environment needs one first.
+/// </summary>
+public sealed record PlannedDeployment(string Environment, ApprovalGate? Approval);
+
+/// <summary>Activity input: deploy the run to <paramref name="Environment"/> (idempotent: one deployment per run and environment).</summary>
+public sealed record DeploymentRequest(Guid RunId, string Environment);
+
+/// <summary>
+/// How the deploy stage's deployment to an environment ended: raised as the event <see cref="NameFor"/> through the
+/// outbox when the deployment is recorded as current or failed (migration 0033), and answered by the activity that
+/// starts it when it had already ended.
+/// </summary>
+public sealed record DeploymentOutcome(bool Succeeded, Guid DeploymentId, string? Error)
+{
+    public const string EventPrefix = "deploy-";
+
+    public static string NameFor(string environment) => EventPrefix + environment;
+}
+
 /// <summary>What the orchestration reports while it runs (its custom status): the stage and attempt it waits on.</summary>
 public sealed record RunProgress(string Stage, int Position, int Attempt, string Waiting);
 
@@ -73,8 +103,17 @@ public static class RunTasks
     public const string QueueStep = "PipelineQueueStep";
     public const string CheckStepTimeout = "PipelineCheckStepTimeout";
     public const string FinishRun = "PipelineFinishRun";
-    /// <summary>Registered by the deployments feature: which environments of the run need an approval.</summary>
+    /// <summary>
+    /// Registered by the deployments feature: which environments of the run need an approval. Only instances started
+    /// before the deploy stage existed still call it (<see cref="RunInput.DeployStage"/>).
+    /// </summary>
     public const string PlanApprovals = "PipelinePlanApprovals";
+    /// <summary>Registered by the deployments feature: the run's deploy stage, a <see cref="PlannedDeployment"/> per environment.</summary>
+    public const string PlanDeployments = "PipelinePlanDeployments";
+    /// <summary>Registered by the deployments feature: starts a <see cref="DeploymentRequest"/>, answers its <see cref="DeploymentOutcome"/> when it already ended.</summary>
+    public const string StartDeployment = "PipelineStartDeployment";
+    /// <summary>The step output that declares the run's deploy environments (written by the clone step).</summary>
+    public const string DeployEnvironmentsOutput = "deploy.environments";
     public const string RequestApproval = "PipelineRequestApproval";
     public const string ExpireApproval = "PipelineExpireApproval";
     public const string CancelEvent = "cancel";

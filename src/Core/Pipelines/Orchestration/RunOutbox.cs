@@ -19,7 +19,7 @@ public sealed class RunOutboxSignal
 
 /// <summary>
 /// Drains the run outbox into Durable: a <c>start</c> row schedules the run's orchestration (once: an instance that
-/// exists is left alone), an <c>event</c> row raises its event (a step's outcome, a cancel). A row is deleted only
+/// exists is left alone), an <c>event</c> row raises its event (a step's outcome, a cancel, an approval, a deployment's end). A row is deleted only
 /// after Durable took it, so a crash re-sends it, and the orchestration ignores what it already has (one event name
 /// per attempt). Rows are taken with a lease, so instances of the service share the work without sending a row twice
 /// at the same time.
@@ -121,6 +121,7 @@ public sealed partial class RunOutboxDispatcher(
 
         object? payload = item.Payload is null ? null
             : item.Name.StartsWith(ApprovalDecision.EventPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.ApprovalDecision)
+            : item.Name.StartsWith(DeploymentOutcome.EventPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.DeploymentOutcome)
             : JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.StepOutcome);
         await client.RaiseEventAsync(instanceId, item.Name, payload ?? item.Name, cancellationToken);
     }

@@ -51,11 +51,39 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         }
     }
 
+    /// <summary>A call of an activity of the deploy stage's planning.</summary>
+    public sealed record PlanCall(string Task, Guid RunId);
+
     /// <summary>No environment of these runs needs an approval (ApprovalTests cover approvals end to end).</summary>
     [DurableTask(RunTasks.PlanApprovals)]
-    public sealed class NoApprovals : TaskActivity<Guid, List<ApprovalGate>>
+    public sealed class NoApprovals(Recorder recorder) : TaskActivity<Guid, List<ApprovalGate>>
     {
-        public override Task<List<ApprovalGate>> RunAsync(TaskActivityContext context, Guid input) => Task.FromResult(new List<ApprovalGate>());
+        public override Task<List<ApprovalGate>> RunAsync(TaskActivityContext context, Guid input)
+        {
+            recorder.Calls.Enqueue(new PlanCall(RunTasks.PlanApprovals, input));
+            return Task.FromResult(new List<ApprovalGate>());
+        }
+    }
+
+    /// <summary>The deploy stage of these runs: staging, without an approval (DeployStageTests cover deployments end to end).</summary>
+    [DurableTask(RunTasks.PlanDeployments)]
+    public sealed class PlanDeploymentsRecorder(Recorder recorder) : TaskActivity<Guid, List<PlannedDeployment>>
+    {
+        public override Task<List<PlannedDeployment>> RunAsync(TaskActivityContext context, Guid input)
+        {
+            recorder.Calls.Enqueue(new PlanCall(RunTasks.PlanDeployments, input));
+            return Task.FromResult(new List<PlannedDeployment> { new("staging", null) });
+        }
+    }
+
+    [DurableTask(RunTasks.StartDeployment)]
+    public sealed class StartDeploymentRecorder(Recorder recorder) : TaskActivity<DeploymentRequest, DeploymentOutcome?>
+    {
+        public override Task<DeploymentOutcome?> RunAsync(TaskActivityContext context, DeploymentRequest input)
+        {
+            recorder.Calls.Enqueue(input);
+            return Task.FromResult<DeploymentOutcome?>(null);
+        }
     }
 
     [DurableTask(RunTasks.FinishRun)]
@@ -83,14 +111,17 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
             services.AddDurableActivity<TimeoutRecorder>();
             services.AddDurableActivity<FinishRecorder>();
             services.AddDurableActivity<NoApprovals>();
+            services.AddDurableActivity<PlanDeploymentsRecorder>();
+            services.AddDurableActivity<StartDeploymentRecorder>();
         });
         Client = await _app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds);
+    /// <param name="deployStage">False: an instance started before the deploy stage existed (its input lacks the field).</param>
+    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60, bool deployStage = false) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds, deployStage);
 
     private static PipelineDefinition Steps(params string[] names) => new(names.Select(n => new StepDefinition(n, [])).ToList());
 
@@ -119,11 +150,11 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
             string.Join("; ", states.Select(s => $"{s.InstanceId} {s.RuntimeStatus} {s.FailureDetails?.ErrorMessage} {s.SerializedCustomStatus}")));
     }
 
-    private async Task CompleteAsync(string id, int position, int attempt, StepResultKind kind, PipelineDefinition? plan = null)
+    private async Task CompleteAsync(string id, int position, int attempt, StepResultKind kind, PipelineDefinition? plan = null, bool deploys = false)
     {
         await QueuedAsync(position, attempt);
         await Task.Delay(700);
-        await Client.RaiseEventAsync(id, StepOutcome.NameFor(position, attempt), new StepOutcome(kind, kind == StepResultKind.Failed ? 1 : 0, null, plan, attempt));
+        await Client.RaiseEventAsync(id, StepOutcome.NameFor(position, attempt), new StepOutcome(kind, kind == StepResultKind.Failed ? 1 : 0, null, plan, attempt, deploys));
     }
 
     private async Task<RunOutcome> FinishedAsync(string id)
@@ -243,5 +274,43 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         Assert.Equal(OrchestrationRuntimeStatus.Running, state!.RuntimeStatus);
         Assert.Equal(new RunProgress("test", 1, 1, "runner"), state.ReadCustomStatusAs<RunProgress>());
         await Client.TerminateInstanceAsync(id);
+    }
+
+    [Fact]
+    public async Task A_run_whose_steps_declare_no_deploy_environment_calls_no_activity_of_the_deploy_stage()
+    {
+        var input = Input(Steps("install", "test"), deployStage: true);
+        var id = await StartAsync(input);
+
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded);
+        await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
+
+        Assert.Equal(RunStatus.Succeeded, (await FinishedAsync(id)).Status);
+        Assert.Empty(_calls.OfType<PlanCall>());
+        Assert.Empty(_calls.OfType<DeploymentRequest>());
+    }
+
+    [Fact]
+    public async Task The_deploy_stage_shows_its_environment_while_it_deploys_and_a_failed_deployment_fails_the_run_with_its_reason()
+    {
+        var input = Input(Steps("clone", "build"), deployStage: true);
+        var id = await StartAsync(input);
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded, deploys: true);
+        await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
+        for (var i = 0; i < 300 && !_calls.OfType<DeploymentRequest>().Any(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(new DeploymentRequest(input.RunId, "staging"), Assert.Single(_calls.OfType<DeploymentRequest>()));
+        Assert.Equal([new PlanCall(RunTasks.PlanDeployments, input.RunId)], _calls.OfType<PlanCall>());
+        var state = await Client.GetInstanceAsync(id, getInputsAndOutputs: true);
+        Assert.Equal(new RunProgress("deploy:staging", 2, 1, "deployment"), state!.ReadCustomStatusAs<RunProgress>());
+
+        await Client.RaiseEventAsync(id, DeploymentOutcome.NameFor("staging"), new DeploymentOutcome(false, Guid.NewGuid(), "the release failed its health check: /health answered 500"));
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("deploy:staging: the release failed its health check: /health answered 500", Assert.Single(_calls.OfType<FinishRunRequest>()).Reason);
     }
 }
