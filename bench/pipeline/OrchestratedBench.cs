@@ -19,12 +19,18 @@ internal sealed class OrchestratedBench(PipelineEngine engine, NpgsqlDataSource 
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
 
+    /// <summary>An instance of the last round of each kind, for <see cref="HistoryCounts"/>.</summary>
+    public string? LastChain { get; private set; }
+
+    public string? LastRun { get; private set; }
+
     /// <summary>Baseline: <paramref name="chains"/> NoOpChain instances of <paramref name="length"/> activities at once, until all completed.</summary>
     public async Task<TimeSpan> BareChainsAsync(int chains, int length)
     {
         var clock = Stopwatch.StartNew();
         var ids = await Task.WhenAll(Enumerable.Range(0, chains).Select(_ => client.ScheduleNewOrchestrationInstanceAsync(nameof(NoOpChain), length)));
         await WaitCompletedAsync(ids, output => output == length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        LastChain = ids[^1];
         return clock.Elapsed;
     }
 
@@ -45,6 +51,7 @@ internal sealed class OrchestratedBench(PipelineEngine engine, NpgsqlDataSource 
         var started = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => engine.StartAsync(new StartRunRequest(Guid.NewGuid(), "manual", "main", "abc123", definition), CancellationToken.None)));
         await WaitCompletedAsync(started.Select(r => RunInput.InstanceIdFor(r.RunId)).ToList(), _ => true);
         var elapsed = clock.Elapsed;
+        LastRun = RunInput.InstanceIdFor(started[^1].RunId);
         await stop.CancelAsync();
         await Task.WhenAll(loops);
 

@@ -56,6 +56,11 @@ try
         Console.WriteLine($"round {round}: bare Durable chains {runs} x {stepsPerRun} no-op activities = {rounds[^1].Bare:0.0} activities/s ({bare.TotalSeconds:0.0} s); runs {runs} x {stepsPerRun} no-op steps = {rounds[^1].Runs:0.0} steps/s ({orchestrated.Elapsed.TotalSeconds:0.0} s; first steps claimed: half by {orchestrated.FirstClaimedMedian:0.0} s, all by {orchestrated.FirstClaimedLast:0.0} s; last steps: half by {orchestrated.LastStepClaimedMedian:0.0} s; every step once: checked); ratio {rounds[^1].Runs / rounds[^1].Bare:0.00}");
     }
 
+    var account = await app.Services.GetRequiredService<DevMentor.Core.Storage.Account.StorageAccountProvider>().WhenReadyAsync(CancellationToken.None);
+    var hub = app.Services.GetRequiredService<DevMentor.Functions.Composition.DurableSettings>().TaskHub;
+    Console.WriteLine($"history of a bare chain: {await HistoryCounts.DescribeAsync(account.ConnectionString!, hub, bench.LastChain!)}");
+    Console.WriteLine($"history of a run:        {await HistoryCounts.DescribeAsync(account.ConnectionString!, hub, bench.LastRun!)}");
+
     var median = rounds.OrderBy(r => r.Runs / r.Bare).ElementAt(rounds.Count / 2);
     var latency = await bench.LatencyAsync(definition, latencyRuns);
     Console.WriteLine($"latency over {latencyRuns} sequential runs, one idle worker long-polling: trigger -> first step claimed p50 {latency.FirstP50:0} ms p99 {latency.FirstP99:0} ms; step i completed -> step i+1 claimed ({latency.Handoffs} handoffs) p50 {latency.HandoffP50:0} ms p99 {latency.HandoffP99:0} ms");

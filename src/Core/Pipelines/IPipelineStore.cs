@@ -33,6 +33,9 @@ public interface IPipelineStore
 
     Task<Orchestration.StepOutcome?> QueueStepAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
 
+    /// <summary>The attempt's recorded outcome, its outbox row taken (the queueing activity answers it); null when none yet.</summary>
+    Task<Orchestration.StepOutcome?> TakeStepOutcomeAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
+
     Task<Orchestration.StepTimeoutCheck> CheckStepTimeoutAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken);
 
     Task<bool> FinishRunAsync(Guid runId, RunStatus status, string? reason, CancellationToken cancellationToken);
@@ -54,4 +57,6 @@ public sealed record ClaimRequest(string Owner, IReadOnlyList<string> Labels);
 
 /// <param name="StepQueued">Whether a step became claimable for other runners (wake idle workers).</param>
 /// <param name="Next">The caller's next step, claimed in the completion's transaction.</param>
-public sealed record StepCompletion(CompletionOutcome Outcome, bool StepQueued, ClaimedStep? Next);
+/// <param name="RunId">The step's run (when the completion was accepted).</param>
+/// <param name="OutcomeEvent">The event the recorded outcome is raised as (when the completion was accepted).</param>
+public sealed record StepCompletion(CompletionOutcome Outcome, bool StepQueued, ClaimedStep? Next, Guid RunId = default, string? OutcomeEvent = null);

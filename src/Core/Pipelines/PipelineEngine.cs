@@ -20,6 +20,7 @@ public sealed partial class PipelineEngine(
     PipelineOptions options,
     ILogger<PipelineEngine> logger,
     RunOutboxSignal outbox,
+    StepOutcomeWaiters waiters,
     IRunDefinitionSource? definitions = null,
     PipelineTelemetry? telemetry = null)
 {
@@ -130,7 +131,13 @@ public sealed partial class PipelineEngine(
             return done;
         }
 
-        outbox.Pulse();
+        // The activity that queued this attempt may be waiting for it in this process (version 2): it carries the
+        // outcome and takes the outbox row, so the dispatcher need not wake for it (its poll still finds the row).
+        if (done.OutcomeEvent is not { } raised || !waiters.Notify(done.RunId, raised))
+        {
+            outbox.Pulse();
+        }
+
         StepsCompleted.Add(1, new KeyValuePair<string, object?>("status", done.Outcome.StepStatus.ToWire()));
         if (done.Outcome.StepStatus == StepStatus.Queued)
         {
@@ -181,6 +188,27 @@ public sealed partial class PipelineEngine(
         }
 
         return recorded;
+    }
+
+    /// <summary>
+    /// Activity (version 2): after queueing, waits up to <see cref="PipelineOptions.StepOutcomeWait"/> for the attempt's
+    /// outcome, so a short step's outcome returns with the activity instead of as an event in an episode of its own.
+    /// Null when it did not come in time (the outbox raises it when it comes).
+    /// </summary>
+    public async Task<StepOutcome?> AwaitStepOutcomeAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken)
+    {
+        if (options.StepOutcomeWait <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        using (var waiter = waiters.Register(runId, StepOutcome.NameFor(position, attempt)))
+        {
+            await waiter.WaitAsync(options.StepOutcomeWait);
+        }
+
+        // Always a last look, signalled or not: the outcome may have been recorded by another instance, or just now.
+        return await store.TakeStepOutcomeAsync(runId, position, attempt, cancellationToken);
     }
 
     /// <summary>Activity: the attempt's timer fired.</summary>

@@ -15,6 +15,11 @@ public sealed record PipelineOptions
     public int MaxRunningRuns { get; init; } = 100;
     /// <summary>How often an idle worker looks for steps another instance queued (local starts wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long a step's queueing activity waits for the step's outcome (run orchestration version 2, ADR 0046):
+    /// shorter steps save the orchestration an episode and an event. Zero turns it off.
+    /// </summary>
+    public TimeSpan StepOutcomeWait { get; init; } = TimeSpan.FromSeconds(2);
     public PipelineDefinition DefaultDefinition { get; init; } = BuiltInDefinition;
     /// <summary>Each step attempt's log is cut here by the service itself, whatever runners send.</summary>
     public long MaxLogBytes { get; init; } = 10 * 1024 * 1024;

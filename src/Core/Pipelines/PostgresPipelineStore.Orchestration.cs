@@ -78,6 +78,32 @@ public sealed partial class PostgresPipelineStore
     }
 
     /// <summary>
+    /// The queueing activity's last look (run orchestration version 2): the attempt's outcome when it is recorded, its
+    /// outbox row deleted in the same statement, since the activity carries the outcome to the orchestration itself.
+    /// Should the activity's answer be lost (this process dies before Durable records it), Durable runs the activity
+    /// again and <see cref="QueueStepAsync"/> answers the recorded outcome: nothing depends on the deleted row.
+    /// </summary>
+    public async Task<StepOutcome?> TakeStepOutcomeAsync(Guid runId, int position, int attempt, CancellationToken cancellationToken)
+    {
+        await using var command = database.DataSource.CreateCommand("""
+            WITH recorded AS (
+                SELECT outcome FROM pipeline_steps
+                WHERE run_id = $1 AND position = $2 AND (outcome ->> 'attempt')::int = $3),
+            taken AS (
+                DELETE FROM pipeline_outbox
+                WHERE run_id = $1 AND name = $4 AND kind = 'event' AND EXISTS (SELECT 1 FROM recorded))
+            SELECT outcome::text FROM recorded
+            """);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(position);
+        command.Parameters.AddWithValue(attempt);
+        command.Parameters.AddWithValue(StepOutcome.NameFor(position, attempt));
+        return await command.ExecuteScalarAsync(cancellationToken) is string json
+            ? JsonSerializer.Deserialize(json, PipelineJsonContext.Default.StepOutcome)
+            : null;
+    }
+
+    /// <summary>
     /// The orchestration's timer for the step's attempt fired. The timeout counts from the attempt's claim (time in
     /// the queue is not the step's), so this either ends the attempt as timed out (its runner hears "cancel" at its
     /// next heartbeat and kills it), reports the outcome it already has, or says when to look again.
@@ -217,7 +243,7 @@ public sealed partial class PostgresPipelineStore
         }
 
         var definition = JsonSerializer.Deserialize(reader.GetString(1), PipelineJsonContext.Default.PipelineDefinition)!;
-        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds), DeployStage: true);
+        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds), DeployStage: true, OutcomeWithActivity: true);
     }
 
     /// <summary>

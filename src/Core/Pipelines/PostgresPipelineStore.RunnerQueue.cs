@@ -256,7 +256,7 @@ public sealed partial class PostgresPipelineStore
             throw;
         }
 
-        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, decision.RunEnds ?? runStatus), false, next);
+        return new StepCompletion(new CompletionOutcome(true, decision.StepStatus, decision.RunEnds ?? runStatus), false, next, runId, StepOutcome.NameFor(position, attempt));
     }
 
     /// <summary>

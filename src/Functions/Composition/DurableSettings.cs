@@ -19,7 +19,8 @@ public sealed record DurableSettings(
     TimeSpan MaxPollingInterval,
     TimeSpan LeaseInterval,
     TimeSpan VisibilityTimeout,
-    string WorkerId)
+    string WorkerId,
+    int MaxConcurrentActivities = 100)
 {
     public static DurableSettings Load(IConfiguration configuration, ServiceSettings service)
     {
@@ -34,13 +35,16 @@ public sealed record DurableSettings(
         var polling = SettingValues.Int(configuration, "Durable:MaxPollingIntervalMs", 200, 10, 30_000, problems);
         var lease = SettingValues.Int(configuration, "Durable:LeaseSeconds", 15, 5, 300, problems);
         var visibility = SettingValues.Int(configuration, "Durable:VisibilityTimeoutSeconds", 30, 5, 3600, problems);
+        // The backend's default is 10: too few once a queueing activity may wait for its step (ADR 0046), and these
+        // activities are short database calls, not CPU work.
+        var activities = SettingValues.Int(configuration, "Durable:MaxConcurrentActivities", 100, 1, 1000, problems);
         if (problems.Count > 0)
         {
             throw new InvalidConfigurationException(problems);
         }
 
         var workerId = $"{Environment.MachineName}-{Hash(Path.GetFullPath(service.DataDirectory))}";
-        return new DurableSettings(hub, partitions, TimeSpan.FromMilliseconds(polling), TimeSpan.FromSeconds(lease), TimeSpan.FromSeconds(visibility), workerId);
+        return new DurableSettings(hub, partitions, TimeSpan.FromMilliseconds(polling), TimeSpan.FromSeconds(lease), TimeSpan.FromSeconds(visibility), workerId, activities);
     }
 
     private static string DefaultHub(ServiceSettings service)

@@ -24,6 +24,7 @@ public static class PipelineComposition
         services.AddSingleton<PostgresPipelineStore>();
         services.AddSingleton<IPipelineStore>(sp => sp.GetRequiredService<PostgresPipelineStore>());
         services.AddSingleton<RunOutboxSignal>();
+        services.AddSingleton<StepOutcomeWaiters>();
         services.AddSingleton<RunOrchestrations>();
         if (settings.OutboxDispatch)
         {

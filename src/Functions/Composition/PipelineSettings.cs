@@ -49,6 +49,10 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             MaxRunningRunsPerProject = SettingValues.Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
             MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),
+            // Under the Functions host an activity's time is billed and a runner's completion usually reaches another
+            // instance than the waiting activity: off by default there.
+            StepOutcomeWait = TimeSpan.FromMilliseconds(SettingValues.Int(configuration, "Pipelines:StepOutcomeWaitMilliseconds",
+                service.UnderFunctionsHost ? 0 : (int)defaults.StepOutcomeWait.TotalMilliseconds, 0, 30_000, problems)),
             DefaultDefinition = definition,
             MaxLogBytes = SettingValues.Int(configuration, "Pipelines:MaxLogBytes", 10 * 1024 * 1024, 1024, int.MaxValue, problems),
         };

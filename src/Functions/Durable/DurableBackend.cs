@@ -111,6 +111,7 @@ public sealed partial class DurableBackend(
         MaxQueuePollingInterval = settings.MaxPollingInterval,
         ControlQueueVisibilityTimeout = settings.VisibilityTimeout,
         WorkItemQueueVisibilityTimeout = settings.VisibilityTimeout,
+        MaxConcurrentTaskActivityWorkItems = settings.MaxConcurrentActivities,
         LeaseInterval = settings.LeaseInterval,
         LeaseRenewInterval = settings.LeaseInterval / 3,
         LeaseAcquireInterval = settings.LeaseInterval / 3,

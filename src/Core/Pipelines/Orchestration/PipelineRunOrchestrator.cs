@@ -33,14 +33,16 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "runner"));
                 // Queued and awaited in the same episode: a fast step's outcome can then arrive with the activity's
                 // completion (one episode per step instead of two).
-                var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt));
+                var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt, AwaitOutcome: input.OutcomeWithActivity));
                 if (!input.DeployStage)
                 {
                     // Instances started before ADR 0039 wrote their histories with the queueing awaited first.
                     await queued;
                 }
 
-                var outcome = await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
+                var outcome = input.OutcomeWithActivity
+                    ? await QueueAndWaitAsync(context, input, position, attempt, timeout, canceled, queued)
+                    : await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
                 if (outcome is null or { Kind: StepResultKind.Canceled })
                 {
                     return await FinishAsync(context, input, RunStatus.Canceled, position, "canceled");
@@ -185,20 +187,43 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     }
 
     /// <summary>
+    /// Version 2 (ADR 0046): the queueing activity waits briefly for the outcome itself, so a short step's outcome
+    /// comes with the activity's completion (one episode, no event, no timer). Otherwise the outcome comes as its
+    /// event, and the step's timeout timer starts once the activity answered without one.
+    /// </summary>
+    /// <returns>The step's outcome; null when the run was canceled.</returns>
+    private static async Task<StepOutcome?> QueueAndWaitAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued)
+    {
+        var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
+        var first = await Task.WhenAny(queued, outcome, canceled);
+        if (first == canceled)
+        {
+            return null;
+        }
+
+        if (first == outcome)
+        {
+            return outcome.Result;
+        }
+
+        return await queued ?? await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued, outcome);
+    }
+
+    /// <summary>
     /// Waits for the attempt's outcome, its timeout (a durable timer; the store decides, since the timeout counts from
     /// the runner's claim, not from the queue) or the run's cancel. <paramref name="queued"/> is the queueing activity:
     /// it answers the outcome itself when the attempt already has one (a replay after a crash; no event comes then),
     /// and its failure fails the run.
     /// </summary>
     /// <returns>The step's outcome; null when the run was canceled.</returns>
-    private static async Task<StepOutcome?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued)
+    private static async Task<StepOutcome?> WaitForStepAsync(TaskOrchestrationContext context, RunInput input, int position, int attempt, TimeSpan timeout, Task<string> canceled, Task<StepOutcome?> queued, Task<StepOutcome>? awaited = null)
     {
         if (queued.IsCompletedSuccessfully && queued.Result is { } known)
         {
             return known;
         }
 
-        var outcome = context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
+        var outcome = awaited ?? context.WaitForExternalEvent<StepOutcome>(StepOutcome.NameFor(position, attempt));
         var checkAt = context.CurrentUtcDateTime + timeout;
         var queueing = queued.IsCompleted ? null : queued;
         while (true)

@@ -2,12 +2,16 @@ using Microsoft.DurableTask;
 
 namespace DevMentor.Core.Pipelines.Orchestration;
 
-/// <summary>Puts a step's attempt on the runner queue (idempotent); returns the attempt's outcome when it already has one.</summary>
+/// <summary>
+/// Puts a step's attempt on the runner queue (idempotent); returns the attempt's outcome when it already has one, or,
+/// asked to (<see cref="QueueStepRequest.AwaitOutcome"/>), when it comes within a short wait.
+/// </summary>
 [DurableTask(RunTasks.QueueStep)]
 public sealed class QueueStepActivity(PipelineEngine engine) : TaskActivity<QueueStepRequest, StepOutcome?>
 {
-    public override Task<StepOutcome?> RunAsync(TaskActivityContext context, QueueStepRequest input) =>
-        engine.QueueStepAsync(input.RunId, input.Position, input.Attempt, CancellationToken.None);
+    public override async Task<StepOutcome?> RunAsync(TaskActivityContext context, QueueStepRequest input) =>
+        await engine.QueueStepAsync(input.RunId, input.Position, input.Attempt, CancellationToken.None)
+        ?? (input.AwaitOutcome ? await engine.AwaitStepOutcomeAsync(input.RunId, input.Position, input.Attempt, CancellationToken.None) : null);
 }
 
 /// <summary>The attempt's timer fired: ends it as timed out if it ran past its timeout since its claim, or says when to look again.</summary>

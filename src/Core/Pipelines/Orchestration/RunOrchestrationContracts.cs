@@ -9,7 +9,10 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// (the field is missing there): they keep the path their history was written by (approvals only; the deployments
 /// feature deploys them once they succeeded), so their replay stays deterministic.
 /// </param>
-public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds, bool DeployStage = false)
+/// <param name="OutcomeWithActivity">
+/// A step's queueing activity may answer its outcome (ADR 0046); false in the input of instances started before.
+/// </param>
+public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds, bool DeployStage = false, bool OutcomeWithActivity = false)
 {
     /// <summary>The instance id of a run's orchestration: derived from the run id, so a start is idempotent.</summary>
     public static string InstanceIdFor(Guid runId) => $"run-{runId:N}";
@@ -22,7 +25,8 @@ public sealed record RunRetrySettings(int MaxAttempts, double FirstDelaySeconds,
 }
 
 /// <summary>Activity input: put attempt <paramref name="Attempt"/> of the step at <paramref name="Position"/> on the runner queue (idempotent).</summary>
-public sealed record QueueStepRequest(Guid RunId, int Position, string StepName, int Attempt);
+/// <param name="AwaitOutcome">Wait briefly for the outcome and answer it (version 2); false in older histories.</param>
+public sealed record QueueStepRequest(Guid RunId, int Position, string StepName, int Attempt, bool AwaitOutcome = false);
 
 /// <summary>Activity input: the timer of the step's attempt fired; the store ends the attempt if it really ran past its timeout.</summary>
 public sealed record StepTimeoutRequest(Guid RunId, int Position, int Attempt);

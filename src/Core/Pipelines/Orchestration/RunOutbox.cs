@@ -25,7 +25,7 @@ public sealed class RunOutboxSignal
 /// at the same time.
 /// </summary>
 public sealed partial class RunOutboxDispatcher(
-    PostgresPipelineStore store, DurableClientSource clients, RunOutboxSignal signal, ILogger<RunOutboxDispatcher> logger) : BackgroundService
+    PostgresPipelineStore store, DurableClientSource clients, RunOutboxSignal signal, StepOutcomeWaiters waiters, ILogger<RunOutboxDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 100;
     private const int Concurrency = 16;
@@ -78,6 +78,13 @@ public sealed partial class RunOutboxDispatcher(
         {
             foreach (var item in rows)
             {
+                if (item.Kind == "event" && waiters.IsAwaited(item.RunId, item.Name))
+                {
+                    // Its queueing activity is waiting for it here and takes the row; should it not, the row's lease
+                    // ends and it is raised then.
+                    continue;
+                }
+
                 try
                 {
                     await SendAsync(client, item, token);
