@@ -140,9 +140,12 @@ public sealed partial class PipelineEngine(
         return done;
     }
 
-    public async Task<CancelResult> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
+    public Task<CancelResult> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken) => CancelAsync(projectId, runId, null, cancellationToken);
+
+    /// <param name="by">Who canceled (recorded with the cancel; null when unknown).</param>
+    public async Task<CancelResult> CancelAsync(Guid projectId, Guid runId, string? by, CancellationToken cancellationToken)
     {
-        var (result, queued) = await store.CancelAsync(projectId, runId, cancellationToken);
+        var (result, queued) = await store.CancelAsync(projectId, runId, by, cancellationToken);
         if (result == CancelResult.Canceled)
         {
             outbox.Pulse();

@@ -10,6 +10,8 @@ public sealed record PipelineOptions
     /// <summary>Each delay is moved by up to this fraction either way so retries of many steps spread out.</summary>
     public double RetryJitter { get; init; } = 0.2;
     public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>How long the deploy stage waits for a deployment's end before it stops it and fails the run.</summary>
+    public TimeSpan DeployTimeout { get; init; } = TimeSpan.FromSeconds(Orchestration.RunVersions.DefaultDeployTimeoutSeconds);
     public int MaxRunningRunsPerProject { get; init; } = 2;
     /// <summary>0 means no global limit.</summary>
     public int MaxRunningRuns { get; init; } = 100;

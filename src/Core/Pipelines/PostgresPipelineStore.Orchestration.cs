@@ -205,7 +205,7 @@ public sealed partial class PostgresPipelineStore
         return expired;
     }
 
-    /// <summary>What the orchestration of a run starts with: its pinned definition and today's retry and timeout settings.</summary>
+    /// <summary>What the orchestration of a run starts with: its pinned definition, today's retry and timeout settings and the current orchestration version.</summary>
     public async Task<RunInput?> RunInputAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("SELECT project_id, definition::text FROM pipeline_runs WHERE id = $1");
@@ -217,7 +217,8 @@ public sealed partial class PostgresPipelineStore
         }
 
         var definition = JsonSerializer.Deserialize(reader.GetString(1), PipelineJsonContext.Default.PipelineDefinition)!;
-        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds), DeployStage: true);
+        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds),
+            RunVersions.Current, (int)Math.Ceiling(options.DeployTimeout.TotalSeconds));
     }
 
     /// <summary>
