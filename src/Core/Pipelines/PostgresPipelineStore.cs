@@ -211,7 +211,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
             INSERT INTO pipeline_run_events (run_id, type, step, data)
             SELECT $1, type, step, data FROM (
                 SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step, NULL::jsonb AS data FROM steps
-                UNION ALL SELECT 1, 0, 'run.canceled', NULL, jsonb_strip_nulls(jsonb_build_object('by', $2::text))) e
+                UNION ALL SELECT 1, 0, 'run.canceled', NULL, CASE WHEN $2::text IS NULL THEN NULL ELSE jsonb_build_object('by', $2::text) END) e
             ORDER BY ord, position
             """, connection, transaction))
         {
