@@ -22,7 +22,7 @@ public sealed class PlanDeploymentsActivity(DeployableRuns runs, PostgresDeploym
         var (targets, outcome) = AutoDeployer.Targets(run);
         await store.ClaimRunForStageAsync(run.RunId, "deploy stage: " + outcome, CancellationToken.None);
         return targets
-            .Select(e => new PlannedDeployment(e.Name, e.Approval is { } approval ? new ApprovalGate(e.Name, approval.Approvers, approval.TimeoutSeconds) : null))
+            .Select(e => new PlannedDeployment(e.Name, e.Approval is { } approval ? new ApprovalGate(e.Name, approval.Approvers, approval.TimeoutSeconds) : null, e.DeployTimeoutSeconds))
             .ToList();
     }
 }

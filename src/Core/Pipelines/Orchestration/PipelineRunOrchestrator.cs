@@ -100,7 +100,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             var deployed = await context.CallActivityAsync<DeploymentOutcome?>(RunTasks.StartDeployment, request)
                 ?? (input.Version < RunVersions.DeployStopAndTimeout
                     ? await WaitForDeploymentAsync(context, planned.Environment, canceled)
-                    : await WaitOrStopDeploymentAsync(context, input, planned.Environment, canceled));
+                    : await WaitOrStopDeploymentAsync(context, input, planned, canceled));
             if (deployed is null)
             {
                 return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
@@ -153,16 +153,17 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
     /// <summary>
     /// Waits for the deployment's end (raised through the outbox in the transaction that records it), the run's cancel,
-    /// or the deploy timeout (a durable timer, <see cref="RunInput.DeployTimeoutSeconds"/>). A cancel or the timeout
+    /// or the deploy timeout (a durable timer: the environment's <c>deploy_timeout</c>, else <see cref="RunInput.DeployTimeoutSeconds"/>). A cancel or the timeout
     /// stops the deployment (ADR 0044): it ends 'canceled' and its release process is stopped, unless it had already
     /// become current (past the point of no return: left as is, and said so in the run's events). When the timeout's
     /// stop finds the deployment already ended, its outcome is on its way and is awaited.
     /// </summary>
     /// <returns>The outcome (a failure naming the timeout when it timed out); null when the run was canceled.</returns>
-    private static async Task<DeploymentOutcome?> WaitOrStopDeploymentAsync(TaskOrchestrationContext context, RunInput input, string environment, Task<string> canceled)
+    private static async Task<DeploymentOutcome?> WaitOrStopDeploymentAsync(TaskOrchestrationContext context, RunInput input, PlannedDeployment planned, Task<string> canceled)
     {
+        var environment = planned.Environment;
         var deployed = context.WaitForExternalEvent<DeploymentOutcome>(DeploymentOutcome.NameFor(environment));
-        var timeout = TimeSpan.FromSeconds(input.DeployTimeoutSeconds);
+        var timeout = TimeSpan.FromSeconds(planned.TimeoutSeconds ?? input.DeployTimeoutSeconds);
         using (var stopTimer = new CancellationTokenSource())
         {
             var timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, stopTimer.Token);

@@ -111,9 +111,10 @@ public sealed record ApprovalDecision(bool Approved, string? By, string? Comment
 
 /// <summary>
 /// An environment the run deploys to in its deploy stage, in order (ADR 0039); <paramref name="Approval"/> when the
-/// environment needs one first.
+/// environment needs one first; <paramref name="TimeoutSeconds"/> the environment's own <c>deploy_timeout</c>, when it
+/// has one (else <see cref="RunInput.DeployTimeoutSeconds"/>).
 /// </summary>
-public sealed record PlannedDeployment(string Environment, ApprovalGate? Approval);
+public sealed record PlannedDeployment(string Environment, ApprovalGate? Approval, int? TimeoutSeconds = null);
 
 /// <summary>Activity input: deploy the run to <paramref name="Environment"/> (idempotent: one deployment per run and environment).</summary>
 public sealed record DeploymentRequest(Guid RunId, string Environment);

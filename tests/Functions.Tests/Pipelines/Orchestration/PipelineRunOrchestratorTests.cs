@@ -26,6 +26,9 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     public sealed class Recorder
     {
         public ConcurrentQueue<object> Calls { get; } = new();
+
+        /// <summary>The staging environment's own deploy_timeout, when a test gives it one.</summary>
+        public int? DeployTimeoutSeconds { get; set; }
     }
 
     [DurableTask(RunTasks.QueueStep)]
@@ -72,7 +75,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         public override Task<List<PlannedDeployment>> RunAsync(TaskActivityContext context, Guid input)
         {
             recorder.Calls.Enqueue(new PlanCall(RunTasks.PlanDeployments, input));
-            return Task.FromResult(new List<PlannedDeployment> { new("staging", null) });
+            return Task.FromResult(new List<PlannedDeployment> { new("staging", null, recorder.DeployTimeoutSeconds) });
         }
     }
 
@@ -345,7 +348,9 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task A_deploy_stage_with_no_outcome_within_its_timeout_stops_the_deployment_and_fails_the_run()
     {
-        var input = Input(Steps("clone", "build"), version: RunVersions.Current, deployTimeoutSeconds: 1);
+        // The environment's deploy_timeout (1 s) wins over the pinned Pipelines:DeployTimeoutSeconds (60 s here).
+        _recorder.DeployTimeoutSeconds = 1;
+        var input = Input(Steps("clone", "build"), version: RunVersions.Current, deployTimeoutSeconds: 60);
         var id = await DeployingAsync(input);
 
         var outcome = await FinishedAsync(id);
