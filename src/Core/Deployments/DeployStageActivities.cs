@@ -50,7 +50,7 @@ public sealed class StartDeploymentActivity(DeployableRuns runs, PostgresDeploym
         return deployment.Status switch
         {
             DeploymentStatus.Pending or DeploymentStatus.Deploying => null,
-            DeploymentStatus.Failed => new DeploymentOutcome(false, deployment.Id, deployment.Error),
+            DeploymentStatus.Failed or DeploymentStatus.Canceled => new DeploymentOutcome(false, deployment.Id, deployment.Error),
             _ => new DeploymentOutcome(true, deployment.Id, null),
         };
     }

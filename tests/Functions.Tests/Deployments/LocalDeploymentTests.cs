@@ -199,15 +199,20 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
     /// <summary>
     /// A cancel while the run waits for its deployment (ADR 0044): the release still warming up is stopped, the
     /// deployment ends canceled (never current), the run canceled within seconds, and the run's events say who stopped
-    /// it and when. A second cancel changes nothing.
+    /// it and when. A second cancel changes nothing. Meanwhile, in another project, a run whose environment's
+    /// deploy_timeout (3 s) passes has its deployment stopped the same way and fails with the reason.
     /// </summary>
     [Fact]
-    public async Task A_cancel_during_the_deploy_stage_stops_the_warming_up_release_and_ends_the_deployment_canceled()
+    public async Task A_cancel_or_the_deploy_timeout_during_the_deploy_stage_stops_the_warming_up_release_and_ends_the_deployment_canceled()
     {
         var project = await _kit.CreateProjectAsync();
         var slow = new { name = "prod", type = "local", start = new[] { "node", "app/server.js" }, healthPath = "/health", healthTimeoutSeconds = 300 };
         var run = await _kit.StartRunAsync(project, new[] { slow }, deploy: true, environment: "prod");
         _kit.Artifacts.Put(project, run.RunId, "app/server.js", DeploymentTestKit.Server("never-current", warmUpMilliseconds: 600_000));
+        var other = await _kit.CreateProjectAsync();
+        var timed = new { name = "qa", type = "local", start = new[] { "node", "app/server.js" }, healthPath = "/health", healthTimeoutSeconds = 300, deployTimeoutSeconds = 3 };
+        var timedRun = await _kit.StartRunAsync(other, new[] { timed }, deploy: true, environment: "qa");
+        _kit.Artifacts.Put(other, timedRun.RunId, "app/server.js", DeploymentTestKit.Server("too-slow", warmUpMilliseconds: 600_000));
 
         // Deploying, its release process started in its folder and warming up.
         var root = _kit.App.Services.GetRequiredService<DeploymentOptions>().ReleasesRoot;
@@ -276,6 +281,25 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
         {
             Assert.Equal(["canceled"], (await DeploymentTestKit.JsonAsync(list)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("status").GetString()));
         }
+
+        // The deploy timeout: the run fails with the reason, its deployment is canceled and its release gone.
+        var timedOut = await _kit.App.Engine().WaitForRunAsync(timedRun, v => v.Status.IsTerminal() && v.Events.Any(e => e.Type == "deployment.canceled"), TimeSpan.FromSeconds(60));
+        Assert.Equal(RunStatus.Failed, timedOut.Status);
+        var stopped = Assert.Single(timedOut.Events, e => e.Type == "deployment.canceled");
+        Assert.Equal("the deploy stage had no outcome within 00:00:03", stopped.Data!.Value.GetProperty("reason").GetString());
+        Assert.False(stopped.Data.Value.TryGetProperty("by", out _));
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{other}/builds/{timedRun.RunId}", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal("deploy:qa: no outcome within 00:00:03", (await DeploymentTestKit.JsonAsync(response)).GetProperty("error").GetString());
+        }
+
+        var timedDeployment = stopped.Data.Value.GetProperty("deploymentId").GetGuid();
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{other}/deployments/{timedDeployment}", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal("canceled", (await DeploymentTestKit.JsonAsync(response)).GetProperty("status").GetString());
+        }
+
+        Assert.True(await ProcessesGoneAsync(Path.Combine(root, other.ToString("D"), "qa", timedDeployment.ToString("D"))), "the timed-out release still runs");
     }
 
     /// <summary>How many processes run in <paramref name="directory"/> (a release runs in its folder).</summary>
