@@ -372,12 +372,11 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         Assert.Equal(new StopDeploymentRequest(input.RunId, "staging", "the run was canceled", "maintainer-x"), Assert.Single(_calls.OfType<StopDeploymentRequest>()));
         Assert.Equal(new FinishRunRequest(input.RunId, RunStatus.Canceled, "canceled"), Assert.Single(_calls.OfType<FinishRunRequest>()));
 
-        // An instance started on version 1 (its input pinned DeployStage: true) replays its own path: no stop, no timer.
-        var legacy = Input(Steps("clone", "build"), version: RunVersions.DeployStage, deployTimeoutSeconds: 1);
+        // An instance started on version 1 (its input pinned DeployStage: true) replays its own path: a cancel ends
+        // the wait and leaves the deployment to run to its end (no stop).
+        var legacy = Input(Steps("clone", "build"), version: RunVersions.DeployStage);
         _calls.Clear();
         var legacyId = await DeployingAsync(legacy);
-        await Task.Delay(1500); // past the timeout a version 2 run would have
-        Assert.Equal(OrchestrationRuntimeStatus.Running, (await Client.GetInstanceAsync(legacyId))!.RuntimeStatus);
         await Client.RaiseEventAsync(legacyId, RunTasks.CancelEvent, RunTasks.CancelEvent);
         Assert.Equal(RunStatus.Canceled, (await FinishedAsync(legacyId)).Status);
         Assert.Empty(_calls.OfType<StopDeploymentRequest>());
