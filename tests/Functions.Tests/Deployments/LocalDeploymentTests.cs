@@ -194,6 +194,22 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
             items.Select(i => (i.GetProperty("environment").GetString(), i.GetProperty("runId").GetGuid(), i.GetProperty("status").GetString())).OrderBy(i => i.Item1));
         Assert.All(items, i => Assert.Equal("auto", i.GetProperty("trigger").GetString()));
         Assert.Equal("stage-good", await GetAsync(Url(items.Single(i => i.GetProperty("environment").GetString() == "staging"))));
+
+        // A stop that comes after the release became current (a cancel racing its end) is past the point of no return
+        // (ADR 0044): the release stays current and serving; the run's history says so, once, however often it is asked.
+        var store = _kit.App.Services.GetRequiredService<PostgresDeploymentStore>();
+        for (var i = 0; i < 2; i++)
+        {
+            var stop = await store.StopStageAsync(good.RunId, "staging", "the run was canceled", DeploymentTestKit.Developer, CancellationToken.None);
+            Assert.Equal((DeploymentStatus.Current, false), (stop!.Value.Was, stop.Value.Stopped));
+        }
+
+        Assert.Equal("stage-good", await GetAsync(Url(items.Single(i => i.GetProperty("environment").GetString() == "staging"))));
+        var history = (await _kit.App.Engine().GetRunAsync(project, good.RunId, CancellationToken.None))!.Events;
+        var kept = Assert.Single(history, e => e.Type == "deployment.not_canceled").Data!.Value;
+        Assert.Equal(DeploymentTestKit.Developer, kept.GetProperty("by").GetString());
+        Assert.Contains("past the point of no return", kept.GetProperty("why").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(history, e => e.Type == "deployment.canceled");
     }
 
     /// <summary>
