@@ -42,11 +42,36 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
         var connectionString = await TestPostgres.CreateDatabaseAsync(purpose);
         var root = Path.Combine(ReposRoot, purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
-        var kit = new CodeSyncTestKit(await StartAppAsync(connectionString, extra), root, connectionString);
-        GitCli.Run(root, "init", "--quiet", "--bare", "remote.git");
-        GitCli.Run(root, "init", "--quiet", "work");
+        return WithRepositories(new CodeSyncTestKit(await StartAppAsync(connectionString, extra), root, connectionString));
+    }
+
+    /// <summary>
+    /// A kit on this kit's app and database with a remote and working clone of its own, for a class whose tests share one
+    /// app (<see cref="SharedApp"/>): each test still starts from an empty remote. Disposing it leaves the app running.
+    /// </summary>
+    public CodeSyncTestKit WithNewRepositories(string purpose)
+    {
+        var root = Path.Combine(ReposRoot, purpose + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        return WithRepositories(new CodeSyncTestKit(App, root, ConnectionString));
+    }
+
+    private static CodeSyncTestKit WithRepositories(CodeSyncTestKit kit)
+    {
+        GitCli.Run(kit.Root, "init", "--quiet", "--bare", "remote.git");
+        GitCli.Run(kit.Root, "init", "--quiet", "work");
         GitCli.Run(kit.Work, "remote", "add", "origin", kit.Remote);
         return kit;
+    }
+
+    /// <summary>One app and database for a test class (its tests run one after another): see <see cref="WithNewRepositories"/>.</summary>
+    public sealed class SharedApp : IAsyncLifetime
+    {
+        public CodeSyncTestKit Kit { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Kit = await StartAsync("shared");
+
+        public async Task DisposeAsync() => await Kit.DisposeAsync();
     }
 
     public static Task<TestApp> StartAppAsync(string connectionString, params (string Key, string? Value)[] extra) =>

@@ -15,13 +15,10 @@ namespace DevMentor.Functions.Tests.Code;
 /// service pushes to): If-Match on the blob sha, the commit on the remote, the sync of the new
 /// commit, roles, bad input, and a change pushed by someone else while the service was pushing.
 /// </summary>
-public sealed class FileWriteTests : IAsyncLifetime
+public sealed class FileWriteTests(CodeSyncTestKit.SharedApp shared) : IClassFixture<CodeSyncTestKit.SharedApp>
 {
-    private CodeSyncTestKit _kit = null!;
-
-    public async Task InitializeAsync() => _kit = await CodeSyncTestKit.StartAsync("filewrite");
-
-    public async Task DisposeAsync() => await _kit.DisposeAsync();
+    // One app for the class; each test's project is on a remote of its own (every operation here names its project).
+    private readonly CodeSyncTestKit _kit = shared.Kit.WithNewRepositories("filewrite");
 
     internal static string BlobSha(byte[] content) =>
         Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {content.Length}\0"), .. content]));

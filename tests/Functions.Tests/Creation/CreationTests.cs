@@ -91,8 +91,10 @@ public sealed class CreationTests
         var hanging = Path.Combine(scripts, "npm");
         File.WriteAllText(hanging, $"#!/bin/sh\necho $$ > {scripts}/pid\nexec sleep 300\n");
         File.SetUnixFileMode(hanging, (UnixFileMode)0x1ED); // 0755
+        // The stopped instance's activity message comes back to the next one after the visibility timeout (30 s by default).
+        (string, string?)[] durable = [("Durable:VisibilityTimeoutSeconds", "5"), ("Durable:LeaseSeconds", "5")];
         Guid id;
-        await using (var first = await instance.StartAsync(runner: false, ("Creation:NpmPath", hanging)))
+        await using (var first = await instance.StartAsync(runner: false, [("Creation:NpmPath", hanging), .. durable]))
         {
             (id, _) = await CreateAsync(first, "node-express");
             await WaitForJsonAsync(first, $"/projects/{id}/creation", c => Step(c, "dependencies").GetProperty("state").GetString() == "running", TimeSpan.FromMinutes(1));
@@ -106,7 +108,7 @@ public sealed class CreationTests
 
         try
         {
-            await using var second = await instance.StartAsync(runner: false);
+            await using var second = await instance.StartAsync(runner: false, durable);
             var creation = await WaitForFlowAsync(second, id, "succeeded", TimeSpan.FromMinutes(3));
             Assert.Equal(1, Step(creation, "create_repository").GetProperty("attempts").GetInt32());
             Assert.Equal(1, Step(creation, "initial_commit").GetProperty("attempts").GetInt32());

@@ -85,6 +85,9 @@ public sealed class TemplateTests(ProjectsApi api, ITestOutputHelper output) : I
     /// After the steps, each COPY of the template's Containerfile finds its sources in the build context: what
     /// the image build copies is there (the images themselves need their base images; TemplateBuildTests builds
     /// dotnet-webapi's through the service).
+    /// dotnet-webapi's commands (restore, test, publish: the suite's slowest minute of CPU here) are not run a second
+    /// time: TemplateBuildTests runs this same plan green through the service and builds its image from the publish
+    /// output, which fails if a COPY source is missing. Here its plan is checked.
     /// </summary>
     [Theory]
     [InlineData("dotnet-webapi")]
@@ -105,9 +108,15 @@ public sealed class TemplateTests(ProjectsApi api, ITestOutputHelper output) : I
             Assert.Equal(template.Health, plan.Deploy.SingleOrDefault()?.HealthPath);
             Assert.NotEmpty(plan.Steps);
             var needPyPI = new List<string>();
+            var builtByTemplateBuildTests = name == "dotnet-webapi";
             foreach (var step in plan.Steps)
             {
                 Assert.Null(step.MissingToolchain);
+                if (builtByTemplateBuildTests)
+                {
+                    continue;
+                }
+
                 foreach (var command in step.Commands)
                 {
                     if (name == "python-fastapi" && (command.Contains("pip") || command.Contains("pytest")))
@@ -125,7 +134,7 @@ public sealed class TemplateTests(ProjectsApi api, ITestOutputHelper output) : I
             Assert.Equal(name == "python-fastapi"
                 ? [".venv/bin/python -m pip install -r requirements.txt", ".venv/bin/python -m pytest --junitxml=.devmentor-out/test-results/pytest.xml"]
                 : [], needPyPI);
-            if (plan.Image is { } image)
+            if (plan.Image is { } image && !builtByTemplateBuildTests)
             {
                 AssertCopySourcesExist(directory, Path.Combine(directory, image.File));
             }
