@@ -101,6 +101,7 @@ public enum DeployType
 /// <param name="SecretRef">Webhook: name of the configured secret used to sign the notice (never the secret itself).</param>
 /// <param name="When">Branches/events that deploy automatically after a successful build; null: only on request.</param>
 /// <param name="Approval">When set, a run deploying here waits for an allowed user's approval first.</param>
+/// <param name="DeployTimeoutSeconds">How long a run's deploy stage waits for the deployment here (<c>deploy_timeout</c>); null: Pipelines:DeployTimeoutSeconds.</param>
 public sealed record DeployEnvironment(
     string Name,
     DeployType Type,
@@ -112,7 +113,8 @@ public sealed record DeployEnvironment(
     string? SecretRef = null,
     StepCondition? When = null,
     IReadOnlyDictionary<string, string>? Env = null,
-    DeployApproval? Approval = null);
+    DeployApproval? Approval = null,
+    int? DeployTimeoutSeconds = null);
 
 /// <summary><c>approval: required</c>: who may approve (project roles, maintainer and up) and how long the run waits.</summary>
 public sealed record DeployApproval(IReadOnlyList<string> Approvers, int TimeoutSeconds)

@@ -56,7 +56,8 @@ public static class DeployEnvironmentJson
             Get(e, "approval") is { ValueKind: JsonValueKind.Object } approval
                 ? new DeployApproval(Strings(Get(approval, "approvers")) is { Count: > 0 } roles ? roles : DeployApproval.DefaultApprovers,
                     Int(Get(approval, "timeoutSeconds")) ?? DeployApproval.DefaultTimeoutSeconds)
-                : null);
+                : null,
+            Int(Get(e, "deployTimeoutSeconds")));
     }
 
     private static JsonElement? Get(JsonElement e, string name) =>

@@ -22,7 +22,7 @@ public sealed class PlanDeploymentsActivity(DeployableRuns runs, PostgresDeploym
         var (targets, outcome) = AutoDeployer.Targets(run);
         await store.ClaimRunForStageAsync(run.RunId, "deploy stage: " + outcome, CancellationToken.None);
         return targets
-            .Select(e => new PlannedDeployment(e.Name, e.Approval is { } approval ? new ApprovalGate(e.Name, approval.Approvers, approval.TimeoutSeconds) : null))
+            .Select(e => new PlannedDeployment(e.Name, e.Approval is { } approval ? new ApprovalGate(e.Name, approval.Approvers, approval.TimeoutSeconds) : null, e.DeployTimeoutSeconds))
             .ToList();
     }
 }
@@ -50,8 +50,36 @@ public sealed class StartDeploymentActivity(DeployableRuns runs, PostgresDeploym
         return deployment.Status switch
         {
             DeploymentStatus.Pending or DeploymentStatus.Deploying => null,
-            DeploymentStatus.Failed => new DeploymentOutcome(false, deployment.Id, deployment.Error),
+            DeploymentStatus.Failed or DeploymentStatus.Canceled => new DeploymentOutcome(false, deployment.Id, deployment.Error),
             _ => new DeploymentOutcome(true, deployment.Id, null),
         };
+    }
+}
+
+/// <summary>
+/// Stops the deploy stage's deployment of a run (ADR 0044): the run was canceled, or its deploy wait timed out. A
+/// pending or deploying deployment ends 'canceled' with a <c>deployment.canceled</c> event (who, why) in the run's
+/// history, and its work here stops at once (its release process, its webhook retries; a worker in another instance
+/// notices the row). A deployment already current is past the point of no return: left as is, said in the event
+/// <c>deployment.not_canceled</c>. Idempotent.
+/// </summary>
+/// <returns>Whether the deployment is stopped (false: it had already ended; its outcome event is on its way).</returns>
+[DurableTask(RunTasks.StopDeployment)]
+public sealed class StopDeploymentActivity(PostgresDeploymentStore store, DeploymentCancellations cancellations) : TaskActivity<StopDeploymentRequest, bool>
+{
+    public override async Task<bool> RunAsync(TaskActivityContext context, StopDeploymentRequest input)
+    {
+        if (await store.StopStageAsync(input.RunId, input.Environment, input.Reason, input.By, CancellationToken.None) is not { } stop)
+        {
+            return true;
+        }
+
+        if (stop.Stopped || stop.Was == DeploymentStatus.Canceled)
+        {
+            cancellations.Cancel(stop.DeploymentId);
+            return true;
+        }
+
+        return false;
     }
 }

@@ -12,6 +12,8 @@ public enum DeploymentStatus
     Superseded,
     /// <summary>Was current; after a service restart it could not be brought back.</summary>
     Stopped,
+    /// <summary>A deploy stage's deployment stopped before it became current: its run was canceled, or its deploy wait timed out (ADR 0044).</summary>
+    Canceled,
 }
 
 public static class DeploymentStatusNames

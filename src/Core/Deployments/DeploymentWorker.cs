@@ -19,6 +19,7 @@ public sealed partial class DeploymentWorker(
     LocalReleases releases,
     AutoDeployer autoDeployer,
     DeploymentSignal signal,
+    DeploymentCancellations cancellations,
     DeploymentOptions options,
     ILogger<DeploymentWorker> logger) : BackgroundService
 {
@@ -76,35 +77,100 @@ public sealed partial class DeploymentWorker(
     {
         DeploymentResult result;
         Deployment? current = null;
+        DeployEnvironment? environment = null;
+        // Stopped by its deploy stage (a cancel or the deploy timeout, ADR 0044): at once when the stop is handled in
+        // this instance, else when the watcher sees the row 'canceled'.
+        using var work = cancellations.Track(deployment.Id, cancellationToken);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(work.Token);
+        var watcher = WatchAsync(deployment.Id, work, done.Token);
         try
         {
-            var run = await runs.GetAsync(deployment.RunId, cancellationToken);
-            var environment = run?.Environments.FirstOrDefault(e => e.Name == deployment.Environment);
+            var run = await runs.GetAsync(deployment.RunId, work.Token);
+            environment = run?.Environments.FirstOrDefault(e => e.Name == deployment.Environment);
             if (run is null || environment is null)
             {
                 result = DeploymentResult.Failed($"run {deployment.RunNumber} declares no environment '{deployment.Environment}'");
             }
             else
             {
-                current = await store.CurrentAsync(deployment.ProjectId, deployment.Environment, cancellationToken);
+                current = await store.CurrentAsync(deployment.ProjectId, deployment.Environment, work.Token);
                 result = environment.Type == DeployType.Local
-                    ? await local.DeployAsync(deployment, environment, run, current, cancellationToken)
-                    : await webhook.DeployAsync(deployment, environment, run, cancellationToken);
+                    ? await local.DeployAsync(deployment, environment, run, current, work.Token)
+                    : await webhook.DeployAsync(deployment, environment, run, work.Token);
             }
+        }
+        catch (OperationCanceledException) when (work.Canceled && !cancellationToken.IsCancellationRequested)
+        {
+            // The target stopped what it had started; the row is 'canceled' already, with its event.
+            LogDeployed(logger, deployment.Id, deployment.Environment, deployment.RunNumber, "canceled", "stopped by its deploy stage");
+            return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Anything else would leave the row 'deploying' until the next restart; a shutdown instead leaves it to be re-queued.
             result = DeploymentResult.Failed($"the deployment failed: {e.Message}");
         }
+        finally
+        {
+            await done.CancelAsync();
+            await watcher;
+        }
 
-        var previous = await store.CompleteAsync(deployment, result, CancellationToken.None);
+        var (recorded, previous) = await store.CompleteAsync(deployment, result, CancellationToken.None);
+        if (!recorded)
+        {
+            // Stopped between its end and this record: what it started must not stay, and a release that stepped aside comes back.
+            await UndoAsync(deployment, environment, current, result);
+            LogDeployed(logger, deployment.Id, deployment.Environment, deployment.RunNumber, "canceled", "stopped by its deploy stage as it ended");
+            return;
+        }
+
         if (previous is { Target: "local" })
         {
             releases.Stop(previous.Id, previous.Pid, previous.ReleaseDirectory);
         }
 
         LogDeployed(logger, deployment.Id, deployment.Environment, deployment.RunNumber, result.Succeeded ? "current" : "failed", result.Error ?? "");
+    }
+
+    /// <summary>Polls the row while the deployment is worked: a stop handled by another instance shows as 'canceled'.</summary>
+    private async Task WatchAsync(Guid deploymentId, DeploymentCancellations.Lease work, CancellationToken done)
+    {
+        try
+        {
+            while (!done.IsCancellationRequested)
+            {
+                await Task.Delay(options.PollInterval, done);
+                if (await store.IsCanceledAsync(deploymentId, done))
+                {
+                    work.Cancel();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The deployment ended (or the service stops).
+        }
+        catch (Exception e)
+        {
+            // The database is away: the next stop is still seen by the instance that handles it, or at the end (CompleteAsync).
+            LogLoopFailed(logger, e);
+        }
+    }
+
+    private async Task UndoAsync(Deployment deployment, DeployEnvironment? environment, Deployment? current, DeploymentResult result)
+    {
+        if (environment?.Type != DeployType.Local || !result.Succeeded)
+        {
+            return;
+        }
+
+        releases.Stop(deployment.Id);
+        if (environment.Port is { } port && current is { ReleaseDirectory: { } directory, Port: { } previousPort } && previousPort == port)
+        {
+            await local.LaunchAsync(current.Id, directory, port, environment, CancellationToken.None);
+        }
     }
 
     private async Task RelaunchCurrentReleasesAsync(CancellationToken cancellationToken)

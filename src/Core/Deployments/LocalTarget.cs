@@ -61,7 +61,18 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
             releases.Stop(current!.Id, current.Pid, current.ReleaseDirectory);
         }
 
-        var result = await LaunchAsync(deployment.Id, directory, port, environment, cancellationToken);
+        DeploymentResult result;
+        try
+        {
+            result = await LaunchAsync(deployment.Id, directory, port, environment, cancellationToken);
+        }
+        catch (OperationCanceledException) when (steppedAside && current!.ReleaseDirectory is { } stepAsideDirectory)
+        {
+            // Stopped (a cancel of its run, ADR 0044): the release that stepped aside serves again.
+            await LaunchAsync(current.Id, stepAsideDirectory, port, environment, CancellationToken.None);
+            throw;
+        }
+
         if (!result.Succeeded && steppedAside && current!.ReleaseDirectory is { } previousDirectory)
         {
             await LaunchAsync(current.Id, previousDirectory, port, environment, cancellationToken);
@@ -117,7 +128,19 @@ public sealed class LocalTarget(DeploymentOptions options, LocalReleases release
             return DeploymentResult.Failed(e.Message, releaseDirectory: directory, port: port);
         }
 
-        var (healthy, health) = await WaitHealthyAsync(deploymentId, url + environment.HealthPath, environment, cancellationToken);
+        bool healthy;
+        string health;
+        try
+        {
+            (healthy, health) = await WaitHealthyAsync(deploymentId, url + environment.HealthPath, environment, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while it warmed up (a cancel, or the service stops): the process must not outlive the attempt.
+            releases.Stop(deploymentId);
+            throw;
+        }
+
         if (!healthy)
         {
             releases.Stop(deploymentId);

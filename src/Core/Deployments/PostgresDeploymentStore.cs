@@ -18,16 +18,22 @@ public sealed class PostgresDeploymentStore(Database database)
             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)
             RETURNING {Columns}
             """);
+        AddInsertParameters(insert, deployment);
+        insert.Parameters.AddWithValue(deployment.Trigger);
+        insert.Parameters.AddWithValue((object?)deployment.RollbackOf ?? DBNull.Value);
+        insert.Parameters.AddWithValue((object?)deployment.RequestedBy ?? DBNull.Value);
+        return (await ReadAllAsync(insert, cancellationToken))[0];
+    }
+
+    /// <summary>$1-$6 of both inserts: a new id, the project, environment, target, run and its number.</summary>
+    private static void AddInsertParameters(NpgsqlCommand insert, NewDeployment deployment)
+    {
         insert.Parameters.AddWithValue(Guid.CreateVersion7());
         insert.Parameters.AddWithValue(deployment.ProjectId);
         insert.Parameters.AddWithValue(deployment.Environment);
         insert.Parameters.AddWithValue(deployment.Target);
         insert.Parameters.AddWithValue(deployment.RunId);
         insert.Parameters.AddWithValue(deployment.RunNumber);
-        insert.Parameters.AddWithValue(deployment.Trigger);
-        insert.Parameters.AddWithValue((object?)deployment.RollbackOf ?? DBNull.Value);
-        insert.Parameters.AddWithValue((object?)deployment.RequestedBy ?? DBNull.Value);
-        return (await ReadAllAsync(insert, cancellationToken))[0];
     }
 
     /// <summary>
@@ -46,12 +52,7 @@ public sealed class PostgresDeploymentStore(Database database)
             UNION ALL
             SELECT {Columns} FROM deployments WHERE run_id = $5 AND environment = $3 AND trigger = 'auto' AND NOT EXISTS (SELECT 1 FROM inserted)
             """);
-        insert.Parameters.AddWithValue(Guid.CreateVersion7());
-        insert.Parameters.AddWithValue(deployment.ProjectId);
-        insert.Parameters.AddWithValue(deployment.Environment);
-        insert.Parameters.AddWithValue(deployment.Target);
-        insert.Parameters.AddWithValue(deployment.RunId);
-        insert.Parameters.AddWithValue(deployment.RunNumber);
+        AddInsertParameters(insert, deployment);
         if ((await ReadAllAsync(insert, cancellationToken)).FirstOrDefault() is { } found)
         {
             return found;
@@ -62,6 +63,32 @@ public sealed class PostgresDeploymentStore(Database database)
         read.Parameters.AddWithValue(deployment.RunId);
         read.Parameters.AddWithValue(deployment.Environment);
         return (await ReadAllAsync(read, cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// Stops the deploy stage's deployment of a run to an environment (migration 0037, ADR 0044): a pending or
+    /// deploying one ends 'canceled'; a current one is left as is. Both with their event in the run's history.
+    /// </summary>
+    /// <returns>The deployment and whether this call stopped it; null when the run has no such deployment.</returns>
+    public async Task<(Guid DeploymentId, DeploymentStatus Was, bool Stopped)?> StopStageAsync(Guid runId, string environment, string reason, string? by, CancellationToken cancellationToken)
+    {
+        await using var stop = database.DataSource.CreateCommand("SELECT deployment_id, was, stopped FROM deployments_stop_stage($1, $2, $3, $4)");
+        stop.Parameters.AddWithValue(runId);
+        stop.Parameters.AddWithValue(environment);
+        stop.Parameters.AddWithValue(reason);
+        stop.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)by ?? DBNull.Value);
+        await using var reader = await stop.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? (reader.GetGuid(0), DeploymentStatusNames.Parse(reader.GetString(1)), reader.GetBoolean(2))
+            : null;
+    }
+
+    /// <summary>Whether a deployment was canceled (a worker in another instance polls it while it works the deployment).</summary>
+    public async Task<bool> IsCanceledAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var read = database.DataSource.CreateCommand("SELECT status = 'canceled' FROM deployments WHERE id = $1");
+        read.Parameters.AddWithValue(id);
+        return await read.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>Marks a run as deployed by its own deploy stage, so <see cref="ClaimFinishedRunsAsync"/> never hands it to the automatic deployer.</summary>
@@ -140,13 +167,24 @@ public sealed class PostgresDeploymentStore(Database database)
 
     /// <summary>
     /// Ends a deployment. A success supersedes the environment's current release in the same
-    /// transaction, so there is never a moment with two current ones or none.
+    /// transaction, so there is never a moment with two current ones or none. A deployment that is no longer
+    /// 'deploying' (its deploy stage stopped it meanwhile) is left as it is.
     /// </summary>
-    /// <returns>The release that was current before (to stop), if any.</returns>
-    public async Task<Deployment?> CompleteAsync(Deployment deployment, DeploymentResult result, CancellationToken cancellationToken)
+    /// <returns>Whether the end was recorded, and the release that was current before (to stop), if any.</returns>
+    public async Task<(bool Recorded, Deployment? Previous)> CompleteAsync(Deployment deployment, DeploymentResult result, CancellationToken cancellationToken)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var check = new NpgsqlCommand("SELECT status FROM deployments WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            check.Parameters.AddWithValue(deployment.Id);
+            if (await check.ExecuteScalarAsync(cancellationToken) as string != "deploying")
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return (false, null);
+            }
+        }
+
         Deployment? previous = null;
         if (result.Succeeded)
         {
@@ -177,7 +215,7 @@ public sealed class PostgresDeploymentStore(Database database)
         update.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Text, (object?)result.Error ?? DBNull.Value);
         await update.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return previous;
+        return (true, previous);
     }
 
     /// <summary>A current release brought back after a restart (new process id) or given up on ('stopped').</summary>

@@ -70,5 +70,6 @@ public sealed class ApprovalService(ProjectAccess access, PipelineEngine engine)
     }
 
     /// <summary>Who decided, as the history shows it: the user, or the API key acting for them.</summary>
-    private static string Who(Caller caller) => caller.ApiKeyId is { } key ? $"{caller.UserId} (API key {key:N})" : caller.UserId ?? "anonymous";
+    /// <summary>How a caller is named in a run's events (approvals, cancels).</summary>
+    internal static string Who(Caller caller) => caller.ApiKeyId is { } key ? $"{caller.UserId} (API key {key:N})" : caller.UserId ?? "anonymous";
 }

@@ -79,7 +79,7 @@ public sealed partial class BuildService(ProjectAccess access, PipelineEngine en
             return denied;
         }
 
-        var result = await engine.CancelAsync(allowed.Project!.Id, runId, cancellationToken);
+        var result = await engine.CancelAsync(allowed.Project!.Id, runId, ApprovalService.Who(caller), cancellationToken);
         if (result == CancelResult.NotFound)
         {
             return Outcome<ProjectRunView>.Fail(OutcomeKind.NotFound, $"Project '{idOrSlug}' has no build {runId}.");

@@ -19,7 +19,8 @@ public interface IPipelineStore
     /// <remarks>Records the attempt's outcome and its outbox row together; the run's orchestration acts on it.</remarks>
     Task<StepCompletion?> CompleteAsync(Guid stepId, int attempt, string? owner, StepResult result, ClaimRequest? claimNext, CancellationToken cancellationToken);
 
-    Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken);
+    /// <param name="by">Who canceled: in the run's <c>run.canceled</c> event and the cancel event's payload (the deploy stage names them when it stops a deployment).</param>
+    Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, string? by, CancellationToken cancellationToken);
 
     Task<RunView?> GetRunAsync(Guid projectId, Guid runId, CancellationToken cancellationToken);
 

@@ -131,7 +131,7 @@ public sealed partial class PipelineEngine(
             return done;
         }
 
-        // The activity that queued this attempt may be waiting for it in this process (version 2): it carries the
+        // The activity that queued this attempt may be waiting for it in this process (version 3): it carries the
         // outcome and takes the outbox row, so the dispatcher need not wake for it (its poll still finds the row).
         if (done.OutcomeEvent is not { } raised || !waiters.Notify(done.RunId, raised))
         {
@@ -147,9 +147,12 @@ public sealed partial class PipelineEngine(
         return done;
     }
 
-    public async Task<CancelResult> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
+    public Task<CancelResult> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken) => CancelAsync(projectId, runId, null, cancellationToken);
+
+    /// <param name="by">Who canceled (recorded with the cancel; null when unknown).</param>
+    public async Task<CancelResult> CancelAsync(Guid projectId, Guid runId, string? by, CancellationToken cancellationToken)
     {
-        var (result, queued) = await store.CancelAsync(projectId, runId, cancellationToken);
+        var (result, queued) = await store.CancelAsync(projectId, runId, by, cancellationToken);
         if (result == CancelResult.Canceled)
         {
             outbox.Pulse();
@@ -191,7 +194,7 @@ public sealed partial class PipelineEngine(
     }
 
     /// <summary>
-    /// Activity (version 2): after queueing, waits up to <see cref="PipelineOptions.StepOutcomeWait"/> for the attempt's
+    /// Activity (version 3): after queueing, waits up to <see cref="PipelineOptions.StepOutcomeWait"/> for the attempt's
     /// outcome, so a short step's outcome returns with the activity instead of as an event in an episode of its own.
     /// Null when it did not come in time (the outbox raises it when it comes).
     /// </summary>

@@ -11,6 +11,7 @@ namespace DevMentor.Core.Pipelines;
 [JsonSerializable(typeof(Orchestration.ApprovalDecision))]
 [JsonSerializable(typeof(Orchestration.DeploymentOutcome))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(RegisterRunnerRequest))]
 [JsonSerializable(typeof(RegisterRunnerResponse))]
 [JsonSerializable(typeof(RunnerJob))]

@@ -10,13 +10,15 @@ public sealed record PipelineOptions
     /// <summary>Each delay is moved by up to this fraction either way so retries of many steps spread out.</summary>
     public double RetryJitter { get; init; } = 0.2;
     public TimeSpan DefaultStepTimeout { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>How long the deploy stage waits for a deployment's end before it stops it and fails the run.</summary>
+    public TimeSpan DeployTimeout { get; init; } = TimeSpan.FromSeconds(Orchestration.RunVersions.DefaultDeployTimeoutSeconds);
     public int MaxRunningRunsPerProject { get; init; } = 2;
     /// <summary>0 means no global limit.</summary>
     public int MaxRunningRuns { get; init; } = 100;
     /// <summary>How often an idle worker looks for steps another instance queued (local starts wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     /// <summary>
-    /// How long a step's queueing activity waits for the step's outcome (run orchestration version 2, ADR 0046):
+    /// How long a step's queueing activity waits for the step's outcome (run orchestration version 3, ADR 0046):
     /// shorter steps save the orchestration an episode and an event. Zero turns it off.
     /// </summary>
     public TimeSpan StepOutcomeWait { get; init; } = TimeSpan.FromSeconds(2);

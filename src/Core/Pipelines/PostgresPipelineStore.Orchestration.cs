@@ -78,7 +78,7 @@ public sealed partial class PostgresPipelineStore
     }
 
     /// <summary>
-    /// The queueing activity's last look (run orchestration version 2): the attempt's outcome when it is recorded, its
+    /// The queueing activity's last look (run orchestration version 3): the attempt's outcome when it is recorded, its
     /// outbox row deleted in the same statement, since the activity carries the outcome to the orchestration itself.
     /// Should the activity's answer be lost (this process dies before Durable records it), Durable runs the activity
     /// again and <see cref="QueueStepAsync"/> answers the recorded outcome: nothing depends on the deleted row.
@@ -231,7 +231,7 @@ public sealed partial class PostgresPipelineStore
         return expired;
     }
 
-    /// <summary>What the orchestration of a run starts with: its pinned definition and today's retry and timeout settings.</summary>
+    /// <summary>What the orchestration of a run starts with: its pinned definition, today's retry and timeout settings and the current orchestration version.</summary>
     public async Task<RunInput?> RunInputAsync(Guid runId, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand("SELECT project_id, definition::text FROM pipeline_runs WHERE id = $1");
@@ -243,7 +243,8 @@ public sealed partial class PostgresPipelineStore
         }
 
         var definition = JsonSerializer.Deserialize(reader.GetString(1), PipelineJsonContext.Default.PipelineDefinition)!;
-        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds), DeployStage: true, OutcomeWithActivity: true);
+        return new RunInput(runId, reader.GetGuid(0), definition, RunRetrySettings.From(options), (int)Math.Ceiling(options.DefaultStepTimeout.TotalSeconds),
+            RunVersions.Current, (int)Math.Ceiling(options.DeployTimeout.TotalSeconds));
     }
 
     /// <summary>

@@ -180,7 +180,7 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
         return command;
     }
 
-    public async Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, CancellationToken cancellationToken)
+    public async Task<(CancelResult Result, bool StepQueued)> CancelAsync(Guid projectId, Guid runId, string? by, CancellationToken cancellationToken)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -208,18 +208,19 @@ public sealed partial class PostgresPipelineStore(Database database, PipelineOpt
                 UPDATE pipeline_runs SET status = 'canceled', finished_at = now(), progressed_at = now() WHERE id = $1 RETURNING id),
             approvals AS (
                 UPDATE pipeline_approvals SET status = 'canceled', decided_at = now() WHERE run_id = $1 AND status = 'waiting')
-            INSERT INTO pipeline_run_events (run_id, type, step)
-            SELECT $1, type, step FROM (
-                SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step FROM steps
-                UNION ALL SELECT 1, 0, 'run.canceled', NULL) e
+            INSERT INTO pipeline_run_events (run_id, type, step, data)
+            SELECT $1, type, step, data FROM (
+                SELECT 0 AS ord, position, 'step.canceled' AS type, name AS step, NULL::jsonb AS data FROM steps
+                UNION ALL SELECT 1, 0, 'run.canceled', NULL, CASE WHEN $2::text IS NULL THEN NULL ELSE jsonb_build_object('by', $2::text) END) e
             ORDER BY ord, position
             """, connection, transaction))
         {
             cancel.Parameters.AddWithValue(runId);
+            cancel.Parameters.Add(new NpgsqlParameter { Value = (object?)by ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await cancel.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Outbox(runId, "event", RunTasks.CancelEvent, null) } })
+        await using (var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Outbox(runId, "event", RunTasks.CancelEvent, by is null ? null : JsonSerializer.Serialize(by, PipelineJsonContext.Default.String)) } })
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }

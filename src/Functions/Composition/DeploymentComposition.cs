@@ -22,6 +22,7 @@ public static class DeploymentComposition
         services.AddSingleton<PostgresDeploymentStore>();
         services.AddSingleton<DeployableRuns>();
         services.AddSingleton<DeploymentSignal>();
+        services.AddSingleton<DeploymentCancellations>();
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<LocalReleases>();
         // The first registered artifact store: tests register their double before the composition runs.
@@ -31,6 +32,7 @@ public static class DeploymentComposition
         services.AddDurableActivity<PlanApprovalsActivity>();
         services.AddDurableActivity<PlanDeploymentsActivity>();
         services.AddDurableActivity<StartDeploymentActivity>();
+        services.AddDurableActivity<StopDeploymentActivity>();
         services.AddSingleton<DeploymentWorker>();
         if (options.WorkerEnabled)
         {

@@ -46,6 +46,7 @@ public sealed record PipelineSettings(PipelineOptions Engine, RunnerOptions Runn
             DefaultRetryFactor = Number(configuration, "Pipelines:Retry:Factor", defaults.DefaultRetryFactor, 1, 10, problems),
             RetryJitter = Number(configuration, "Pipelines:Retry:Jitter", defaults.RetryJitter, 0, 1, problems),
             DefaultStepTimeout = Seconds(configuration, "Pipelines:StepTimeoutSeconds", defaults.DefaultStepTimeout, 1, 86_400, problems),
+            DeployTimeout = Seconds(configuration, "Pipelines:DeployTimeoutSeconds", defaults.DeployTimeout, 1, 86_400, problems),
             MaxRunningRunsPerProject = SettingValues.Int(configuration, "Pipelines:MaxRunningRunsPerProject", defaults.MaxRunningRunsPerProject, 1, 10_000, problems),
             MaxRunningRuns = SettingValues.Int(configuration, "Pipelines:MaxRunningRuns", defaults.MaxRunningRuns, 0, 1_000_000, problems),
             PollInterval = Seconds(configuration, "Pipelines:PollIntervalSeconds", defaults.PollInterval, 0.01, 60, problems),

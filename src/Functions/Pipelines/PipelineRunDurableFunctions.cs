@@ -41,6 +41,10 @@ public sealed class PipelineRunDurableFunctions
     public Task<DeploymentOutcome?> StartDeployment([ActivityTrigger] DeploymentRequest input, FunctionContext function) =>
         DurableWrappers.Activity<StartDeploymentActivity, DeploymentRequest, DeploymentOutcome?>(function, input);
 
+    [Function(RunTasks.StopDeployment)]
+    public Task<bool> StopDeployment([ActivityTrigger] StopDeploymentRequest input, FunctionContext function) =>
+        DurableWrappers.Activity<StopDeploymentActivity, StopDeploymentRequest, bool>(function, input);
+
     [Function(RunTasks.FinishRun)]
     public Task<bool> FinishRun([ActivityTrigger] FinishRunRequest input, FunctionContext function) =>
         DurableWrappers.Activity<FinishRunActivity, FinishRunRequest, bool>(function, input);

@@ -47,6 +47,7 @@ public sealed class DevMentorConfigParserTests
               approval: required
               approvers: [owner, maintainer]
               approval_timeout: 2h
+              deploy_timeout: 15m
         """;
 
     [Fact]
@@ -86,7 +87,9 @@ public sealed class DevMentorConfigParserTests
         Assert.Equal("DEPLOY_HOOK_SECRET", production.SecretRef);
         Assert.Equal(["owner", "maintainer"], production.Approval!.Approvers);
         Assert.Equal(7200, production.Approval.TimeoutSeconds);
+        Assert.Equal(900, production.DeployTimeoutSeconds);
         Assert.Null(staging.Approval);
+        Assert.Null(staging.DeployTimeoutSeconds);
     }
 
     [Fact]

@@ -51,6 +51,10 @@ public sealed class DeploymentRecoveryTests : IAsyncLifetime
             await _kit.WaitForDeploymentAsync(second.GetProperty("statusUri").GetString()!),
         };
         Assert.Equal(["superseded", "current"], done.Select(d => d.GetProperty("status").GetString()));
-        Assert.Equal(2, (await _hook.WaitForCallsAsync(2, TimeSpan.FromSeconds(10))).Count);
+        var calls = await _hook.WaitForCallsAsync(2, TimeSpan.FromSeconds(10));
+        Assert.Equal(2, calls.Count);
+        // The delivery id is the deployment's own (the row's id, kept when a restart re-queues it): a notice sent again
+        // after a kill carries the same X-DevMentor-Delivery as the one the killed instance may have sent, for receivers to dedupe.
+        Assert.Equal([first.GetProperty("deploymentId").GetString(), second.GetProperty("deploymentId").GetString()], calls.Select(c => c.Headers["X-DevMentor-Delivery"]));
     }
 }

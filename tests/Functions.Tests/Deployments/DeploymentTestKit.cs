@@ -83,7 +83,16 @@ public sealed class DeploymentTestKit : IAsyncDisposable
     public async Task<RunView> RunAsync(Guid projectId, object environments, bool succeed = true, bool deploy = false, string? environment = null, string? image = null)
     {
         var started = await StartRunAsync(projectId, environments, succeed, deploy, environment, image);
-        var run = await App.Engine().WaitForEndAsync(started, TimeSpan.FromSeconds(60));
+        RunView run;
+        try
+        {
+            run = await App.Engine().WaitForEndAsync(started, TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + "; " + await Pipelines.Orchestration.DurableHistory.DescribeRunAsync(App, started.RunId), e);
+        }
+
         Assert.Equal(succeed ? RunStatus.Succeeded : RunStatus.Failed, run.Status);
         return run;
     }

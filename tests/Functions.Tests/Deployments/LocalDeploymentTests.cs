@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using DevMentor.Core.Deployments;
 using DevMentor.Core.Pipelines;
 using DevMentor.Functions.Tests.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DevMentor.Functions.Tests.Deployments;
 
@@ -191,5 +194,166 @@ public sealed class LocalDeploymentTests : IAsyncLifetime
             items.Select(i => (i.GetProperty("environment").GetString(), i.GetProperty("runId").GetGuid(), i.GetProperty("status").GetString())).OrderBy(i => i.Item1));
         Assert.All(items, i => Assert.Equal("auto", i.GetProperty("trigger").GetString()));
         Assert.Equal("stage-good", await GetAsync(Url(items.Single(i => i.GetProperty("environment").GetString() == "staging"))));
+
+        // A stop that comes after the release became current (a cancel racing its end) is past the point of no return
+        // (ADR 0044): the release stays current and serving; the run's history says so, once, however often it is asked.
+        var store = _kit.App.Services.GetRequiredService<PostgresDeploymentStore>();
+        for (var i = 0; i < 2; i++)
+        {
+            var stop = await store.StopStageAsync(good.RunId, "staging", "the run was canceled", DeploymentTestKit.Developer, CancellationToken.None);
+            Assert.Equal((DeploymentStatus.Current, false), (stop!.Value.Was, stop.Value.Stopped));
+        }
+
+        Assert.Equal("stage-good", await GetAsync(Url(items.Single(i => i.GetProperty("environment").GetString() == "staging"))));
+        var history = (await _kit.App.Engine().GetRunAsync(project, good.RunId, CancellationToken.None))!.Events;
+        var kept = Assert.Single(history, e => e.Type == "deployment.not_canceled").Data!.Value;
+        Assert.Equal(DeploymentTestKit.Developer, kept.GetProperty("by").GetString());
+        Assert.Contains("past the point of no return", kept.GetProperty("why").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(history, e => e.Type == "deployment.canceled");
+    }
+
+    /// <summary>
+    /// A cancel while the run waits for its deployment (ADR 0044): the release still warming up is stopped, the
+    /// deployment ends canceled (never current), the run canceled within seconds, and the run's events say who stopped
+    /// it and when. A second cancel changes nothing. Meanwhile, in another project, a run whose environment's
+    /// deploy_timeout (3 s) passes has its deployment stopped the same way and fails with the reason.
+    /// </summary>
+    [Fact]
+    public async Task A_cancel_or_the_deploy_timeout_during_the_deploy_stage_stops_the_warming_up_release_and_ends_the_deployment_canceled()
+    {
+        var project = await _kit.CreateProjectAsync();
+        var slow = new { name = "prod", type = "local", start = new[] { "node", "app/server.js" }, healthPath = "/health", healthTimeoutSeconds = 300 };
+        var run = await _kit.StartRunAsync(project, new[] { slow }, deploy: true, environment: "prod");
+        _kit.Artifacts.Put(project, run.RunId, "app/server.js", DeploymentTestKit.Server("never-current", warmUpMilliseconds: 600_000));
+        var other = await _kit.CreateProjectAsync();
+        var timed = new { name = "qa", type = "local", start = new[] { "node", "app/server.js" }, healthPath = "/health", healthTimeoutSeconds = 300, deployTimeoutSeconds = 3 };
+        var timedRun = await _kit.StartRunAsync(other, new[] { timed }, deploy: true, environment: "qa");
+        _kit.Artifacts.Put(other, timedRun.RunId, "app/server.js", DeploymentTestKit.Server("too-slow", warmUpMilliseconds: 600_000));
+
+        // Deploying, its release process started in its folder and warming up.
+        var root = _kit.App.Services.GetRequiredService<DeploymentOptions>().ReleasesRoot;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        Guid deploymentId;
+        string directory;
+        while (true)
+        {
+            using var list = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer);
+            var items = (await DeploymentTestKit.JsonAsync(list)).GetProperty("items").EnumerateArray().ToList();
+            if (items is [var only] && only.GetProperty("status").GetString() == "deploying")
+            {
+                deploymentId = only.GetProperty("deploymentId").GetGuid();
+                directory = Path.Combine(root, project.ToString("D"), "prod", deploymentId.ToString("D"));
+                if (ProcessesIn(directory) > 0)
+                {
+                    break;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the release never started");
+            await Task.Delay(50);
+        }
+
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/builds/{run.RunId}", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal("deploy:prod", (await DeploymentTestKit.JsonAsync(response)).GetProperty("currentStage").GetString());
+        }
+
+        var clock = Stopwatch.StartNew();
+        using (var cancel = await _kit.SendAsync(HttpMethod.Post, $"/projects/{project}/builds/{run.RunId}/cancel", DeploymentTestKit.Developer))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        }
+
+        var ended = await _kit.App.Engine().WaitForRunAsync(run, v => v.Status.IsTerminal() && v.Events.Any(e => e.Type == "deployment.canceled"), TimeSpan.FromSeconds(10));
+        var gone = await ProcessesGoneAsync(directory);
+        var took = clock.Elapsed;
+        Assert.Equal(RunStatus.Canceled, ended.Status);
+        Assert.True(gone, "the release process still runs");
+        Assert.True(took < TimeSpan.FromSeconds(5), $"stopped after {took.TotalSeconds:0.0} s");
+
+        var canceled = Assert.Single(ended.Events, e => e.Type == "deployment.canceled");
+        Assert.Equal("deploy:prod", canceled.Step);
+        Assert.Equal((DeploymentTestKit.Developer, "deploying", "the run was canceled", deploymentId),
+            (canceled.Data!.Value.GetProperty("by").GetString(), canceled.Data.Value.GetProperty("was").GetString(),
+             canceled.Data.Value.GetProperty("reason").GetString(), canceled.Data.Value.GetProperty("deploymentId").GetGuid()));
+        Assert.Equal(DeploymentTestKit.Developer, Assert.Single(ended.Events, e => e.Type == "run.canceled").Data!.Value.GetProperty("by").GetString());
+        Assert.DoesNotContain(ended.Events, e => e.Type is "deployment.succeeded" or "deployment.failed");
+
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments/{deploymentId}", DeploymentTestKit.Viewer))
+        {
+            var deployment = await DeploymentTestKit.JsonAsync(response);
+            Assert.Equal(("canceled", "the run was canceled"), (deployment.GetProperty("status").GetString(), deployment.GetProperty("error").GetString()));
+        }
+
+        // Idempotent: a second cancel is refused (the run ended) and adds nothing; the deployment stays canceled.
+        using (var again = await _kit.SendAsync(HttpMethod.Post, $"/projects/{project}/builds/{run.RunId}/cancel", DeploymentTestKit.Developer))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        }
+
+        var after = await _kit.App.Engine().GetRunAsync(project, run.RunId, CancellationToken.None);
+        Assert.Single(after!.Events, e => e.Type == "deployment.canceled");
+        using (var list = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal(["canceled"], (await DeploymentTestKit.JsonAsync(list)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("status").GetString()));
+        }
+
+        // The deploy timeout: the run fails with the reason, its deployment is canceled and its release gone.
+        var timedOut = await _kit.App.Engine().WaitForRunAsync(timedRun, v => v.Status.IsTerminal() && v.Events.Any(e => e.Type == "deployment.canceled"), TimeSpan.FromSeconds(60));
+        Assert.Equal(RunStatus.Failed, timedOut.Status);
+        var stopped = Assert.Single(timedOut.Events, e => e.Type == "deployment.canceled");
+        Assert.Equal("the deploy stage had no outcome within 00:00:03", stopped.Data!.Value.GetProperty("reason").GetString());
+        Assert.False(stopped.Data.Value.TryGetProperty("by", out _));
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{other}/builds/{timedRun.RunId}", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal("deploy:qa: no outcome within 00:00:03", (await DeploymentTestKit.JsonAsync(response)).GetProperty("error").GetString());
+        }
+
+        var timedDeployment = stopped.Data.Value.GetProperty("deploymentId").GetGuid();
+        using (var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{other}/deployments/{timedDeployment}", DeploymentTestKit.Viewer))
+        {
+            Assert.Equal("canceled", (await DeploymentTestKit.JsonAsync(response)).GetProperty("status").GetString());
+        }
+
+        Assert.True(await ProcessesGoneAsync(Path.Combine(root, other.ToString("D"), "qa", timedDeployment.ToString("D"))), "the timed-out release still runs");
+    }
+
+    /// <summary>How many processes run in <paramref name="directory"/> (a release runs in its folder).</summary>
+    private static int ProcessesIn(string directory)
+    {
+        var count = 0;
+        foreach (var entry in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(entry), out _) && new FileInfo(Path.Combine(entry, "cwd")).LinkTarget is { } cwd
+                    && Path.TrimEndingDirectorySeparator(cwd) == Path.TrimEndingDirectorySeparator(directory))
+                {
+                    count++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours.
+            }
+        }
+
+        return count;
+    }
+
+    private static async Task<bool> ProcessesGoneAsync(string directory)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (ProcessesIn(directory) > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
     }
 }

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using DevMentor.Core.Pipelines;
 using DevMentor.Functions.Tests.Infrastructure;
+using DevMentor.Functions.Tests.Pipelines;
 
 namespace DevMentor.Functions.Tests.Deployments;
 
@@ -92,5 +94,45 @@ public sealed class WebhookDeploymentTests : IAsyncLifetime
             new[] { ("asked", asked.RunId), ("on-main", asked.RunId), ("on-main", matched.RunId) }.Order(),
             notices.Select(n => (n.GetProperty("environment").GetString()!, n.GetProperty("runId").GetGuid())).Order());
         calls.ToList().ForEach(AssertSigned);
+    }
+
+    /// <summary>
+    /// A cancel while the deploy stage's notice waits for its answer (ADR 0044): the request is abandoned and never
+    /// retried, the deployment ends canceled. The worker works one deployment at a time, so once a later deployment is
+    /// current, the canceled one's work is over: its notice was sent exactly once.
+    /// </summary>
+    [Fact]
+    public async Task A_cancel_while_the_deploy_stage_notice_waits_for_its_answer_abandons_it_without_a_retry()
+    {
+        var project = await _kit.CreateProjectAsync();
+        using var answer = new ManualResetEventSlim();
+        _hook.Handler = call => call.PathAndQuery.StartsWith("/slow-hook", StringComparison.Ordinal) && answer.Wait(TimeSpan.FromSeconds(30)) ? (503, "{}") : null;
+        var slow = new { name = "slow", type = "webhook", url = new Uri(_hook.BaseAddress, "slow-hook").ToString(), secretRef = "HOOK_SECRET" };
+        var environments = new[] { slow, new { name = "fast", type = "webhook", url = new Uri(_hook.BaseAddress, "deploy-hook").ToString(), secretRef = "HOOK_SECRET" } };
+        var green = await _kit.RunAsync(project, environments);
+        var run = await _kit.StartRunAsync(project, environments, deploy: true, environment: "slow");
+        try
+        {
+            await _hook.WaitForCallsAsync(1, TimeSpan.FromSeconds(60));
+            using (var cancel = await _kit.SendAsync(HttpMethod.Post, $"/projects/{project}/builds/{run.RunId}/cancel", DeploymentTestKit.Developer))
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, cancel.StatusCode);
+            }
+
+            var ended = await _kit.App.Engine().WaitForRunAsync(run, v => v.Status.IsTerminal() && v.Events.Any(e => e.Type == "deployment.canceled"), TimeSpan.FromSeconds(10));
+            Assert.Equal(RunStatus.Canceled, ended.Status);
+            var canceled = Assert.Single(ended.Events, e => e.Type == "deployment.canceled").Data!.Value;
+            Assert.Equal(("deploying", "webhook", DeploymentTestKit.Developer), (canceled.GetProperty("was").GetString(), canceled.GetProperty("target").GetString(), canceled.GetProperty("by").GetString()));
+
+            var next = await _kit.WaitForDeploymentAsync((await _kit.DeployAsync(project, "fast", green.RunId)).GetProperty("statusUri").GetString()!);
+            Assert.Equal("current", next.GetProperty("status").GetString());
+            Assert.Single(_hook.Calls, c => c.PathAndQuery == "/slow-hook");
+            using var response = await _kit.SendAsync(HttpMethod.Get, $"/projects/{project}/deployments/{canceled.GetProperty("deploymentId").GetGuid()}", DeploymentTestKit.Viewer);
+            Assert.Equal("canceled", (await DeploymentTestKit.JsonAsync(response)).GetProperty("status").GetString());
+        }
+        finally
+        {
+            answer.Set();
+        }
     }
 }

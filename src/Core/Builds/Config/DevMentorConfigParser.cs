@@ -534,7 +534,7 @@ public static partial class DevMentorConfigParser
 
             string? name = null, type = null, health = null, secret = null;
             IReadOnlyList<string>? start = null;
-            int? port = null, healthTimeout = null;
+            int? port = null, healthTimeout = null, deployTimeout = null;
             Uri? url = null;
             StepCondition? when = null;
             IReadOnlyDictionary<string, string>? env = null;
@@ -543,7 +543,7 @@ public static partial class DevMentorConfigParser
             int? approvalTimeout = null;
             var present = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
             foreach (var (key, value) in Entries(map, "a deploy environment", "name", "type", "start", "health", "port", "health_timeout", "url", "secret", "when", "env",
-                "approval", "approvers", "approval_timeout"))
+                "approval", "approvers", "approval_timeout", "deploy_timeout"))
             {
                 present[key] = value;
                 switch (key)
@@ -626,6 +626,9 @@ public static partial class DevMentorConfigParser
                     case "approval_timeout":
                         approvalTimeout = Timeout(value, "approval_timeout");
                         break;
+                    case "deploy_timeout":
+                        deployTimeout = Timeout(value, "deploy_timeout");
+                        break;
                 }
             }
 
@@ -666,7 +669,7 @@ public static partial class DevMentorConfigParser
             }
 
             return new DeployEnvironment(name, type == "local" ? DeployType.Local : DeployType.Webhook, start, health ?? "/", port, healthTimeout, url, secret, when, env,
-                approval ? new DeployApproval(approvers ?? DeployApproval.DefaultApprovers, approvalTimeout ?? DeployApproval.DefaultTimeoutSeconds) : null);
+                approval ? new DeployApproval(approvers ?? DeployApproval.DefaultApprovers, approvalTimeout ?? DeployApproval.DefaultTimeoutSeconds) : null, deployTimeout);
         }
 
         /// <summary>Roles that may approve: maintainer or owner (viewers and developers may not deploy, so may not approve a deployment).</summary>

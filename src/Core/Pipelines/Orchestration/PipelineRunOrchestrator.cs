@@ -10,7 +10,8 @@ namespace DevMentor.Core.Pipelines.Orchestration;
 /// exponential backoff with jitter and queues the next attempt, until its attempts are used up. A step's timeout is
 /// a durable timer; cancel is an external event that ends the waiting step and the run. After the last step comes the
 /// deploy stage (ADR 0039): each environment the run deploys to, after its approval when it needs one, deployed by an
-/// activity of the deployments feature whose end is awaited as an external event; a failed deployment fails the run.
+/// activity of the deployments feature whose end is awaited as an external event; a failed deployment fails the run,
+/// and a cancel or the deploy timeout (a durable timer) stops the deployment (ADR 0044).
 /// Deterministic: no I/O, the context's clock, jitter from the context's replay-safe GUIDs.
 /// </summary>
 [DurableTask(RunTasks.Orchestrator)]
@@ -33,14 +34,14 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 context.SetCustomStatus(new RunProgress(step.Name, position, attempt, "runner"));
                 // Queued and awaited in the same episode: a fast step's outcome can then arrive with the activity's
                 // completion (one episode per step instead of two).
-                var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt, AwaitOutcome: input.OutcomeWithActivity));
-                if (!input.DeployStage)
+                var queued = context.CallActivityAsync<StepOutcome?>(RunTasks.QueueStep, new QueueStepRequest(input.RunId, position, step.Name, attempt, AwaitOutcome: input.Version >= RunVersions.OutcomeWithActivity));
+                if (input.Version < RunVersions.DeployStage)
                 {
                     // Instances started before ADR 0039 wrote their histories with the queueing awaited first.
                     await queued;
                 }
 
-                var outcome = input.OutcomeWithActivity
+                var outcome = input.Version >= RunVersions.OutcomeWithActivity
                     ? await QueueAndWaitAsync(context, input, position, attempt, timeout, canceled, queued)
                     : await WaitForStepAsync(context, input, position, attempt, timeout, canceled, queued);
                 if (outcome is null or { Kind: StepResultKind.Canceled })
@@ -80,7 +81,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
 
         // Every step succeeded: the deploy stage, an environment at a time, each after its approval when it needs one.
         // Instances started before the stage existed keep their old path: approvals only (ADR 0039).
-        var deployments = !input.DeployStage
+        var deployments = input.Version < RunVersions.DeployStage
             ? (await context.CallActivityAsync<List<ApprovalGate>>(RunTasks.PlanApprovals, input.RunId)).Select(g => new PlannedDeployment(g.Environment, g)).ToList()
             : deploys ? await context.CallActivityAsync<List<PlannedDeployment>>(RunTasks.PlanDeployments, input.RunId) : [];
         foreach (var planned in deployments)
@@ -90,7 +91,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
                 return await FinishAsync(context, input, refused.Status, steps.Count - 1, refused.Reason);
             }
 
-            if (!input.DeployStage)
+            if (input.Version < RunVersions.DeployStage)
             {
                 continue;
             }
@@ -99,7 +100,9 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
             context.SetCustomStatus(new RunProgress("deploy:" + planned.Environment, steps.Count, 1, "deployment"));
             var request = new DeploymentRequest(input.RunId, planned.Environment);
             var deployed = await context.CallActivityAsync<DeploymentOutcome?>(RunTasks.StartDeployment, request)
-                ?? await WaitForDeploymentAsync(context, planned.Environment, canceled);
+                ?? (input.Version < RunVersions.DeployStopAndTimeout
+                    ? await WaitForDeploymentAsync(context, planned.Environment, canceled)
+                    : await WaitOrStopDeploymentAsync(context, input, planned, canceled));
             if (deployed is null)
             {
                 return await FinishAsync(context, input, RunStatus.Canceled, steps.Count - 1, "canceled");
@@ -139,14 +142,60 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     }
 
     /// <summary>
-    /// Waits for the deployment's end, raised through the outbox in the transaction that records it; no timer: the
-    /// deployment's own health timeout (or webhook attempts) bounds it, and a deployment a crash interrupted is
-    /// started again by the deployment worker. A cancel ends the wait (the deployment itself runs to its end).
+    /// Version 1's wait for the deployment's end, raised through the outbox in the transaction that records it; no
+    /// timer, and a cancel ends the wait while the deployment itself runs to its end (instances started on version 1
+    /// keep this path; <see cref="WaitOrStopDeploymentAsync"/> replaced it).
     /// </summary>
     /// <returns>The outcome; null when the run was canceled.</returns>
     private static async Task<DeploymentOutcome?> WaitForDeploymentAsync(TaskOrchestrationContext context, string environment, Task<string> canceled)
     {
         var deployed = context.WaitForExternalEvent<DeploymentOutcome>(DeploymentOutcome.NameFor(environment));
+        return await Task.WhenAny(deployed, canceled) == deployed ? deployed.Result : null;
+    }
+
+    /// <summary>
+    /// Waits for the deployment's end (raised through the outbox in the transaction that records it), the run's cancel,
+    /// or the deploy timeout (a durable timer: the environment's <c>deploy_timeout</c>, else <see cref="RunInput.DeployTimeoutSeconds"/>). A cancel or the timeout
+    /// stops the deployment (ADR 0044): it ends 'canceled' and its release process is stopped, unless it had already
+    /// become current (past the point of no return: left as is, and said so in the run's events). When the timeout's
+    /// stop finds the deployment already ended, its outcome is on its way and is awaited.
+    /// </summary>
+    /// <returns>The outcome (a failure naming the timeout when it timed out); null when the run was canceled.</returns>
+    private static async Task<DeploymentOutcome?> WaitOrStopDeploymentAsync(TaskOrchestrationContext context, RunInput input, PlannedDeployment planned, Task<string> canceled)
+    {
+        var environment = planned.Environment;
+        var deployed = context.WaitForExternalEvent<DeploymentOutcome>(DeploymentOutcome.NameFor(environment));
+        var timeout = TimeSpan.FromSeconds(planned.TimeoutSeconds ?? input.DeployTimeoutSeconds);
+        using (var stopTimer = new CancellationTokenSource())
+        {
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, stopTimer.Token);
+            var first = await Task.WhenAny(deployed, canceled, timer);
+            if (first != timer)
+            {
+                CancelTimer(stopTimer);
+            }
+
+            if (first == deployed)
+            {
+                return deployed.Result;
+            }
+
+            if (first == canceled)
+            {
+                // The cancel event's payload names who canceled (older cancel rows carry the event's name).
+                var by = canceled.Result is { Length: > 0 } who && who != RunTasks.CancelEvent ? who : null;
+                await context.CallActivityAsync<bool>(RunTasks.StopDeployment, new StopDeploymentRequest(input.RunId, environment, "the run was canceled", by));
+                return null;
+            }
+        }
+
+        var reason = $"no outcome within {timeout}";
+        if (await context.CallActivityAsync<bool>(RunTasks.StopDeployment, new StopDeploymentRequest(input.RunId, environment, "the deploy stage had " + reason, null)))
+        {
+            return new DeploymentOutcome(false, Guid.Empty, reason);
+        }
+
+        // It ended just before it could be stopped: its outcome event is on its way.
         return await Task.WhenAny(deployed, canceled) == deployed ? deployed.Result : null;
     }
 
@@ -187,7 +236,7 @@ public sealed class PipelineRunOrchestrator : TaskOrchestrator<RunInput, RunOutc
     }
 
     /// <summary>
-    /// Version 2 (ADR 0046): the queueing activity waits briefly for the outcome itself, so a short step's outcome
+    /// Version 3 (ADR 0046): the queueing activity waits briefly for the outcome itself, so a short step's outcome
     /// comes with the activity's completion (one episode, no event, no timer). Otherwise the outcome comes as its
     /// event, and the step's timeout timer starts once the activity answered without one.
     /// </summary>

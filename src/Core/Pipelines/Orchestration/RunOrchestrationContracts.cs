@@ -1,21 +1,61 @@
+using System.Text.Json.Serialization;
+
 namespace DevMentor.Core.Pipelines.Orchestration;
 
 /// <summary>
 /// A run's orchestration input, pinned when the run starts: the definition and the retry and timeout settings
-/// (Pipelines:Retry:*, Pipelines:StepTimeoutSeconds) as they were then, so a replay never sees other values.
+/// (Pipelines:Retry:*, Pipelines:StepTimeoutSeconds, Pipelines:DeployTimeoutSeconds) as they were then, so a replay
+/// never sees other values.
 /// </summary>
-/// <param name="DeployStage">
-/// The run deploys as its last stage (ADR 0039). False in the input of instances started before the stage existed
-/// (the field is missing there): they keep the path their history was written by (approvals only; the deployments
-/// feature deploys them once they succeeded), so their replay stays deterministic.
+/// <param name="Version">
+/// The orchestration code path the instance was started on (<see cref="RunVersions"/>): a replay must take the path
+/// its history was written by, so an instance keeps its version for life and new runs start at
+/// <see cref="RunVersions.Current"/>.
 /// </param>
-/// <param name="OutcomeWithActivity">
-/// A step's queueing activity may answer its outcome (ADR 0046); false in the input of instances started before.
-/// </param>
-public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds, bool DeployStage = false, bool OutcomeWithActivity = false)
+/// <param name="DeployTimeoutSeconds">How long the deploy stage waits for a deployment's end (version 2 on).</param>
+public sealed record RunInput(Guid RunId, Guid ProjectId, PipelineDefinition Definition, RunRetrySettings Retry, int DefaultTimeoutSeconds, int Version = RunVersions.BeforeDeployStage, int DeployTimeoutSeconds = RunVersions.DefaultDeployTimeoutSeconds)
 {
+    /// <summary>
+    /// The input of instances started with the deploy stage before <see cref="Version"/> existed carries
+    /// <c>DeployStage: true</c>: read as version 1. Never written (new inputs have their version).
+    /// </summary>
+    [JsonInclude]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DeployStage
+    {
+        get => false;
+        init
+        {
+            if (value && Version == RunVersions.BeforeDeployStage)
+            {
+                Version = RunVersions.DeployStage;
+            }
+        }
+    }
+
     /// <summary>The instance id of a run's orchestration: derived from the run id, so a start is idempotent.</summary>
     public static string InstanceIdFor(Guid runId) => $"run-{runId:N}";
+}
+
+/// <summary>The run orchestration's versions (<see cref="RunInput.Version"/>); each keeps the path of the ones before it.</summary>
+public static class RunVersions
+{
+    /// <summary>Before the deploy stage (ADR 0039): approvals only, the deployments feature deploys after the run; the queueing awaited before the step's outcome.</summary>
+    public const int BeforeDeployStage = 0;
+
+    /// <summary>The deploy stage, and a step queued and awaited in one episode (ADR 0039).</summary>
+    public const int DeployStage = 1;
+
+    /// <summary>The deploy wait has its own durable timeout, and a cancel or that timeout stops the deployment (ADR 0044).</summary>
+    public const int DeployStopAndTimeout = 2;
+
+    /// <summary>A step's queueing activity may answer the step's outcome; the timeout timer starts after it (ADR 0046).</summary>
+    public const int OutcomeWithActivity = 3;
+
+    /// <summary>What new runs start at.</summary>
+    public const int Current = OutcomeWithActivity;
+
+    public const int DefaultDeployTimeoutSeconds = 1800;
 }
 
 public sealed record RunRetrySettings(int MaxAttempts, double FirstDelaySeconds, double Factor, double Jitter)
@@ -25,7 +65,7 @@ public sealed record RunRetrySettings(int MaxAttempts, double FirstDelaySeconds,
 }
 
 /// <summary>Activity input: put attempt <paramref name="Attempt"/> of the step at <paramref name="Position"/> on the runner queue (idempotent).</summary>
-/// <param name="AwaitOutcome">Wait briefly for the outcome and answer it (version 2); false in older histories.</param>
+/// <param name="AwaitOutcome">Wait briefly for the outcome and answer it (<see cref="RunVersions.OutcomeWithActivity"/>); false in older histories.</param>
 public sealed record QueueStepRequest(Guid RunId, int Position, string StepName, int Attempt, bool AwaitOutcome = false);
 
 /// <summary>Activity input: the timer of the step's attempt fired; the store ends the attempt if it really ran past its timeout.</summary>
@@ -75,9 +115,10 @@ public sealed record ApprovalDecision(bool Approved, string? By, string? Comment
 
 /// <summary>
 /// An environment the run deploys to in its deploy stage, in order (ADR 0039); <paramref name="Approval"/> when the
-/// environment needs one first.
+/// environment needs one first; <paramref name="TimeoutSeconds"/> the environment's own <c>deploy_timeout</c>, when it
+/// has one (else <see cref="RunInput.DeployTimeoutSeconds"/>).
 /// </summary>
-public sealed record PlannedDeployment(string Environment, ApprovalGate? Approval);
+public sealed record PlannedDeployment(string Environment, ApprovalGate? Approval, int? TimeoutSeconds = null);
 
 /// <summary>Activity input: deploy the run to <paramref name="Environment"/> (idempotent: one deployment per run and environment).</summary>
 public sealed record DeploymentRequest(Guid RunId, string Environment);
@@ -97,6 +138,13 @@ public sealed record DeploymentOutcome(bool Succeeded, Guid DeploymentId, string
 /// <summary>What the orchestration reports while it runs (its custom status): the stage and attempt it waits on.</summary>
 public sealed record RunProgress(string Stage, int Position, int Attempt, string Waiting);
 
+/// <summary>
+/// Activity input: stop the deploy stage's deployment of the run to <paramref name="Environment"/>, because the run was
+/// canceled (<paramref name="By"/> who canceled, when known) or its deploy wait timed out (<paramref name="Reason"/>).
+/// Idempotent; a deployment that already became current is past the point of no return and is left as is (ADR 0044).
+/// </summary>
+public sealed record StopDeploymentRequest(Guid RunId, string Environment, string Reason, string? By);
+
 /// <summary>The orchestration's output.</summary>
 public sealed record RunOutcome(RunStatus Status, int Steps, string? Error);
 
@@ -109,13 +157,18 @@ public static class RunTasks
     public const string FinishRun = "PipelineFinishRun";
     /// <summary>
     /// Registered by the deployments feature: which environments of the run need an approval. Only instances started
-    /// before the deploy stage existed still call it (<see cref="RunInput.DeployStage"/>).
+    /// before the deploy stage existed still call it (<see cref="RunVersions.BeforeDeployStage"/>).
     /// </summary>
     public const string PlanApprovals = "PipelinePlanApprovals";
     /// <summary>Registered by the deployments feature: the run's deploy stage, a <see cref="PlannedDeployment"/> per environment.</summary>
     public const string PlanDeployments = "PipelinePlanDeployments";
     /// <summary>Registered by the deployments feature: starts a <see cref="DeploymentRequest"/>, answers its <see cref="DeploymentOutcome"/> when it already ended.</summary>
     public const string StartDeployment = "PipelineStartDeployment";
+    /// <summary>
+    /// Registered by the deployments feature: stops a <see cref="StopDeploymentRequest"/> (a cancel or the deploy
+    /// timeout); answers whether it was stopped (false: it had already ended, or it was current already).
+    /// </summary>
+    public const string StopDeployment = "PipelineStopDeployment";
     /// <summary>The step output that declares the run's deploy environments (written by the clone step).</summary>
     public const string DeployEnvironmentsOutput = "deploy.environments";
     public const string RequestApproval = "PipelineRequestApproval";

@@ -129,6 +129,8 @@ public sealed partial class RunOutboxDispatcher(
         object? payload = item.Payload is null ? null
             : item.Name.StartsWith(ApprovalDecision.EventPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.ApprovalDecision)
             : item.Name.StartsWith(DeploymentOutcome.EventPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.DeploymentOutcome)
+            // A cancel's payload is who canceled.
+            : item.Name == RunTasks.CancelEvent ? JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.String)
             : JsonSerializer.Deserialize(item.Payload, PipelineJsonContext.Default.StepOutcome);
         await client.RaiseEventAsync(instanceId, item.Name, payload ?? item.Name, cancellationToken);
     }

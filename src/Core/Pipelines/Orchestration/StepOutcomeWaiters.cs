@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 namespace DevMentor.Core.Pipelines.Orchestration;
 
 /// <summary>
-/// The queueing activities of this process that wait, briefly, for their step's outcome (run orchestration version 2,
+/// The queueing activities of this process that wait, briefly, for their step's outcome (run orchestration version 3,
 /// ADR 0044): a short step's outcome then returns with the activity, in the episode that would have seen the activity
 /// complete anyway, instead of as an external event in an episode of its own. Only an optimisation: the outcome is
 /// still recorded with its outbox row in one transaction, and nothing here decides whether it reaches the

@@ -48,6 +48,24 @@ internal static class DurableHistory
         return timers.OrderBy(t => t.Row, StringComparer.Ordinal).Select(t => t.FireAt).ToList();
     }
 
+    /// <summary>For a test's failure message: the run's orchestration status, custom status and history, event by event.</summary>
+    public static async Task<string> DescribeRunAsync(TestApp app, Guid runId)
+    {
+        var instanceId = Core.Pipelines.Orchestration.RunInput.InstanceIdFor(runId);
+        var client = await app.Services.GetRequiredService<Core.Durable.DurableClientSource>().GetAsync(CancellationToken.None);
+        var state = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true);
+        var account = await app.Services.GetRequiredService<StorageAccountProvider>().WhenReadyAsync(CancellationToken.None);
+        var table = new TableClient(account.ConnectionString, app.Services.GetRequiredService<DurableSettings>().TaskHub + "History");
+        var events = new List<(string Row, string Text)>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == instanceId))
+        {
+            events.Add((row.RowKey, $"{row.GetString("EventType")}{(row.GetString("Name") is { } name ? " " + name : "")}{(row.GetInt32("TaskScheduledId") is { } id ? " #" + id : "")}{(row.GetString("Result") is { } result ? " " + result : "")}"));
+        }
+
+        return $"orchestration {instanceId}: {state?.RuntimeStatus} {state?.SerializedCustomStatus}; history: " +
+            string.Join(" | ", events.OrderBy(e => e.Row, StringComparer.Ordinal).Select(e => e.Text));
+    }
+
     public static int Of(this IReadOnlyDictionary<string, int> counts, string type) => counts.GetValueOrDefault(type);
 
     public static string Describe(this IReadOnlyDictionary<string, int> counts) =>

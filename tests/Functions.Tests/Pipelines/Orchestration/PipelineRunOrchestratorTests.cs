@@ -26,6 +26,9 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     public sealed class Recorder
     {
         public ConcurrentQueue<object> Calls { get; } = new();
+
+        /// <summary>The staging environment's own deploy_timeout, when a test gives it one.</summary>
+        public int? DeployTimeoutSeconds { get; set; }
     }
 
     [DurableTask(RunTasks.QueueStep)]
@@ -72,7 +75,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         public override Task<List<PlannedDeployment>> RunAsync(TaskActivityContext context, Guid input)
         {
             recorder.Calls.Enqueue(new PlanCall(RunTasks.PlanDeployments, input));
-            return Task.FromResult(new List<PlannedDeployment> { new("staging", null) });
+            return Task.FromResult(new List<PlannedDeployment> { new("staging", null, recorder.DeployTimeoutSeconds) });
         }
     }
 
@@ -83,6 +86,17 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         {
             recorder.Calls.Enqueue(input);
             return Task.FromResult<DeploymentOutcome?>(null);
+        }
+    }
+
+    /// <summary>The deployment is stopped (DeployStageCancelTests cover the real stop end to end).</summary>
+    [DurableTask(RunTasks.StopDeployment)]
+    public sealed class StopDeploymentRecorder(Recorder recorder) : TaskActivity<StopDeploymentRequest, bool>
+    {
+        public override Task<bool> RunAsync(TaskActivityContext context, StopDeploymentRequest input)
+        {
+            recorder.Calls.Enqueue(input);
+            return Task.FromResult(true);
         }
     }
 
@@ -113,15 +127,16 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
             services.AddDurableActivity<NoApprovals>();
             services.AddDurableActivity<PlanDeploymentsRecorder>();
             services.AddDurableActivity<StartDeploymentRecorder>();
+            services.AddDurableActivity<StopDeploymentRecorder>();
         });
         Client = await _app.Services.GetRequiredService<DurableClientSource>().GetAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <param name="deployStage">False: an instance started before the deploy stage existed (its input lacks the field).</param>
-    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60, bool deployStage = false) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds, deployStage);
+    /// <param name="version">By default an instance started before the deploy stage existed (<see cref="RunVersions"/>).</param>
+    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60, int version = RunVersions.BeforeDeployStage, int deployTimeoutSeconds = 60) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds, version, deployTimeoutSeconds);
 
     private static PipelineDefinition Steps(params string[] names) => new(names.Select(n => new StepDefinition(n, [])).ToList());
 
@@ -279,7 +294,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task A_run_whose_steps_declare_no_deploy_environment_calls_no_activity_of_the_deploy_stage()
     {
-        var input = Input(Steps("install", "test"), deployStage: true);
+        var input = Input(Steps("install", "test"), version: RunVersions.Current);
         var id = await StartAsync(input);
 
         await CompleteAsync(id, 0, 1, StepResultKind.Succeeded);
@@ -293,7 +308,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task The_deploy_stage_shows_its_environment_while_it_deploys_and_a_failed_deployment_fails_the_run_with_its_reason()
     {
-        var input = Input(Steps("clone", "build"), deployStage: true);
+        var input = Input(Steps("clone", "build"), version: RunVersions.Current);
         var id = await StartAsync(input);
         await CompleteAsync(id, 0, 1, StepResultKind.Succeeded, deploys: true);
         await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
@@ -312,5 +327,58 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
 
         Assert.Equal(RunStatus.Failed, outcome.Status);
         Assert.Equal("deploy:staging: the release failed its health check: /health answered 500", Assert.Single(_calls.OfType<FinishRunRequest>()).Reason);
+        Assert.Empty(_calls.OfType<StopDeploymentRequest>());
+    }
+
+    /// <summary>Plays the steps of a run that deploys to staging until the deploy stage waits for the deployment.</summary>
+    private async Task<string> DeployingAsync(RunInput input)
+    {
+        var id = await StartAsync(input);
+        await CompleteAsync(id, 0, 1, StepResultKind.Succeeded, deploys: true);
+        await CompleteAsync(id, 1, 1, StepResultKind.Succeeded);
+        for (var i = 0; i < 300 && !_calls.OfType<DeploymentRequest>().Any(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Single(_calls.OfType<DeploymentRequest>());
+        return id;
+    }
+
+    [Fact]
+    public async Task A_deploy_stage_with_no_outcome_within_its_timeout_stops_the_deployment_and_fails_the_run()
+    {
+        // The environment's deploy_timeout (1 s) wins over the pinned Pipelines:DeployTimeoutSeconds (60 s here).
+        _recorder.DeployTimeoutSeconds = 1;
+        var input = Input(Steps("clone", "build"), version: RunVersions.Current, deployTimeoutSeconds: 60);
+        var id = await DeployingAsync(input);
+
+        var outcome = await FinishedAsync(id);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Equal("deploy:staging: no outcome within 00:00:01", Assert.Single(_calls.OfType<FinishRunRequest>()).Reason);
+        Assert.Equal(new StopDeploymentRequest(input.RunId, "staging", "the deploy stage had no outcome within 00:00:01", null), Assert.Single(_calls.OfType<StopDeploymentRequest>()));
+    }
+
+    [Fact]
+    public async Task A_cancel_during_the_deploy_stage_stops_the_deployment_naming_who_canceled_and_a_version_1_run_keeps_its_old_path()
+    {
+        var input = Input(Steps("clone", "build"), version: RunVersions.Current);
+        var id = await DeployingAsync(input);
+
+        await Client.RaiseEventAsync(id, RunTasks.CancelEvent, "maintainer-x");
+
+        Assert.Equal(RunStatus.Canceled, (await FinishedAsync(id)).Status);
+        Assert.Equal(new StopDeploymentRequest(input.RunId, "staging", "the run was canceled", "maintainer-x"), Assert.Single(_calls.OfType<StopDeploymentRequest>()));
+        Assert.Equal(new FinishRunRequest(input.RunId, RunStatus.Canceled, "canceled"), Assert.Single(_calls.OfType<FinishRunRequest>()));
+
+        // An instance started on version 1 (its input pinned DeployStage: true) replays its own path: a cancel ends
+        // the wait and leaves the deployment to run to its end (no stop).
+        var legacy = Input(Steps("clone", "build"), version: RunVersions.DeployStage);
+        _calls.Clear();
+        var legacyId = await DeployingAsync(legacy);
+        await Client.RaiseEventAsync(legacyId, RunTasks.CancelEvent, RunTasks.CancelEvent);
+        Assert.Equal(RunStatus.Canceled, (await FinishedAsync(legacyId)).Status);
+        Assert.Empty(_calls.OfType<StopDeploymentRequest>());
     }
 }

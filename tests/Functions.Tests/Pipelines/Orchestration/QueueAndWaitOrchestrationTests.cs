@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DevMentor.Functions.Tests.Pipelines.Orchestration;
 
 /// <summary>
-/// The orchestrator's version 2 step (ADR 0046) against recording activities on the service's Durable backend: the
+/// The orchestrator's version 3 step (ADR 0046) against recording activities on the service's Durable backend: the
 /// queueing activity may answer the outcome; when it answers none the outcome comes as its event and the timeout
 /// counts from the answer; a cancel does not wait for a waiting activity. One app for the class.
 /// </summary>
@@ -104,7 +104,7 @@ public sealed class QueueAndWaitOrchestrationTests(QueueAndWaitOrchestrationTest
     }
 
     private static RunInput Input(params StepDefinition[] steps) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), new PipelineDefinition(steps), new RunRetrySettings(3, 0.2, 2, 0.2), 60, DeployStage: true, OutcomeWithActivity: true);
+        new(Guid.NewGuid(), Guid.NewGuid(), new PipelineDefinition(steps), new RunRetrySettings(3, 0.2, 2, 0.2), 60, RunVersions.OutcomeWithActivity);
 
     private IEnumerable<(DateTime At, T Call)> Calls<T>(Guid runId) where T : notnull =>
         host.Recorder.Calls.Where(c => c.Call is T && (Guid)c.Call.GetType().GetProperty("RunId")!.GetValue(c.Call)! == runId).Select(c => (c.At, (T)c.Call));

@@ -4,7 +4,7 @@ using DevMentor.Core.Pipelines.Orchestration;
 namespace DevMentor.Functions.Tests.Pipelines.Orchestration;
 
 /// <summary>
-/// Run orchestration version 2 (ADR 0046) on the real service: a step's queueing activity waits briefly for the
+/// Run orchestration version 3 (ADR 0046) on the real service: a step's queueing activity waits briefly for the
 /// step's outcome, so a short step's outcome reaches the orchestration with the activity (no event, no timer), and a
 /// longer one's still comes as its event through the outbox, its timeout timer started once the activity answered.
 /// </summary>
