@@ -112,6 +112,22 @@ public sealed partial class PostgresPipelineStore
         // Still this runner's attempt but no longer running: the server ended it (cancel, timeout).
         var stillMine = reader.GetBoolean(1);
         var status = PipelineStatusNames.ParseStep(reader.GetString(0));
+        if (stillMine && status == StepStatus.Running)
+        {
+            // Read before the update waited for the row: a timeout or cancel committed meanwhile (the update saw it,
+            // this statement's snapshot did not). Its status is read again, or the runner would think its lease lost.
+            await reader.DisposeAsync();
+            await using var again = database.DataSource.CreateCommand("SELECT status, attempt = $2 AND lease_owner = $3 FROM pipeline_steps WHERE id = $1");
+            AddLeaseParameters(again.Parameters, stepId, attempt, owner);
+            await using var current = await again.ExecuteReaderAsync(cancellationToken);
+            if (!await current.ReadAsync(cancellationToken))
+            {
+                return new HeartbeatResult(HeartbeatAction.Lost, null);
+            }
+
+            (status, stillMine) = (PipelineStatusNames.ParseStep(current.GetString(0)), current.GetBoolean(1));
+        }
+
         return new HeartbeatResult(stillMine && status.IsTerminal() ? HeartbeatAction.Cancel : HeartbeatAction.Lost, null);
     }
 

@@ -368,6 +368,31 @@ public sealed class PipelineEngineTests
     }
 
     [Fact]
+    public async Task A_heartbeat_that_waited_for_its_steps_timeout_to_commit_says_cancel_not_lost()
+    {
+        await using var app = await PipelineTestKit.StartAppAsync("heartbeatrace");
+        var engine = app.Engine();
+        await engine.StartAsync(Guid.NewGuid(), PipelineTestKit.NoOps("slow"));
+        var step = await engine.ClaimAsync("w");
+
+        // The timeout check's transaction ends the attempt while holding its row; the heartbeat comes meanwhile.
+        await using var connection = await app.Data().OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var end = new Npgsql.NpgsqlCommand("UPDATE pipeline_steps SET status = 'timed_out', finished_at = now(), lease_expires_at = NULL WHERE id = $1", connection, transaction))
+        {
+            end.Parameters.AddWithValue(step.StepId);
+            Assert.Equal(1, await end.ExecuteNonQueryAsync());
+        }
+
+        var heartbeat = engine.HeartbeatAsync(step.StepId, step.Attempt, "w", CancellationToken.None);
+        await Task.Delay(300);
+        Assert.False(heartbeat.IsCompleted, "the heartbeat did not wait for the step's row");
+        await transaction.CommitAsync();
+
+        Assert.Equal(HeartbeatAction.Cancel, (await heartbeat).Action);
+    }
+
+    [Fact]
     public async Task A_steps_timeout_is_a_durable_timer_counted_from_its_claim_and_its_runner_is_told_to_stop()
     {
         await using var app = await PipelineTestKit.StartAppAsync("enginesteptimeout");

@@ -134,8 +134,8 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <param name="version">By default an instance started before the deploy stage existed (<see cref="RunVersions"/>).</param>
-    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60, int version = RunVersions.BeforeDeployStage, int deployTimeoutSeconds = 60) =>
+    /// <param name="version">By default what new runs start at (<see cref="RunVersions.Current"/>); older versions are what instances started before replay.</param>
+    private static RunInput Input(PipelineDefinition definition, int maxAttempts = 3, int timeoutSeconds = 60, int version = RunVersions.Current, int deployTimeoutSeconds = 60) =>
         new(Guid.NewGuid(), Guid.NewGuid(), definition, new RunRetrySettings(maxAttempts, 0.2, 2, 0.2), timeoutSeconds, version, deployTimeoutSeconds);
 
     private static PipelineDefinition Steps(params string[] names) => new(names.Select(n => new StepDefinition(n, [])).ToList());
@@ -235,7 +235,8 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
     [Fact]
     public async Task A_retried_step_that_then_succeeds_lets_the_run_go_on()
     {
-        var id = await StartAsync(Input(Steps("install", "test")));
+        // An instance started before the deploy stage (version 0): its step path, queueing awaited first, still replays.
+        var id = await StartAsync(Input(Steps("install", "test"), version: RunVersions.BeforeDeployStage));
 
         await CompleteAsync(id, 0, 1, StepResultKind.InfrastructureError);
         await CompleteAsync(id, 0, 2, StepResultKind.Succeeded);

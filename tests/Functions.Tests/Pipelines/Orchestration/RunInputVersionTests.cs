@@ -66,6 +66,6 @@ public sealed class RunInputVersionTests
 
         Assert.DoesNotContain("eployStage", json, StringComparison.Ordinal);
         Assert.Equal((RunVersions.Current, 900), (read.Version, read.DeployTimeoutSeconds));
-        Assert.Equal(2, RunVersions.Current);
+        Assert.Equal(3, RunVersions.Current);
     }
 }
