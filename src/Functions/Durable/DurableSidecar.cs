@@ -20,6 +20,7 @@ namespace DevMentor.Functions.Durable;
 /// </summary>
 public sealed class DurableSidecar : IAsyncDisposable
 {
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
     private readonly string _directory;
     private WebApplication? _host;
     private SafeLifecycleOrchestrationService? _service;
@@ -73,10 +74,11 @@ public sealed class DurableSidecar : IAsyncDisposable
         if (_service is { } service)
         {
             // The host's stopping callback stops the service without being awaited: stop it here, where it is. With
-            // storage unreachable the backend keeps trying to release its partition leases for minutes: the host's
-            // shutdown deadline bounds the wait (the process is on its way out; the leases expire on their own).
+            // storage failing the backend keeps trying to release its partition leases for minutes: a SIGTERM would
+            // then wait out the host's whole shutdown deadline (30 s). A healthy stop takes about a second; past
+            // StopWait the process leaves, and the leases it could not release expire on their own (Durable:LeaseSeconds).
             _service = null;
-            await service.StopAsync(isForced: true).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await service.StopAsync(isForced: true).WaitAsync(StopWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
