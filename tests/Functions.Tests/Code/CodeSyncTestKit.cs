@@ -69,7 +69,7 @@ public sealed class CodeSyncTestKit : IAsyncDisposable
     {
         public CodeSyncTestKit Kit { get; private set; } = null!;
 
-        public async Task InitializeAsync() => Kit = await StartAsync("shared");
+        public async Task InitializeAsync() => Kit = await StartAsync("classapp");
 
         public async Task DisposeAsync() => await Kit.DisposeAsync();
     }

@@ -115,11 +115,7 @@ public sealed class PipelineRunOrchestratorTests : IAsyncLifetime
         _app = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("runorchestration"), overrides: services =>
         {
             services.AddSingleton(_recorder);
-            // The service's own activities give way to the recorders (the orchestrator is the real one).
-            foreach (var real in services.Where(d => d.ImplementationInstance is DurableTaskDefinition { Kind: DurableTaskKind.Activity } t && t.Name.StartsWith("Pipeline", StringComparison.Ordinal)).ToList())
-            {
-                services.Remove(real);
-            }
+            services.RemovePipelineActivities();
 
             services.AddDurableActivity<QueueRecorder>();
             services.AddDurableActivity<TimeoutRecorder>();

@@ -88,10 +88,7 @@ public sealed class QueueAndWaitOrchestrationTests(QueueAndWaitOrchestrationTest
             App = await TestApp.StartAsync(await TestPostgres.CreateDatabaseAsync("queueandwait"), overrides: services =>
             {
                 services.AddSingleton(Recorder);
-                foreach (var real in services.Where(d => d.ImplementationInstance is DurableTaskDefinition { Kind: DurableTaskKind.Activity } t && t.Name.StartsWith("Pipeline", StringComparison.Ordinal)).ToList())
-                {
-                    services.Remove(real);
-                }
+                services.RemovePipelineActivities();
 
                 services.AddDurableActivity<WaitingQueueRecorder>();
                 services.AddDurableActivity<WaitingTimeoutRecorder>();
